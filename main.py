@@ -1,0 +1,3 @@
+from dlviz.app import main
+
+raise SystemExit(main())
