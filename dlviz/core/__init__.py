@@ -1,0 +1,1 @@
+"""The science of dlviz: numpy, torch, PIL and scikit-learn only, never Qt or pyqtgraph."""

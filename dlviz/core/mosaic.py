@@ -1,0 +1,129 @@
+"""Tile a layer's channels into one picture with a shared colormap, as the toolbox's grid does."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# The toolbox's boost steps: `t` cycles the gamma, `T` the per-channel contrast.
+GAMMAS = (1.0, 0.7, 0.5, 0.3)
+CONTRASTS = (0.0, 0.3, 0.5, 0.8, 1.0)
+PAD_RGB = (48, 48, 52)
+
+# Anchor colours of dlviz's colormaps, from low to high; interpolated to 256 entries.
+_ANCHORS = {
+    "ember": [(0, 0, 4), (40, 11, 84), (101, 21, 110), (159, 42, 99), (212, 72, 66), (245, 125, 21), (250, 193, 39), (252, 255, 164)],
+    "grey": [(0, 0, 0), (255, 255, 255)],
+    "ice": [(8, 29, 88), (37, 52, 148), (34, 94, 168), (29, 145, 192), (65, 182, 196), (127, 205, 187), (237, 248, 177)],
+}
+COLORMAPS = tuple(_ANCHORS)
+
+
+def colormap_lut(name: str = "ember") -> np.ndarray:
+    """A 256×3 uint8 lookup table."""
+    anchors = np.asarray(_ANCHORS[name], dtype=np.float32)
+    xs = np.linspace(0.0, 1.0, len(anchors))
+    grid = np.linspace(0.0, 1.0, 256)
+    return np.stack([np.interp(grid, xs, anchors[:, c]) for c in range(3)], axis=1).round().astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each channel's tile sits in the mosaic."""
+
+    channels: int
+    rows: int
+    cols: int
+    tile_h: int
+    tile_w: int
+    pad: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.rows * (self.tile_h + self.pad) - self.pad, self.cols * (self.tile_w + self.pad) - self.pad)
+
+    def origin(self, channel: int) -> tuple[int, int]:
+        """Top-left (row, col) pixel of a channel's tile."""
+        r, c = divmod(channel, self.cols)
+        return r * (self.tile_h + self.pad), c * (self.tile_w + self.pad)
+
+    def locate(self, y: float, x: float):
+        """(channel, i, j) under the mosaic pixel (y, x), or None on padding or outside."""
+        if y < 0 or x < 0:
+            return None
+        r, ry = divmod(int(y), self.tile_h + self.pad)
+        c, rx = divmod(int(x), self.tile_w + self.pad)
+        if r >= self.rows or c >= self.cols or ry >= self.tile_h or rx >= self.tile_w:
+            return None
+        channel = r * self.cols + c
+        return (channel, ry, rx) if channel < self.channels else None
+
+    def neighbour(self, channel: int, d_row: int, d_col: int) -> int:
+        """The channel one step away on screen, clamped to the grid (the arrow keys)."""
+        r, c = divmod(channel, self.cols)
+        r = min(max(r + d_row, 0), self.rows - 1)
+        c = min(max(c + d_col, 0), self.cols - 1)
+        return min(r * self.cols + c, self.channels - 1)
+
+
+def as_maps(act: np.ndarray) -> np.ndarray:
+    """View any activation as C×H×W: vectors become 1×1 maps, plain matrices one map."""
+    if act.ndim == 3:
+        return act
+    if act.ndim == 1:
+        return act.reshape(-1, 1, 1)
+    if act.ndim == 2:
+        return act[None]
+    return act.reshape(-1, *act.shape[-2:])
+
+
+def make_layout(channels: int, tile_h: int, tile_w: int, aspect: float = 1.0) -> Layout:
+    """A near-square grid (or one of the given width/height aspect) with a 1-pixel gutter."""
+    pad = 1 if max(tile_h, tile_w) > 1 else 0
+    cols = max(1, math.ceil(math.sqrt(channels * aspect * (tile_h + pad) / (tile_w + pad))))
+    cols = min(cols, channels)
+    rows = math.ceil(channels / cols)
+    return Layout(channels, rows, cols, tile_h, tile_w, pad)
+
+
+def normalise(maps: np.ndarray, contrast: float = 0.0, gamma: float = 1.0) -> np.ndarray:
+    """Scale to [0, 1]. contrast 0 is one scale for the whole layer, 1 one scale per channel."""
+    maps = maps.astype(np.float32, copy=False)
+    lo, hi = float(maps.min()), float(maps.max())
+    layer = (maps - lo) / (hi - lo if hi > lo else 1.0)
+    if contrast > 0:
+        clo = maps.min(axis=(1, 2), keepdims=True)
+        chi = maps.max(axis=(1, 2), keepdims=True)
+        span = np.where(chi > clo, chi - clo, 1.0)
+        per_channel = (maps - clo) / span
+        layer = (1.0 - contrast) * layer + contrast * per_channel
+    if gamma != 1.0:
+        np.power(layer, gamma, out=layer)
+    return layer
+
+
+def mosaic(act: np.ndarray, contrast: float = 0.0, gamma: float = 1.0, cmap: str = "ember", aspect: float = 1.0):
+    """(RGB uint8 mosaic, Layout) for one layer's activation."""
+    maps = as_maps(act)
+    channels, h, w = maps.shape
+    layout = make_layout(channels, h, w, aspect)
+    values = normalise(maps, contrast, gamma)
+    index = (values * 255.0 + 0.5).astype(np.uint8)
+    height, width = layout.shape
+    full = np.zeros((layout.rows * layout.cols, h + layout.pad, w + layout.pad), dtype=np.uint8)
+    full[:channels, :h, :w] = index
+    # Rearrange tiles (rows*cols, th, tw) into one (rows*th, cols*tw) image.
+    tiled = full.reshape(layout.rows, layout.cols, h + layout.pad, w + layout.pad).transpose(0, 2, 1, 3)
+    tiled = tiled.reshape(layout.rows * (h + layout.pad), layout.cols * (w + layout.pad))[:height, :width]
+    rgb = colormap_lut(cmap)[tiled]
+    gutter = np.ones((layout.rows * layout.cols, h + layout.pad, w + layout.pad), dtype=bool)
+    gutter[:channels, :h, :w] = False
+    gutter = gutter.reshape(layout.rows, layout.cols, h + layout.pad, w + layout.pad).transpose(0, 2, 1, 3)
+    rgb[gutter.reshape(layout.rows * (h + layout.pad), layout.cols * (w + layout.pad))[:height, :width]] = PAD_RGB
+    return np.ascontiguousarray(rgb), layout
+
+
+def upscale_nearest(rgb: np.ndarray, factor: int) -> np.ndarray:
+    return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1) if factor > 1 else rgb
