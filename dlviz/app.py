@@ -1,0 +1,125 @@
+"""Entry point: `dlviz` opens the window; `dlviz predict|layers|activations|shot` runs the CLI.
+
+The window module is imported and shown before torch: the model loads in the background.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+
+def _user_dir() -> Path:
+    return Path(os.environ.get("DLVIZ_HOME") or Path.home() / ".cache" / "dlviz")
+
+
+def _prepare_environment() -> None:
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(_user_dir() / "numba"))
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlviz", description="See what a neural network does. "
+                                     "Commands: predict, layers, activations, shot (dlviz COMMAND -h).")
+    parser.add_argument("image", nargs="?", help="an image to open (default: a bundled photo)")
+    parser.add_argument("--model", help="bundled 'efficientnet_lite0' (default) or a torchvision classifier name")
+    parser.add_argument("--weights", help="a local state_dict (with --model ARCH) or TorchScript file")
+    parser.add_argument("--labels", help="class names, one per line")
+    parser.add_argument("--layer", help="the layer to open on")
+    return parser
+
+
+def _install_excepthook(app) -> None:
+    """Unexpected errors go to a log file and a dialog, never a silent crash."""
+    log_file = _user_dir() / "errors.log"
+
+    def hook(kind, value, tb):
+        text = "".join(traceback.format_exception(kind, value, tb))
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(log_file, "a", encoding="utf-8") as out:
+                out.write(text + "\n")
+        except OSError:
+            pass
+        sys.__stderr__ and sys.__stderr__.write(text)
+        from PySide6.QtWidgets import QMessageBox
+
+        if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            QMessageBox.critical(None, "dlviz", f"Something went wrong: {value}\n\nDetails were written to {log_file}.")
+
+    sys.excepthook = hook
+    logging.basicConfig(filename=str(log_file) if log_file.parent.exists() else None, level=logging.WARNING)
+
+
+def run_gui(argv) -> int:
+    args = _gui_parser().parse_args(argv)
+    _prepare_environment()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("dlviz")
+    app.setOrganizationName("dlviz")
+    _install_excepthook(app)
+    from dlviz.gui.main_window import MainWindow
+
+    window = MainWindow(args.image, args.model, args.weights, args.labels, args.layer)
+    window.show()
+    return app.exec()
+
+
+def take_screenshot(image, out, size, model=None, weights=None, labels=None, layer=None, timeout_s=180) -> str | None:
+    """Open the window offscreen on `image`, wait until every pane is drawn, save a PNG.
+
+    Returns None on success, or the sentence that explains the failure.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _prepare_environment()
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    from dlviz.gui.main_window import MainWindow
+
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(str(Path(tmp) / "shot.ini"), QSettings.IniFormat)
+        window = MainWindow(image, model, weights, labels, layer, settings=settings)
+        window.resize(*size)
+        loop = QEventLoop()
+        window.ready.connect(loop.quit)
+        window.runner.failed.connect(lambda kind, sentence, trace: (problems.append(sentence), loop.quit()))
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda: (problems.append(f"the window was not ready within {timeout_s} s"), loop.quit()))
+        timer.start(timeout_s * 1000)
+        window.show()
+        loop.exec()
+        timer.stop()
+        if not problems and layer and window.session.layer != layer:
+            problems.append(f"the model has no layer '{layer}'; see `dlviz layers`")
+        if not problems:
+            for _ in range(5):
+                app.processEvents()
+            if not window.grab().save(str(out), "PNG"):
+                problems.append(f"could not write {out}")
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return problems[0] if problems else None
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from dlviz import cli
+
+    if argv and argv[0] in cli.COMMANDS:
+        return cli.main(argv)
+    return run_gui(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

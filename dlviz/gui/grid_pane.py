@@ -1,0 +1,230 @@
+"""The activation grid: every channel of the selected layer tiled into one picture.
+
+Maps are drawn as one ImageItem updated in place; vector layers (pooled features, logits) as bars,
+with class names where the model has them. Hover tells the unit and value, a click selects it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, make_layout, mosaic
+from dlviz.gui import style
+from dlviz.gui.layer_pane import shape_text
+
+
+def _combo(items, tip):
+    box = QComboBox()
+    for text, value in items:
+        box.addItem(text, value)
+    box.setToolTip(tip)
+    return box
+
+
+class GridPane(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.layout_ = None  # mosaic.Layout of what is on screen
+        self.values = None  # the raw activation on screen
+
+        self.header = QLabel("")
+        self.header.setFont(style.title_font(11))
+        self.readout = QLabel("Hover over a unit to read it; click to select it")
+        self.readout.setStyleSheet("color: #9a9a9a")
+        self.contrast = _combo(
+            [("per layer", 0.0)] + [(f"{c:.0%} per channel", c) for c in CONTRASTS[1:-1]] + [("per channel", 1.0)],
+            "Normalisation: one colour scale for the whole layer, or one per channel (key T cycles)",
+        )
+        self.gamma = _combo([(f"γ {g:g}", g) for g in GAMMAS], "Gamma boost: below 1 lifts weak activations (key t cycles)")
+        self.cmap = _combo([(name, name) for name in COLORMAPS], "Colour map shared by every unit")
+        controls = QHBoxLayout()
+        controls.addWidget(self.header, 1)
+        for label, box in (("Scale", self.contrast), ("Boost", self.gamma), ("Colours", self.cmap)):
+            controls.addWidget(QLabel(label))
+            controls.addWidget(box)
+
+        # Maps: one image, one selection outline.
+        self.map_canvas = pg.GraphicsLayoutWidget()
+        self.map_view = style.image_view(self.map_canvas)
+        self.image = pg.ImageItem()
+        self.map_view.addItem(self.image)
+        self.cursor = QGraphicsRectItem()
+        pen = QPen(style.SELECT, 2)
+        pen.setCosmetic(True)
+        self.cursor.setPen(pen)
+        self.cursor.setZValue(10)
+        self.map_view.addItem(self.cursor)
+        self.map_canvas.scene().sigMouseMoved.connect(self._hover_map)
+        self.map_canvas.scene().sigMouseClicked.connect(self._click_map)
+
+        # Vectors: bars.
+        self.bar_plot = pg.PlotWidget()
+        self.bar_plot.setMenuEnabled(False)
+        self.bar_plot.showGrid(y=True, alpha=0.2)
+        self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.9, brush=style.ACCENT, pen=None)
+        self.bar_cursor = pg.BarGraphItem(x=[0], height=[0], width=0.9, brush=style.SELECT, pen=None)
+        self.bar_plot.addItem(self.bars)
+        self.bar_plot.addItem(self.bar_cursor)
+        self.bar_labels: list[pg.TextItem] = []
+        self.bar_plot.scene().sigMouseMoved.connect(self._hover_bars)
+        self.bar_plot.scene().sigMouseClicked.connect(self._click_bars)
+
+        self.stack = QStackedWidget()
+        self.placeholder = QLabel("Loading the model…")
+        self.placeholder.setAlignment(Qt.AlignCenter)
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.map_canvas)
+        self.stack.addWidget(self.bar_plot)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.readout)
+
+        self.contrast.currentIndexChanged.connect(lambda: session.set_view(contrast=self.contrast.currentData()))
+        self.gamma.currentIndexChanged.connect(lambda: session.set_view(gamma=self.gamma.currentData()))
+        self.cmap.currentIndexChanged.connect(lambda: session.set_view(cmap=self.cmap.currentData()))
+        session.forward_changed.connect(self.refresh)
+        session.layer_changed.connect(self.refresh)
+        session.view_changed.connect(self.refresh)
+        session.unit_changed.connect(self.show_cursor)
+
+    # ---------------------------------------------------------------- drawing
+    def _sync_controls(self):
+        for box, value in ((self.contrast, self.session.contrast), (self.gamma, self.session.gamma), (self.cmap, self.session.cmap)):
+            index = box.findData(value)
+            if index >= 0 and index != box.currentIndex():
+                box.blockSignals(True)
+                box.setCurrentIndex(index)
+                box.blockSignals(False)
+
+    def refresh(self):
+        self._sync_controls()
+        session = self.session
+        act = session.activation()
+        info = session.layer_info()
+        if act is None:
+            self.values = None
+            if session.model is not None and session.rgb is None:
+                self.placeholder.setText("Open an image to see the activations")
+            self.stack.setCurrentWidget(self.placeholder)
+            return
+        start = time.perf_counter()
+        self.values = act
+        kind = info.type if info else "output"
+        self.header.setText(f"{session.layer}  ·  {kind}  ·  {shape_text(act.shape)}")
+        if act.ndim == 1:
+            self._draw_bars(act)
+        else:
+            rgb, self.layout_ = mosaic(act, session.contrast, session.gamma, session.cmap, aspect=self._aspect())
+            self.image.setImage(rgb, autoLevels=False)
+            height, width = rgb.shape[:2]
+            self.map_view.setRange(QRectF(0, 0, width, height), padding=0.01)
+            self.stack.setCurrentWidget(self.map_canvas)
+        self.show_cursor()
+        session.render_ms = (time.perf_counter() - start) * 1000
+
+    def _aspect(self) -> float:
+        size = self.stack.size()
+        return max(0.5, min(3.0, size.width() / max(size.height(), 1)))
+
+    def _draw_bars(self, act):
+        self.layout_ = None
+        x = np.arange(len(act))
+        self.bars.setOpts(x=x, height=act, width=0.9)
+        for item in self.bar_labels:
+            self.bar_plot.removeItem(item)
+        self.bar_labels = []
+        if self.session.is_output_layer():
+            for index in np.argsort(act)[::-1][:5]:
+                text = pg.TextItem(self.session.model.label(int(index)), color=style.TEXT, anchor=(0, 0.5), angle=0)
+                text.setPos(float(index), float(act[index]))
+                self.bar_plot.addItem(text)
+                self.bar_labels.append(text)
+        self.bar_plot.setXRange(-1, len(act), padding=0.01)
+        self.bar_plot.enableAutoRange(axis="y")
+        self.stack.setCurrentWidget(self.bar_plot)
+
+    def show_cursor(self):
+        unit = self.session.unit
+        if self.values is None:
+            return
+        if self.values.ndim == 1:
+            self.bar_cursor.setOpts(x=[unit], height=[float(self.values[unit])], width=0.9)
+        elif self.layout_ is not None:
+            y, x = self.layout_.origin(unit)
+            self.cursor.setRect(x - 0.5, y - 0.5, self.layout_.tile_w + 1, self.layout_.tile_h + 1)
+        self.readout.setText(self._describe(unit))
+
+    def _describe(self, unit, where=None) -> str:
+        act = self.values
+        text = f"unit {unit}"
+        if act.ndim == 1:
+            if self.session.is_output_layer():
+                text += f" · {self.session.model.label(unit)}"
+            return text + f" · value {act[unit]:.4g}"
+        channel = act[unit] if act.ndim == 3 else act
+        if where is not None:
+            i, j = where
+            return text + f" · at ({i}, {j}) · value {channel[i, j]:.4g}"
+        return text + f" · max {channel.max():.4g} · mean {channel.mean():.4g}"
+
+    # ---------------------------------------------------------------- mouse
+    def _map_hit(self, scene_pos):
+        if self.layout_ is None or not self.map_view.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.map_view.mapSceneToView(scene_pos)
+        return self.layout_.locate(point.y() + 0.5, point.x() + 0.5)
+
+    def _hover_map(self, scene_pos):
+        hit = self._map_hit(scene_pos)
+        if hit is not None:
+            channel, i, j = hit
+            self.readout.setText(self._describe(channel, (i, j)) + "   (click to select)")
+
+    def _click_map(self, event):
+        hit = self._map_hit(event.scenePos())
+        if hit is not None:
+            self.session.set_unit(hit[0])
+
+    def _bar_hit(self, scene_pos):
+        if self.values is None or self.values.ndim != 1:
+            return None
+        point = self.bar_plot.getPlotItem().vb.mapSceneToView(scene_pos)
+        index = int(round(point.x()))
+        return index if 0 <= index < len(self.values) else None
+
+    def _hover_bars(self, scene_pos):
+        index = self._bar_hit(scene_pos)
+        if index is not None:
+            self.readout.setText(self._describe(index) + "   (click to select)")
+
+    def _click_bars(self, event):
+        index = self._bar_hit(event.scenePos())
+        if index is not None:
+            self.session.set_unit(index)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        # Re-tile when the pane's shape changes a lot, so the grid keeps filling it.
+        if self.layout_ is not None and self.values is not None:
+            old = self.layout_
+            new = make_layout(old.channels, old.tile_h, old.tile_w, self._aspect())
+            if (new.rows, new.cols) != (old.rows, old.cols):
+                self.refresh()

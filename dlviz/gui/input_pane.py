@@ -1,0 +1,51 @@
+"""The input photo with the model's crop outlined."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+
+from dlviz.gui import style
+
+
+class InputPane(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.caption = QLabel("Drop an image here, or use File ▸ Open")
+        self.caption.setWordWrap(True)
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setMinimumSize(160, 120)
+        self.view = style.image_view(self.canvas)
+        self.image = pg.ImageItem()
+        self.view.addItem(self.image)
+        self.crop = QGraphicsRectItem()
+        pen = QPen(style.ACCENT, 2, Qt.DashLine)
+        pen.setCosmetic(True)
+        self.crop.setPen(pen)
+        self.crop.setVisible(False)
+        self.view.addItem(self.crop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.canvas, 1)
+        session.image_changed.connect(self.refresh)
+        session.model_changed.connect(self.refresh)
+
+    def refresh(self):
+        rgb = self.session.rgb
+        if rgb is None:
+            return
+        self.image.setImage(rgb, levels=(0, 255))
+        height, width = rgb.shape[:2]
+        self.view.setRange(xRange=(0, width), yRange=(0, height), padding=0.01)
+        model = self.session.model
+        text = f"<b>{self.session.image_name}</b> · {width}×{height}"
+        if model is not None:
+            left, top, right, bottom = model.preprocess.crop_box(width, height)
+            self.crop.setRect(left, top, right - left, bottom - top)
+            self.crop.setVisible(True)
+            text += f" · dashed: the {model.preprocess.crop}×{model.preprocess.crop} crop the model sees"
+        self.caption.setText(text)

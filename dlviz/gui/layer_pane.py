@@ -1,0 +1,102 @@
+"""The layer navigator: every layer in forward order as a tree, with its type and output shape."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from dlviz.gui import style
+
+
+def shape_text(shape) -> str:
+    return "×".join(str(s) for s in shape)
+
+
+class LayerPane(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.items: dict[str, QTreeWidgetItem] = {}
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter layers (name or type)")
+        self.filter.setClearButtonEnabled(True)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Layer", "Type", "Output"])
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        self.tree.setColumnWidth(0, 170)
+        self.tree.setColumnWidth(1, 110)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree, 1)
+        self.tree.currentItemChanged.connect(self._picked)
+        self.filter.textChanged.connect(self._apply_filter)
+        session.model_changed.connect(self.rebuild)
+        session.layer_changed.connect(self.show_layer)
+
+    def rebuild(self):
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        self.items.clear()
+        model = self.session.model
+        shown = set(self.session.displayable_layers())
+        infos = model.layers if model.hookable else []
+        if not model.hookable:
+            item = QTreeWidgetItem(["output", "", "logits"])
+            item.setData(0, Qt.UserRole, "output")
+            self.tree.addTopLevelItem(item)
+            self.items["output"] = item
+        for info in infos:
+            suffix = f" (runs {info.calls}×)" if info.calls > 1 else ""
+            item = QTreeWidgetItem([info.name.rsplit(".", 1)[-1], info.type + suffix, shape_text(info.shape)])
+            item.setData(0, Qt.UserRole, info.name)
+            item.setToolTip(0, info.name)
+            if info.name not in shown:
+                item.setFlags(item.flags() & ~Qt.ItemIsSelectable)
+                item.setForeground(0, style.MUTED)
+            parent_name = info.name.rsplit(".", 1)[0] if "." in info.name else None
+            while parent_name and parent_name not in self.items:
+                parent_name = parent_name.rsplit(".", 1)[0] if "." in parent_name else None
+            if parent_name:
+                self.items[parent_name].addChild(item)
+            else:
+                self.tree.addTopLevelItem(item)
+            self.items[info.name] = item
+        self.tree.blockSignals(False)
+        self._apply_filter(self.filter.text())
+        self.show_layer()
+
+    def show_layer(self):
+        item = self.items.get(self.session.layer or "")
+        if item is None or self.tree.currentItem() is item:
+            return
+        self.tree.blockSignals(True)
+        parent = item.parent()
+        while parent is not None:
+            parent.setExpanded(True)
+            parent = parent.parent()
+        self.tree.setCurrentItem(item)
+        self.tree.scrollToItem(item, QTreeWidget.PositionAtCenter)
+        self.tree.blockSignals(False)
+
+    def _picked(self, current, previous):
+        if current is not None:
+            self.session.set_layer(current.data(0, Qt.UserRole))
+
+    def _apply_filter(self, text):
+        text = text.strip().lower()
+        for name, item in self.items.items():
+            match = not text or text in name.lower() or text in item.text(1).lower()
+            item.setHidden(False if match else True)
+        if text:  # show the ancestors of every match
+            for name, item in self.items.items():
+                if not item.isHidden():
+                    parent = item.parent()
+                    while parent is not None:
+                        parent.setHidden(False)
+                        parent.setExpanded(True)
+                        parent = parent.parent()

@@ -1,0 +1,403 @@
+"""The main window: panes in docks around the activation grid, menus, keys and the status bar.
+
+It wires the session to the background runner: it asks for models, images and forward passes, and
+puts results into the session. It never waits for the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QToolButton,
+)
+
+from dlviz import jobs, resources
+from dlviz.core.images import IMAGE_FILTER, neighbour_image
+from dlviz.gui.grid_pane import GridPane
+from dlviz.gui.help_overlay import HelpOverlay
+from dlviz.gui.input_pane import InputPane
+from dlviz.gui.layer_pane import LayerPane
+from dlviz.gui.predictions_pane import PredictionsPane
+from dlviz.gui.unit_pane import UnitPane
+from dlviz.session import Session
+from dlviz.tasks import TaskRunner
+
+log = logging.getLogger("dlviz")
+
+# Shown in the Model menu without importing torchvision on the GUI thread.
+ZOO = [
+    "alexnet", "vgg16", "resnet18", "resnet50", "googlenet", "inception_v3", "densenet121",
+    "mobilenet_v3_large", "efficientnet_b0", "convnext_tiny", "regnet_y_800mf", "vit_b_16",
+]
+MAX_RECENT = 10
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()  # nothing waits: the latest image has gone through the latest model and is drawn
+    message = Signal(str)  # every sentence put in the status bar (tests listen)
+
+    def __init__(self, image=None, model=None, weights=None, labels=None, layer=None, settings: QSettings | None = None):
+        super().__init__()
+        self.setWindowTitle("dlviz")
+        self.setAcceptDrops(True)
+        self.settings = settings or QSettings("dlviz", "dlviz")
+        self.session = Session(self)
+        self.runner = TaskRunner(parent=self)
+        self.requested_layer = layer
+        self.model_spec = (model, weights, labels)
+
+        self.grid = GridPane(self.session)
+        self.setCentralWidget(self.grid)
+        self.input_pane = InputPane(self.session)
+        self.predictions = PredictionsPane(self.session)
+        self.layers = LayerPane(self.session)
+        self.unit = UnitPane(self.session)
+        docks = [
+            self._dock("Input", self.input_pane, Qt.LeftDockWidgetArea),
+            self._dock("Predictions", self.predictions, Qt.LeftDockWidgetArea),
+            self._dock("Layers", self.layers, Qt.RightDockWidgetArea),
+            self._dock("Unit", self.unit, Qt.RightDockWidgetArea),
+        ]
+        self.resizeDocks(docks, [330, 330, 380, 380], Qt.Horizontal)
+        self.resizeDocks(docks, [520, 170, 330, 520], Qt.Vertical)
+        self.help = HelpOverlay(self)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.resize(1400, 880)
+        self._restore_state()
+
+        self.runner.finished.connect(self._finished)
+        self.runner.failed.connect(self._failed)
+        self.runner.progress.connect(self._progress)
+        self.runner.busy_changed.connect(self._busy)
+        for signal in (self.session.layer_changed, self.session.unit_changed, self.session.forward_changed,
+                       self.session.view_changed, self.session.model_changed):
+            signal.connect(self._update_status)
+        self.predictions.class_clicked.connect(self._show_class)
+
+        self.load_model(model, weights, labels)
+        self.open_image(image or resources.default_image())
+
+    # ---------------------------------------------------------------- layout
+    def _dock(self, title, widget, area):
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self):
+        bar = self.statusBar()
+        self.info = QLabel("starting…")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(260)
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setTextVisible(True)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.info)
+        self.progress_bar.hide()
+        self.cancel_button.hide()
+
+    def _action(self, menu, text, slot, shortcuts=(), tip=None):
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self):
+        menus = self.menuBar()
+        file = menus.addMenu("&File")
+        self._action(file, "&Open Image…", self.choose_image, ["Ctrl+O"])
+        self.recent_menu = file.addMenu("Open &Recent")
+        samples = file.addMenu("&Samples")
+        for path in resources.sample_images():
+            self._action(samples, path.stem.capitalize(), lambda checked=False, p=path: self.open_image(p))
+        self._action(file, "&Paste Image", self.paste, ["Ctrl+V"])
+        self._action(file, "&Next Image in Folder", lambda: self.step_image(1), ["N"])
+        self._action(file, "Pre&vious Image in Folder", lambda: self.step_image(-1), ["P"])
+        file.addSeparator()
+        self._action(file, "&Export Grid as PNG…", self.export_grid, ["Ctrl+E"])
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, ["Ctrl+Q"])
+
+        model = menus.addMenu("&Model")
+        self._action(model, "Bundled EfficientNet-Lite0 (offline)", lambda: self.load_model(None))
+        zoo = model.addMenu("torchvision (downloads weights once)")
+        for name in ZOO:
+            self._action(zoo, name, lambda checked=False, n=name: self.load_model(n))
+        self._action(zoo, "Other…", self.choose_zoo_model)
+        model.addSeparator()
+        self._action(model, "Open &Weights File…", self.choose_weights)
+
+        layer = menus.addMenu("&Layer")
+        self._action(layer, "&Next Layer", lambda: self.session.step_layer(1), ["PgDown"])
+        self._action(layer, "&Previous Layer", lambda: self.session.step_layer(-1), ["PgUp"])
+        self._action(layer, "&Filter Layers", self._focus_filter, ["Ctrl+L"])
+        layer.addSeparator()
+        self._action(layer, "Unit Left", lambda: self.move_unit(0, -1), ["Left"])
+        self._action(layer, "Unit Right", lambda: self.move_unit(0, 1), ["Right"])
+        self._action(layer, "Unit Up", lambda: self.move_unit(-1, 0), ["Up"])
+        self._action(layer, "Unit Down", lambda: self.move_unit(1, 0), ["Down"])
+
+        view = menus.addMenu("&View")
+        self._action(view, "Cycle &Gamma Boost", self.session.cycle_gamma, ["T"])
+        self._action(view, "Cycle Per-Channel &Contrast", self.session.cycle_contrast, ["Shift+T"])
+        view.addSeparator()
+        for dock in self.findChildren(QDockWidget):
+            view.addAction(dock.toggleViewAction())
+        self._action(view, "&Reset Layout", self.reset_layout)
+        help_menu = menus.addMenu("&Help")
+        self._action(help_menu, "&Keys", self.help.toggle, ["H", "F1"])
+        self._refresh_recent()
+
+    # ---------------------------------------------------------------- requests
+    def load_model(self, name=None, weights=None, labels=None):
+        self.model_spec = (name, weights, labels)
+        label = name or (Path(weights).name if weights else "the bundled EfficientNet-Lite0")
+        self.say(f"Loading {label}…")
+        self.runner.submit("model", jobs.load_model, name, weights, labels)
+
+    def open_image(self, source, name=None):
+        self.runner.submit("image", jobs.load_image, source, name)
+
+    def request_forward(self):
+        if self.session.model is not None and self.session.rgb is not None:
+            self.runner.submit("forward", jobs.forward, self.session.model, self.session.rgb)
+
+    def cancel(self):
+        kind = self.runner.running_kind()
+        self.runner.cancel(kind)
+        self.say("Cancelled.")
+
+    # ---------------------------------------------------------------- results
+    def _finished(self, kind, result):
+        if kind == "model":
+            self.session.set_model(result, self.requested_layer)
+            self.requested_layer = None
+            self.setWindowTitle(f"dlviz — {result.name}")
+            self.say(f"{result.name} loaded ({result.source}, {len(result.layers)} layers).")
+            self.request_forward()
+        elif kind == "image":
+            self.session.set_image(result.rgb, result.path, result.name)
+            if result.path is not None:
+                self._remember(result.path)
+            self.request_forward()
+        elif kind == "forward":
+            self.session.set_result(result)
+            self._update_status()
+            if not self.runner.is_busy():
+                QTimer.singleShot(0, self._check_ready)
+
+    def _check_ready(self):
+        if not self.runner.is_busy() and self.session.result is not None:
+            self.ready.emit()
+
+    def _failed(self, kind, sentence, trace):
+        if sentence.startswith("Unexpected error"):
+            log.error("%s job failed:\n%s", kind, trace)
+        self.say(sentence, error=True)
+        if kind == "model" and self.session.model is None and self.model_spec != (None, None, None):
+            self.say(sentence + " Falling back to the bundled model.", error=True)
+            self.load_model(None)
+
+    def _progress(self, kind, fraction, text):
+        self.progress_bar.setValue(int(fraction * 100))
+        self.progress_bar.setFormat(text or "%p%")
+        self.progress_bar.setToolTip(text)
+
+    def _busy(self, busy):
+        kind = self.runner.running_kind()
+        long_work = busy and kind == "model"
+        self.progress_bar.setVisible(long_work)
+        self.cancel_button.setVisible(long_work)
+        if not long_work:
+            self.progress_bar.setValue(0)
+
+    # ---------------------------------------------------------------- status
+    def say(self, sentence: str, error: bool = False):
+        self.statusBar().setStyleSheet("color: #ff8a80" if error else "")
+        self.statusBar().showMessage(sentence, 15000 if error else 8000)
+        self.message.emit(sentence)
+
+    def _update_status(self):
+        s = self.session
+        parts = [s.model.name if s.model else "no model"]
+        if s.layer:
+            parts.append(f"layer {s.layer}")
+            count = s.unit_count()
+            if count:
+                parts.append(f"unit {s.unit}/{count}")
+        if s.result is not None:
+            parts.append(f"forward {s.result.total_ms:.0f} ms")
+            parts.append(f"render {s.render_ms:.1f} ms")
+        parts.append(f"γ {s.gamma:g} · contrast {s.contrast:g}")
+        self.info.setText("  ·  ".join(parts))
+
+    # ---------------------------------------------------------------- navigation
+    def move_unit(self, d_row, d_col):
+        act = self.session.activation()
+        if act is None:
+            return
+        layout = self.grid.layout_
+        if layout is not None:
+            self.session.set_unit(layout.neighbour(self.session.unit, d_row, d_col))
+        else:  # bars: left/right one unit, up/down ten
+            self.session.set_unit(self.session.unit + d_col + 10 * d_row)
+
+    def _show_class(self, index):
+        """Jump to the output layer with the clicked class as the unit."""
+        model = self.session.model
+        count = len(model.labels or [])
+        for name in reversed(self.session.displayable_layers()):
+            shape = (count,) if name == "output" else model.layer(name).shape
+            if shape == (count,):
+                self.session.set_layer(name)
+                self.session.set_unit(index)
+                return
+
+    def step_image(self, step):
+        path = self.session.image_path
+        if path is None:
+            self.say("This image has no folder: open a file to step through its neighbours.", error=True)
+            return
+        other = neighbour_image(path, step)
+        if other is None:
+            self.say(f"{path.parent.name} holds no other image.", error=True)
+        else:
+            self.open_image(other)
+
+    def _focus_filter(self):
+        self.layers.filter.setFocus()
+        self.layers.filter.selectAll()
+
+    # ---------------------------------------------------------------- dialogs and input
+    def choose_image(self):
+        start = str(self.session.image_path.parent) if self.session.image_path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", start, IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def choose_zoo_model(self):
+        name, ok = QInputDialog.getText(self, "torchvision model", "Name of a torchvision classifier (e.g. resnet34):")
+        if ok and name.strip():
+            self.load_model(name.strip())
+
+    def choose_weights(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open weights", str(Path.home()), "PyTorch weights (*.pt *.pth *.ckpt *.bin);;All files (*)")
+        if not path:
+            return
+        names = ["(TorchScript archive: no architecture needed)", *ZOO]
+        arch, ok = QInputDialog.getItem(self, "Architecture", f"Which architecture are the weights in {Path(path).name} for?", names, 0, True)
+        if ok:
+            self.load_model(None if arch.startswith("(") else arch.strip(), path)
+
+    def paste(self):
+        mime = QGuiApplication.clipboard().mimeData()
+        if not self.open_mime(mime):
+            self.say("The clipboard holds no image or image file.", error=True)
+
+    def open_mime(self, mime) -> bool:
+        """Open what was dropped or pasted: a file, or image data. False if there is none."""
+        if mime is None:
+            return False
+        if mime.hasUrls():
+            local = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+            if local:
+                self.open_image(local[0])
+                return True
+        if mime.hasImage():
+            image = QImage(mime.imageData())
+            if not image.isNull():
+                data = QByteArray()
+                buffer = QBuffer(data)
+                buffer.open(QIODevice.WriteOnly)
+                image.save(buffer, "PNG")
+                self.open_image(bytes(data.data()), "pasted image")
+                return True
+        if mime.hasText() and Path(mime.text().strip()).is_file():
+            self.open_image(mime.text().strip())
+            return True
+        return False
+
+    def dragEnterEvent(self, event):
+        mime = event.mimeData()
+        if mime.hasUrls() or mime.hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        if self.open_mime(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            self.say("Only image files or image data can be dropped here.", error=True)
+
+    def export_grid(self):
+        if self.session.activation() is None:
+            self.say("Nothing to export yet.", error=True)
+            return
+        default = f"{self.session.image_name.rsplit('.', 1)[0]}-{self.session.layer}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export grid", str(Path.home() / default), "PNG (*.png)")
+        if path:
+            self.save_grid(path)
+
+    def save_grid(self, path):
+        pixmap = self.grid.stack.currentWidget().grab()
+        if pixmap.save(str(path), "PNG"):
+            self.say(f"Saved {Path(path).name}.")
+        else:
+            self.say(f"Could not write {path}.", error=True)
+
+    # ---------------------------------------------------------------- remembered state
+    def _remember(self, path: Path):
+        recent = [str(path)] + [p for p in self._recent() if p != str(path)]
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _refresh_recent(self):
+        self.recent_menu.clear()
+        for entry in self._recent():
+            self._action(self.recent_menu, entry, lambda checked=False, p=entry: self.open_image(p))
+        self.recent_menu.setEnabled(bool(self._recent()))
+
+    def _restore_state(self):
+        self._default_state = self.saveState()
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def reset_layout(self):
+        self.restoreState(self._default_state)
+
+    def closeEvent(self, event):
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        self.settings.sync()
+        self.runner.shutdown()
+        super().closeEvent(event)

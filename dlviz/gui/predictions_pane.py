@@ -1,0 +1,72 @@
+"""The model's top-5 classes as a horizontal bar chart."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QWidget
+
+from dlviz.gui import style
+
+
+class PredictionsPane(QWidget):
+    """Draws itself: one row per class with its name, a bar and its probability."""
+
+    class_clicked = Signal(int)
+
+    def __init__(self, session, top: int = 5, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.top = top
+        self.rows: list[tuple[int, str, float]] = []
+        self.setMinimumHeight(top * 22 + 12)
+        self.setToolTip("Click a class to see its output unit")
+        session.forward_changed.connect(self.refresh)
+        session.model_changed.connect(self.refresh)
+        session.image_changed.connect(self.refresh)
+
+    def sizeHint(self):
+        return QSize(320, self.top * 26 + 16)
+
+    def refresh(self):
+        result, model = self.session.result, self.session.model
+        if result is None or model is None:
+            self.rows = []
+        else:
+            self.rows = [(i, model.label(i), p) for i, p in result.forward.top(self.top)]
+        self.update()
+
+    def _row_height(self) -> float:
+        return max(18.0, min(32.0, (self.height() - 8) / self.top))
+
+    def mousePressEvent(self, event):
+        index = int((event.position().y() - 4) // self._row_height())
+        if 0 <= index < len(self.rows):
+            self.class_clicked.emit(self.rows[index][0])
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.fillRect(self.rect(), QColor(style.BACKGROUND))
+        if not self.rows:
+            painter.setPen(style.MUTED)
+            painter.drawText(self.rect(), Qt.AlignCenter, "Predictions appear here")
+            return
+        row_h = self._row_height()
+        label_w = min(190.0, self.width() * 0.45)
+        value_w = 52.0
+        bar_w = max(10.0, self.width() - label_w - value_w - 16)
+        metrics = painter.fontMetrics()
+        for k, (index, label, prob) in enumerate(self.rows):
+            y = 4 + k * row_h
+            painter.setPen(style.TEXT)
+            name = metrics.elidedText(label, Qt.ElideRight, int(label_w - 6))
+            painter.drawText(QRectF(6, y, label_w - 6, row_h), Qt.AlignVCenter | Qt.AlignLeft, name)
+            painter.fillRect(QRectF(label_w, y + 3, bar_w, row_h - 6), QColor(255, 255, 255, 18))
+            color = QColor(style.ACCENT) if k == 0 else QColor(style.ACCENT).darker(150)
+            painter.fillRect(QRectF(label_w, y + 3, max(1.0, bar_w * prob), row_h - 6), color)
+            painter.setPen(style.TEXT)
+            painter.drawText(
+                QRectF(label_w + bar_w + 4, y, value_w, row_h), Qt.AlignVCenter | Qt.AlignRight, f"{prob:.1%}"
+            )
+        painter.end()

@@ -1,0 +1,113 @@
+"""The selected unit: its map enlarged with a colour bar, and the map laid over the model's crop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStackedWidget, QVBoxLayout, QWidget
+
+from dlviz.gui import style
+
+
+def upsample(channel: np.ndarray, size: int) -> np.ndarray:
+    """A unit's map stretched bilinearly over the size×size crop it was computed from."""
+    image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32), mode="F")
+    return np.asarray(image.resize((size, size), Image.Resampling.BILINEAR))
+
+
+class UnitPane(QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.title = QLabel("No unit selected")
+        self.title.setFont(style.title_font(11))
+        self.title.setWordWrap(True)
+
+        # The map enlarged, with a colour bar of its values.
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.plot = self.canvas.addPlot()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.map = pg.ImageItem()
+        self.plot.addItem(self.map)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=style.colormap(session.cmap), interactive=False, width=14)
+        self.bar.setImageItem(self.map, insert_in=self.plot)
+
+        # The map over the crop.
+        self.overlay_canvas = pg.GraphicsLayoutWidget()
+        self.overlay_view = style.image_view(self.overlay_canvas)
+        self.crop = pg.ImageItem()
+        self.heat = pg.ImageItem()
+        self.overlay_view.addItem(self.crop)
+        self.overlay_view.addItem(self.heat)
+        self.opacity = QSlider(Qt.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(int(session.opacity * 100))
+        self.opacity.setToolTip("How strongly the unit's map covers the photo")
+        self.opacity.valueChanged.connect(lambda v: session.set_view(opacity=v / 100))
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(QLabel("Overlay opacity"))
+        slider_row.addWidget(self.opacity, 1)
+
+        maps = QWidget()
+        maps_layout = QVBoxLayout(maps)
+        maps_layout.setContentsMargins(0, 0, 0, 0)
+        maps_layout.addWidget(self.canvas, 1)
+        caption = QLabel("Over the model's crop:")
+        caption.setStyleSheet("color: #9a9a9a")
+        maps_layout.addWidget(caption)
+        maps_layout.addWidget(self.overlay_canvas, 1)
+        maps_layout.addLayout(slider_row)
+
+        self.scalar = QLabel("")
+        self.scalar.setAlignment(Qt.AlignCenter)
+        self.scalar.setWordWrap(True)
+        self.scalar.setFont(style.title_font(14, bold=False))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(maps)
+        self.stack.addWidget(self.scalar)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.stack, 1)
+        for signal in (session.forward_changed, session.layer_changed, session.unit_changed, session.view_changed):
+            signal.connect(self.refresh)
+
+    def refresh(self):
+        session = self.session
+        act = session.activation()
+        if act is None:
+            return
+        unit = session.unit
+        if act.ndim == 1:
+            label = f"<br>{session.model.label(unit)}" if session.is_output_layer() else ""
+            rank = int((act > act[unit]).sum()) + 1
+            self.title.setText(f"Unit {unit} of {session.layer}")
+            self.scalar.setText(f"<b>{act[unit]:.4g}</b>{label}<br><span style='color:#9a9a9a'>rank {rank} of {len(act)}</span>")
+            self.stack.setCurrentWidget(self.scalar)
+            return
+        channel = act[unit] if act.ndim == 3 else act
+        lo, hi = float(channel.min()), float(channel.max())
+        if hi <= lo:
+            hi = lo + 1e-6
+        self.title.setText(f"Unit {unit} of {session.layer} · {channel.shape[0]}×{channel.shape[1]} · max {channel.max():.3g}")
+        cmap = style.colormap(session.cmap)
+        self.map.setImage(np.ascontiguousarray(channel, dtype=np.float32), levels=(lo, hi))
+        self.bar.setColorMap(cmap)
+        self.bar.setLevels((lo, hi))
+        self.plot.setRange(xRange=(0, channel.shape[1]), yRange=(0, channel.shape[0]), padding=0.02)
+        result = session.result
+        size = result.crop.shape[0]
+        self.crop.setImage(result.crop, levels=(0, 255))
+        heat = (upsample(channel, size) - lo) / (hi - lo)
+        self.heat.setImage(np.clip(heat, 0, 1), levels=(0, 1), lut=cmap.getLookupTable(nPts=256))
+        self.heat.setOpacity(session.opacity)
+        self.overlay_view.setRange(xRange=(0, size), yRange=(0, size), padding=0.01)
+        self.stack.setCurrentIndex(0)

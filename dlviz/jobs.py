@@ -1,0 +1,54 @@
+"""The work the app hands to its background thread: plain functions over core, no widgets.
+
+Each takes a `TaskState` first (see tasks.py). Heavy modules (torch) are imported here, inside the
+worker, so the window can appear before torch has finished importing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class ImageResult:
+    rgb: np.ndarray
+    path: Path | None  # None for a pasted image
+    name: str
+
+
+@dataclass
+class ForwardResult:
+    forward: object  # dlviz.core.activations.Forward
+    crop: np.ndarray  # the uint8 crop the model saw
+    crop_box: tuple[float, float, float, float]
+    total_ms: float  # image array to every layer recorded
+
+
+def load_model(state, name=None, weights=None, labels=None):
+    from dlviz.core import models
+
+    state.report(0.0, "importing torch")
+    return models.load_model(name, weights, labels, progress=state.report, should_stop=state.should_stop)
+
+
+def load_image(state, source, name=None):
+    from dlviz.core.images import load_image as read
+
+    rgb = read(source)
+    path = Path(source) if not isinstance(source, (bytes, bytearray)) else None
+    return ImageResult(rgb, path, name or (path.name if path else "pasted image"))
+
+
+def forward(state, loaded, rgb):
+    from dlviz.core.activations import run
+
+    start = time.perf_counter()
+    crop = loaded.preprocess.crop_rgb(rgb)
+    result = run(loaded, loaded.preprocess.normalise(crop))
+    total_ms = (time.perf_counter() - start) * 1000
+    height, width = rgb.shape[:2]
+    return ForwardResult(result, crop, loaded.preprocess.crop_box(width, height), total_ms)
