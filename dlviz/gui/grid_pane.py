@@ -153,7 +153,9 @@ class GridPane(QWidget):
         self.bar_labels = []
         if self.session.is_output_layer():
             for index in np.argsort(act)[::-1][:5]:
-                text = pg.TextItem(self.session.model.label(int(index)), color=style.TEXT, anchor=(0, 0.5), angle=0)
+                # Above its bar, leaning inwards so names near the edges are not cut off.
+                lean = min(max(index / max(len(act) - 1, 1), 0.1), 0.9)
+                text = pg.TextItem(self.session.model.label(int(index)), color=style.TEXT, anchor=(lean, 1.0))
                 text.setPos(float(index), float(act[index]))
                 self.bar_plot.addItem(text)
                 self.bar_labels.append(text)

@@ -1,0 +1,47 @@
+"""GUI fixtures: a main window on the bundled model and a sample photo, settings kept in tmp_path."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "dlviz.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, settings, chelsea):
+    """Builds windows; after the test every window's worker thread must have ended."""
+    from dlviz.gui.main_window import MainWindow
+
+    made = []
+
+    def make(image=chelsea, wait=True, size=(1300, 850), **kwargs):
+        window = MainWindow(image, settings=kwargs.pop("settings", settings), **kwargs)
+        qtbot.addWidget(window)
+        if size:
+            window.resize(*size)
+        window.show()
+        made.append(window)
+        if wait:
+            with qtbot.waitSignal(window.ready, timeout=90_000):
+                pass
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+        assert not window.runner._worker.isRunning(), "a worker QThread was left running"
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+def wait_ready(qtbot, window, timeout=60_000):
+    with qtbot.waitSignal(window.ready, timeout=timeout):
+        pass

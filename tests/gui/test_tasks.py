@@ -1,0 +1,79 @@
+"""The background runner: off the GUI thread, newest request wins, progress, cancel, errors."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from dlviz.tasks import TaskRunner, UserError
+
+
+def _slow(state, value, seconds=0.3):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if state.should_stop():
+            return "stopped"
+        time.sleep(0.01)
+    return value, threading.current_thread() is threading.main_thread()
+
+
+def test_runs_off_the_gui_thread_and_newest_request_wins(qtbot):
+    runner = TaskRunner()
+    seen = []
+    runner.finished.connect(lambda kind, result: seen.append(result))
+    try:
+        for value in range(5):
+            runner.submit("forward", _slow, value)
+        qtbot.waitUntil(lambda: not runner.is_busy(), timeout=10_000)
+        qtbot.wait(50)
+        assert seen == [(4, False)]  # only the newest, computed on the worker thread
+    finally:
+        assert runner.shutdown()
+
+
+def test_progress_cancel_and_errors_arrive_as_signals(qtbot):
+    runner = TaskRunner()
+    progress, failures, results = [], [], []
+    runner.progress.connect(lambda kind, fraction, text: progress.append((kind, fraction, text)))
+    runner.failed.connect(lambda kind, sentence, trace: failures.append((kind, sentence)))
+    runner.finished.connect(lambda kind, result: results.append(result))
+
+    def reporting(state):
+        for i in range(3):
+            state.report(i / 2, f"step {i}")
+        return "done"
+
+    def broken(state):
+        raise UserError("That file is not a model.")
+
+    def crashing(state):
+        return 1 / 0
+
+    try:
+        with qtbot.waitSignal(runner.finished, timeout=5000):
+            runner.submit("model", reporting)
+        assert [p[2] for p in progress] == ["step 0", "step 1", "step 2"]
+        with qtbot.waitSignal(runner.failed, timeout=5000):
+            runner.submit("model", broken)
+        assert failures[-1] == ("model", "That file is not a model.")
+        with qtbot.waitSignal(runner.failed, timeout=5000):
+            runner.submit("model", crashing)
+        assert failures[-1][1].startswith("Unexpected error (ZeroDivisionError)")
+
+        runner.submit("image", _slow, "late", 5.0)
+        qtbot.waitUntil(lambda: runner.running_kind() == "image", timeout=5000)
+        runner.cancel("image")
+        qtbot.waitUntil(lambda: not runner.is_busy(), timeout=5000)
+        qtbot.wait(50)
+        assert "stopped" not in results and ("late", False) not in results
+    finally:
+        assert runner.shutdown()
+
+
+def test_shutdown_stops_a_running_job(qtbot):
+    runner = TaskRunner()
+    runner.submit("forward", _slow, 1, 30.0)
+    qtbot.waitUntil(lambda: runner.running_kind() == "forward", timeout=5000)
+    start = time.monotonic()
+    assert runner.shutdown()
+    assert time.monotonic() - start < 2.0

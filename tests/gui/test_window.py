@@ -1,0 +1,183 @@
+"""The window as a user meets it: panes filled, mouse and keys, files in and bad files out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QGuiApplication, QImage
+
+from dlviz.core.mosaic import make_layout
+
+
+def _tile_widget_pos(grid, unit):
+    """Where unit `unit`'s tile centre is on the grid's canvas, in widget pixels."""
+    layout = grid.layout_
+    y, x = layout.origin(unit)
+    scene = grid.map_view.mapViewToScene(QPointF(x + layout.tile_w / 2 - 0.5, y + layout.tile_h / 2 - 0.5))
+    return grid.map_canvas.mapFromScene(scene)
+
+
+def test_opens_on_bundled_model_with_every_pane_filled(window):
+    s = window.session
+    assert s.model.name == "efficientnet_lite0"
+    assert s.layer == s.model.start_layer and s.layer_info().kind == "map"
+    # Predictions: the cat.
+    assert [label for _, label, _ in window.predictions.rows[:3]] == ["tiger cat", "Egyptian cat", "tabby"]
+    # The grid shows every channel of the layer, tiled.
+    act = s.activation()
+    rgb = window.grid.image.image
+    assert rgb.shape[:2] == window.grid.layout_.shape
+    assert window.grid.layout_.channels == act.shape[0]
+    # The layer tree has the layer selected.
+    assert window.layers.tree.currentItem().data(0, Qt.UserRole) == s.layer
+    # The input pane outlines the crop inside the photo.
+    rect = window.input_pane.crop.rect()
+    assert window.input_pane.crop.isVisible() and 0 <= rect.left() < rect.right() <= 451
+    # The unit pane shows unit 0's map at the layer's resolution.
+    assert window.unit.map.image.shape == act.shape[1:]
+    # Status bar names model, layer, unit and times.
+    text = window.info.text()
+    for part in ("efficientnet_lite0", s.layer, "unit 0/", "forward", "render"):
+        assert part in text
+
+
+def test_click_and_hover_select_and_describe_a_unit(window, qtbot):
+    grid = window.grid
+    pos = _tile_widget_pos(grid, 5)
+    qtbot.mouseMove(grid.map_canvas.viewport(), pos)
+    qtbot.waitUntil(lambda: grid.readout.text().startswith("unit 5 · at"))
+    qtbot.mouseClick(grid.map_canvas.viewport(), Qt.LeftButton, pos=pos)
+    assert window.session.unit == 5
+    # The selection outline sits on tile 5.
+    y, x = grid.layout_.origin(5)
+    rect = grid.cursor.rect()
+    assert abs(rect.left() - (x - 0.5)) < 1e-6 and abs(rect.top() - (y - 0.5)) < 1e-6
+    act = window.session.activation()
+    assert np.array_equal(window.unit.map.image, act[5])
+
+
+def test_keys_move_the_unit_cursor_and_change_layer(window, qtbot):
+    s = window.session
+    cols = window.grid.layout_.cols
+    qtbot.keyClick(window, Qt.Key_Right)
+    assert s.unit == 1
+    qtbot.keyClick(window, Qt.Key_Down)
+    assert s.unit == 1 + cols
+    qtbot.keyClick(window, Qt.Key_Left)
+    qtbot.keyClick(window, Qt.Key_Up)
+    qtbot.keyClick(window, Qt.Key_Up)  # clamped at the top row
+    assert s.unit == 0
+    names = s.displayable_layers()
+    before = names.index(s.layer)
+    qtbot.keyClick(window, Qt.Key_PageDown)
+    assert s.layer == names[before + 1]
+    qtbot.keyClick(window, Qt.Key_PageUp)
+    assert s.layer == names[before]
+
+
+def test_boost_keys_change_the_grid(window, qtbot):
+    before = window.grid.image.image.copy()
+    qtbot.keyClick(window, Qt.Key_T)  # gamma 1 -> 0.7
+    assert window.session.gamma == pytest.approx(0.7)
+    lifted = window.grid.image.image
+    assert lifted.mean() > before.mean()  # weak activations brighter
+    qtbot.keyClick(window, Qt.Key_T, Qt.ShiftModifier)  # per-channel contrast up
+    assert window.session.contrast == pytest.approx(0.3)
+    assert window.grid.contrast.currentData() == pytest.approx(0.3)
+
+
+def test_help_overlay_lists_keys_and_closes(window, qtbot):
+    qtbot.keyClick(window, Qt.Key_H)
+    assert window.help.isVisible()
+    assert window.help.geometry() == window.rect()
+    qtbot.keyClick(window.help, Qt.Key_Escape)
+    assert not window.help.isVisible()
+    qtbot.keyClick(window, Qt.Key_F1)
+    assert window.help.isVisible()
+
+
+def test_vector_layer_shows_bars_with_class_names(window, qtbot):
+    s = window.session
+    s.set_layer("classifier")
+    assert window.grid.stack.currentWidget() is window.grid.bar_plot
+    labels = [item.toPlainText() for item in window.grid.bar_labels]
+    assert labels[0] == "tiger cat"
+    # Clicking a prediction jumps to its output unit.
+    window.predictions.class_clicked.emit(285)
+    assert s.unit == 285
+    assert "Egyptian cat" in window.unit.scalar.text()
+    assert "Egyptian cat" in window.grid.readout.text()
+
+
+def test_next_and_previous_image_in_the_folder(window, qtbot):
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        qtbot.keyClick(window, Qt.Key_N)
+    assert window.session.image_name == "china.jpg"
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        qtbot.keyClick(window, Qt.Key_P)
+    assert window.session.image_name == "chelsea.png"
+    assert window.settings.value("recent")[0].endswith("chelsea.png")
+
+
+def test_bad_file_gives_one_sentence_and_keeps_the_image(window, qtbot, tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a picture")
+    with qtbot.waitSignal(window.message, timeout=30_000) as blocker:
+        window.open_image(bad)
+    sentence = blocker.args[0]
+    assert "notes.png" in sentence and "\n" not in sentence
+    assert window.session.image_name == "chelsea.png" and window.session.result is not None
+
+
+def test_drop_and_paste_open_images(window, qtbot, samples):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(samples / "coffee.png"))])
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        assert window.open_mime(mime)
+    assert window.session.image_name == "coffee.png"
+    assert window.predictions.rows[0][1] == "espresso"
+
+    image = QImage(str(samples / "rocket.jpg"))
+    QGuiApplication.clipboard().setImage(image)
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        window.paste()
+    assert window.session.image_name == "pasted image"
+    assert window.session.rgb.shape == (image.height(), image.width(), 3)
+    assert window.session.image_path is None
+
+
+def test_newest_image_wins(window, qtbot, samples):
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        for name in ("astronaut.png", "rocket.jpg", "flower.jpg", "coffee.png"):
+            window.open_image(samples / name)
+    assert window.session.image_name == "coffee.png"
+    assert window.predictions.rows[0][1] == "espresso"
+
+
+def test_window_state_is_remembered(make_window, settings, qtbot):
+    from PySide6.QtWidgets import QDockWidget
+
+    first = make_window()
+    first.resize(first.width(), 523)  # the offscreen screen is 800 px: restoring clamps wider windows
+    first.findChild(QDockWidget, "dock-predictions").hide()
+    first.close()
+    assert settings.value("geometry") is not None
+    second = make_window(wait=False, size=None)
+    assert second.height() == 523
+    assert second.findChild(QDockWidget, "dock-predictions").isHidden()
+    second.reset_layout()
+    assert not second.findChild(QDockWidget, "dock-predictions").isHidden()
+
+
+def test_window_appears_before_the_model_is_loaded(make_window):
+    window = make_window(wait=False)
+    assert window.isVisible() and window.session.model is None
+
+
+def test_resize_retiles_the_grid_to_the_pane(window, qtbot):
+    channels = window.grid.layout_.channels
+    window.resize(1600, 600)
+    qtbot.waitUntil(lambda: window.grid.layout_.cols > window.grid.layout_.rows)
+    layout = window.grid.layout_
+    assert layout == make_layout(channels, layout.tile_h, layout.tile_w, window.grid._aspect())
