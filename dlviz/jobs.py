@@ -30,7 +30,9 @@ class ForwardResult:
 
 def load_model(state, name=None, weights=None, labels=None):
     from dlviz.core import models
+    from dlviz.core.memory import tune_allocator
 
+    tune_allocator()
     state.report(0.0, "importing torch")
     return models.load_model(name, weights, labels, progress=state.report, should_stop=state.should_stop)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,16 +93,27 @@ def normalise(maps: np.ndarray, contrast: float = 0.0, gamma: float = 1.0) -> np
     """Scale to [0, 1]. contrast 0 is one scale for the whole layer, 1 one scale per channel."""
     maps = maps.astype(np.float32, copy=False)
     lo, hi = float(maps.min()), float(maps.max())
-    layer = (maps - lo) / (hi - lo if hi > lo else 1.0)
+    layer = maps - lo
+    layer *= 1.0 / (hi - lo) if hi > lo else 1.0
     if contrast > 0:
         clo = maps.min(axis=(1, 2), keepdims=True)
         chi = maps.max(axis=(1, 2), keepdims=True)
         span = np.where(chi > clo, chi - clo, 1.0)
         per_channel = (maps - clo) / span
-        layer = (1.0 - contrast) * layer + contrast * per_channel
+        layer *= 1.0 - contrast
+        layer += contrast * per_channel
     if gamma != 1.0:
         np.power(layer, gamma, out=layer)
     return layer
+
+
+@lru_cache(maxsize=8)
+def _padded_lut(cmap: str) -> np.ndarray:
+    """The colormap squeezed into entries 1..255, with entry 0 the gutter colour."""
+    lut = np.empty((256, 3), dtype=np.uint8)
+    lut[0] = PAD_RGB
+    lut[1:] = colormap_lut(cmap)[np.linspace(0, 255, 255).round().astype(int)]
+    return lut
 
 
 def mosaic(act: np.ndarray, contrast: float = 0.0, gamma: float = 1.0, cmap: str = "ember", aspect: float = 1.0):
@@ -109,20 +121,18 @@ def mosaic(act: np.ndarray, contrast: float = 0.0, gamma: float = 1.0, cmap: str
     maps = as_maps(act)
     channels, h, w = maps.shape
     layout = make_layout(channels, h, w, aspect)
-    values = normalise(maps, contrast, gamma)
-    index = (values * 255.0 + 0.5).astype(np.uint8)
-    height, width = layout.shape
-    full = np.zeros((layout.rows * layout.cols, h + layout.pad, w + layout.pad), dtype=np.uint8)
+    pad = layout.pad
+    index = normalise(maps, contrast, gamma)
+    index *= 254.0
+    index += 1.5  # 1..255; 0 is left for the gutters
+    # Tiles (rows*cols, h+pad, w+pad) -> one (rows*(h+pad), cols*(w+pad)) image of LUT indices.
+    full = np.zeros((layout.rows * layout.cols, h + pad, w + pad), dtype=np.uint8)
     full[:channels, :h, :w] = index
-    # Rearrange tiles (rows*cols, th, tw) into one (rows*th, cols*tw) image.
-    tiled = full.reshape(layout.rows, layout.cols, h + layout.pad, w + layout.pad).transpose(0, 2, 1, 3)
-    tiled = tiled.reshape(layout.rows * (h + layout.pad), layout.cols * (w + layout.pad))[:height, :width]
-    rgb = colormap_lut(cmap)[tiled]
-    gutter = np.ones((layout.rows * layout.cols, h + layout.pad, w + layout.pad), dtype=bool)
-    gutter[:channels, :h, :w] = False
-    gutter = gutter.reshape(layout.rows, layout.cols, h + layout.pad, w + layout.pad).transpose(0, 2, 1, 3)
-    rgb[gutter.reshape(layout.rows * (h + layout.pad), layout.cols * (w + layout.pad))[:height, :width]] = PAD_RGB
-    return np.ascontiguousarray(rgb), layout
+    tiled = full.reshape(layout.rows, layout.cols, h + pad, w + pad).transpose(0, 2, 1, 3)
+    tiled = tiled.reshape(layout.rows * (h + pad), layout.cols * (w + pad))
+    height, width = layout.shape
+    rgb = np.take(_padded_lut(cmap), tiled[:height, :width], axis=0)
+    return rgb, layout
 
 
 def upscale_nearest(rgb: np.ndarray, factor: int) -> np.ndarray:

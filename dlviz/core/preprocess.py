@@ -37,12 +37,14 @@ class Preprocess:
         return left * sx, top * sy, (left + self.crop) * sx, (top + self.crop) * sy
 
     def crop_rgb(self, rgb: np.ndarray) -> np.ndarray:
-        """The uint8 crop the model sees, before normalisation (H×W×3)."""
+        """The uint8 crop the model sees, before normalisation (crop×crop×3).
+
+        Resizing only the part of the photo inside the crop box, straight to crop×crop, gives the
+        same pixels as resizing everything and then cropping, for half the work.
+        """
         height, width = rgb.shape[:2]
-        rw, rh = self.resized_size(width, height)
-        image = Image.fromarray(rgb).resize((rw, rh), _RESAMPLE[self.interpolation])
-        left, top = (rw - self.crop) // 2, (rh - self.crop) // 2
-        return np.asarray(image.crop((left, top, left + self.crop, top + self.crop)))
+        image = Image.fromarray(rgb)
+        return np.array(image.resize((self.crop, self.crop), _RESAMPLE[self.interpolation], box=self.crop_box(width, height)))
 
     def to_tensor(self, rgb: np.ndarray):
         """A 1×3×crop×crop float32 tensor ready for the model."""
@@ -52,10 +54,10 @@ class Preprocess:
         """The tensor for a crop already made by `crop_rgb`."""
         import torch
 
-        mean = np.asarray(self.mean, dtype=np.float32) * 255.0
-        scale = 1.0 / (np.asarray(self.std, dtype=np.float32) * 255.0)
-        chw = np.ascontiguousarray(((crop.astype(np.float32) - mean) * scale).transpose(2, 0, 1))
-        return torch.from_numpy(chw).unsqueeze(0)
+        mean = torch.tensor(self.mean, dtype=torch.float32).mul_(255.0).view(3, 1, 1)
+        scale = torch.tensor(self.std, dtype=torch.float32).mul_(255.0).reciprocal_().view(3, 1, 1)
+        chw = torch.from_numpy(np.ascontiguousarray(crop)).permute(2, 0, 1).float()
+        return chw.sub_(mean).mul_(scale).contiguous().unsqueeze(0)
 
 
 BUNDLED_PREPROCESS = Preprocess(256, 224, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), "bicubic")
