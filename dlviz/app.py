@@ -55,6 +55,32 @@ def _install_excepthook(app) -> None:
     logging.basicConfig(filename=str(log_file) if log_file.parent.exists() else None, level=logging.WARNING)
 
 
+def _report_timing(window) -> None:
+    """DLVIZ_TIMING=1 (for benchmarks/startup.py): print `timing first-paint T` and
+    `timing first-activations T` to stdout, T an absolute time.time(); with
+    DLVIZ_EXIT_AFTER_READY=1 also close the window once the first activations are drawn."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint:
+                print(f"timing first-paint {time.time():.6f}", flush=True)
+                obj.removeEventFilter(self)
+            return False
+
+    window.installEventFilter(FirstPaint(window))
+
+    def on_ready():
+        window.ready.disconnect(on_ready)
+        print(f"timing first-activations {time.time():.6f}", flush=True)
+        if os.environ.get("DLVIZ_EXIT_AFTER_READY") == "1":
+            QTimer.singleShot(0, window.close)
+
+    window.ready.connect(on_ready)
+
+
 def run_gui(argv) -> int:
     args = _gui_parser().parse_args(argv)
     _prepare_environment()
@@ -64,9 +90,14 @@ def run_gui(argv) -> int:
     app.setApplicationName("dlviz")
     app.setOrganizationName("dlviz")
     _install_excepthook(app)
+    from dlviz.gui import style
     from dlviz.gui.main_window import MainWindow
 
+    style.apply_theme(app)
+
     window = MainWindow(args.image, args.model, args.weights, args.labels, args.layer)
+    if os.environ.get("DLVIZ_TIMING") == "1":
+        _report_timing(window)
     window.show()
     return app.exec()
 
@@ -82,8 +113,10 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    from dlviz.gui import style
     from dlviz.gui.main_window import MainWindow
 
+    style.apply_theme(app)
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "shot.ini"), QSettings.IniFormat)
