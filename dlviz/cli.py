@@ -171,6 +171,11 @@ def main(argv=None) -> int:
         return {"predict": cmd_predict, "layers": cmd_layers, "activations": cmd_activations, "shot": cmd_shot}[args.command](args)
     except CliError as exc:
         return _fail(str(exc))
+    except BrokenPipeError:  # `dlviz layers | head`: the reader left; that is not an error
+        # Before `except Exception`, which would catch it first. Point stdout's descriptor at
+        # devnull so that flushing at exit does not fail on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         name = type(exc).__name__
         if name in ("ModelError", "ImageError"):
@@ -178,9 +183,6 @@ def main(argv=None) -> int:
         raise
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `dlviz layers | head`: the reader left; that is not an error
-        sys.stdout = open(os.devnull, "w")
-        return 0
 
 
 def _fail(message: str) -> int:

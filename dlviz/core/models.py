@@ -208,10 +208,7 @@ def fetch(url: str, folder: Path, report: Progress, should_stop: StopCheck | Non
     target = folder / filename
     if target.exists():
         return target
-    offline = (
-        f"Could not download {filename}: no network? Place the file by hand in {folder} "
-        f"(from {url})."
-    )
+    offline = f"Could not download {filename} (no network?): fetch {url} yourself and put it in {folder}."
     folder.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(filename + ".part")
     digest = hashlib.sha256()
@@ -230,9 +227,15 @@ def fetch(url: str, folder: Path, report: Progress, should_stop: StopCheck | Non
     except ModelError:
         partial.unlink(missing_ok=True)
         raise
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except urllib.error.HTTPError as exc:
+        partial.unlink(missing_ok=True)
+        raise ModelError(f"The server refused {filename} (HTTP {exc.code}): it may have moved; see {url}.") from exc
+    except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError) as exc:
         partial.unlink(missing_ok=True)
         raise ModelError(offline) from exc
+    except OSError as exc:  # writing failed: a full disk, a read-only cache
+        partial.unlink(missing_ok=True)
+        raise ModelError(f"Could not write {filename} into {folder} ({exc.strerror or exc}).") from exc
     stem = filename.split(".")[0]
     expected = stem.rsplit("-", 1)[-1] if "-" in stem else ""
     if expected and all(c in "0123456789abcdef" for c in expected) and len(expected) >= 6:
@@ -320,7 +323,13 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
         except Exception as exc:
             raise ModelError(f"{path.name} is a TorchScript archive that could not be loaded.") from exc
         model.eval()
-        labels = resources.imagenet_classes()
+        try:  # ImageNet class names only if the archive really has 1000 outputs
+            with torch.no_grad():
+                outputs = model(torch.zeros(1, 3, 224, 224))
+            count = (outputs[0] if isinstance(outputs, (tuple, list)) else outputs).shape[-1]
+        except Exception as exc:
+            raise ModelError(f"{path.name} failed on a 224×224 image: {str(exc).splitlines()[0]}") from exc
+        labels = resources.imagenet_classes() if count == 1000 else None
         return LoadedModel(name or path.stem, model, Preprocess(), labels, f"TorchScript {path.name}", hookable=False)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
