@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -44,8 +45,11 @@ class GridPane(QWidget):
 
         self.header = QLabel("")
         self.header.setFont(style.title_font(11))
+        self.header.setMinimumWidth(40)  # long layer names may be clipped, never widen the window
+        self.header.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         self.readout = QLabel("Hover over a unit to read it; click to select it")
         self.readout.setStyleSheet("color: #9a9a9a")
+        self.readout.setMinimumWidth(40)
         self.contrast = _combo(
             [("per layer", 0.0)] + [(f"{c:.0%} per channel", c) for c in CONTRASTS[1:-1]] + [("per channel", 1.0)],
             "Normalisation: one colour scale for the whole layer, or one per channel (key T cycles)",
@@ -53,7 +57,6 @@ class GridPane(QWidget):
         self.gamma = _combo([(f"γ {g:g}", g) for g in GAMMAS], "Gamma boost: below 1 lifts weak activations (key t cycles)")
         self.cmap = _combo([(name, name) for name in COLORMAPS], "Colour map shared by every unit")
         controls = QHBoxLayout()
-        controls.addWidget(self.header, 1)
         for label, box in (("Scale", self.contrast), ("Boost", self.gamma), ("Colours", self.cmap)):
             controls.addWidget(QLabel(label))
             controls.addWidget(box)
@@ -93,9 +96,12 @@ class GridPane(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(controls)
+        layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
-        layout.addWidget(self.readout)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.readout, 1)
+        bottom.addLayout(controls)
+        layout.addLayout(bottom)
 
         self.contrast.currentIndexChanged.connect(lambda: session.set_view(contrast=self.contrast.currentData()))
         self.gamma.currentIndexChanged.connect(lambda: session.set_view(gamma=self.gamma.currentData()))
@@ -129,6 +135,7 @@ class GridPane(QWidget):
         self.values = act
         kind = info.type if info else "output"
         self.header.setText(f"{session.layer}  ·  {kind}  ·  {shape_text(act.shape)}")
+        self.header.setToolTip(self.header.text())
         if act.ndim == 1:
             self._draw_bars(act)
         else:

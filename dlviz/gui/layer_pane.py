@@ -21,14 +21,14 @@ class LayerPane(QWidget):
         self.filter.setPlaceholderText("Filter layers (name or type)")
         self.filter.setClearButtonEnabled(True)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Layer", "Type", "Output"])
+        self.tree.setHeaderLabels(["Layer", "Output", "Type"])
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.Interactive)
         header.setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 170)
-        self.tree.setColumnWidth(1, 110)
+        self.tree.setColumnWidth(0, 150)
+        self.tree.setColumnWidth(1, 86)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter)
@@ -46,13 +46,13 @@ class LayerPane(QWidget):
         shown = set(self.session.displayable_layers())
         infos = model.layers if model.hookable else []
         if not model.hookable:
-            item = QTreeWidgetItem(["output", "", "logits"])
+            item = QTreeWidgetItem(["output", "logits", ""])
             item.setData(0, Qt.UserRole, "output")
             self.tree.addTopLevelItem(item)
             self.items["output"] = item
         for info in infos:
             suffix = f" (runs {info.calls}×)" if info.calls > 1 else ""
-            item = QTreeWidgetItem([info.name.rsplit(".", 1)[-1], info.type + suffix, shape_text(info.shape)])
+            item = QTreeWidgetItem([info.name.rsplit(".", 1)[-1], shape_text(info.shape), info.type + suffix])
             item.setData(0, Qt.UserRole, info.name)
             item.setToolTip(0, info.name)
             if info.name not in shown:
@@ -90,7 +90,7 @@ class LayerPane(QWidget):
     def _apply_filter(self, text):
         text = text.strip().lower()
         for name, item in self.items.items():
-            match = not text or text in name.lower() or text in item.text(1).lower()
+            match = not text or text in name.lower() or text in item.text(2).lower()
             item.setHidden(False if match else True)
         if text:  # show the ancestors of every match
             for name, item in self.items.items():

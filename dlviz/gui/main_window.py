@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QSizePolicy,
     QToolButton,
 )
 
@@ -66,11 +67,11 @@ class MainWindow(QMainWindow):
         docks = [
             self._dock("Input", self.input_pane, Qt.LeftDockWidgetArea),
             self._dock("Predictions", self.predictions, Qt.LeftDockWidgetArea),
-            self._dock("Layers", self.layers, Qt.RightDockWidgetArea),
+            self._dock("Layers", self.layers, Qt.LeftDockWidgetArea),
             self._dock("Unit", self.unit, Qt.RightDockWidgetArea),
         ]
-        self.resizeDocks(docks, [330, 330, 380, 380], Qt.Horizontal)
-        self.resizeDocks(docks, [520, 170, 330, 520], Qt.Vertical)
+        self.resizeDocks(docks, [380, 380, 380, 360], Qt.Horizontal)
+        self.resizeDocks(docks[:3], [300, 160, 400], Qt.Vertical)
         self.help = HelpOverlay(self)
 
         self._build_status_bar()
@@ -102,6 +103,8 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self):
         bar = self.statusBar()
         self.info = QLabel("starting…")
+        self.info.setMinimumWidth(40)  # clipped on a narrow window rather than widening it
+        self.info.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(260)
         self.progress_bar.setRange(0, 100)

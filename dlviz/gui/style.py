@@ -35,3 +35,32 @@ def image_view(widget: pg.GraphicsLayoutWidget) -> pg.ViewBox:
     view.setMouseEnabled(False, False)
     view.setDefaultPadding(0.01)
     return view
+
+
+def apply_theme(app) -> None:
+    """A dark Fusion palette, so the Qt panes match the dark plots around them."""
+    from PySide6.QtGui import QPalette
+
+    app.setStyle("Fusion")
+    palette = QPalette()
+    roles = {
+        QPalette.Window: "#26272b",
+        QPalette.WindowText: "#e6e6e6",
+        QPalette.Base: "#1e1f22",
+        QPalette.AlternateBase: "#2a2b2f",
+        QPalette.ToolTipBase: "#2f3034",
+        QPalette.ToolTipText: "#e6e6e6",
+        QPalette.Text: "#e6e6e6",
+        QPalette.Button: "#303136",
+        QPalette.ButtonText: "#e6e6e6",
+        QPalette.BrightText: "#ff8a80",
+        QPalette.Highlight: "#2f6f9f",
+        QPalette.HighlightedText: "#ffffff",
+        QPalette.Link: "#4fc3f7",
+        QPalette.PlaceholderText: "#8a8a8a",
+    }
+    for role, color in roles.items():
+        palette.setColor(role, QColor(color))
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        palette.setColor(QPalette.Disabled, role, QColor("#6a6a6a"))
+    app.setPalette(palette)

@@ -181,3 +181,25 @@ def test_resize_retiles_the_grid_to_the_pane(window, qtbot):
     qtbot.waitUntil(lambda: window.grid.layout_.cols > window.grid.layout_.rows)
     layout = window.grid.layout_
     assert layout == make_layout(channels, layout.tile_h, layout.tile_w, window.grid._aspect())
+
+
+def test_layer_filter_keeps_matches_and_their_parents(window, qtbot):
+    tree = window.layers
+    qtbot.keyClicks(tree.filter, "conv_pwl")
+    visible = [name for name, item in tree.items.items() if not item.isHidden()]
+    assert visible and all(
+        name.endswith("conv_pwl") or any(other.startswith(name + ".") and other.endswith("conv_pwl") for other in visible)
+        for name in visible
+    )
+    assert "blocks.4.1.conv_pwl" in visible and "blocks.4.1" in visible and "conv_stem" not in visible
+    tree.filter.clear()
+    assert not tree.items["conv_stem"].isHidden()
+
+
+def test_unreachable_zoo_model_says_so_and_keeps_the_current_model(window, qtbot):
+    with qtbot.waitSignal(window.runner.failed, timeout=60_000) as blocker:
+        window.load_model("resnet18")
+    sentence = blocker.args[1]
+    assert "resnet18-" in sentence and "checkpoints" in sentence
+    assert window.session.model.name == "efficientnet_lite0"
+    assert window.session.result is not None

@@ -1,0 +1,56 @@
+"""The app as a user starts it: `python main.py` in its own process, offscreen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(tmp_path, **extra):
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        DLVIZ_HOME=str(tmp_path / "home"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        DLVIZ_TIMING="1",
+        DLVIZ_EXIT_AFTER_READY="1",
+    )
+    env.update(extra)
+    return env
+
+
+def test_main_py_paints_then_shows_activations_and_exits_cleanly(tmp_path, python):
+    proc = subprocess.run(
+        [python, "main.py"], cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr
+    events = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("timing ")]
+    assert events == ["first-paint", "first-activations"]
+    stamps = [float(line.split()[2]) for line in proc.stdout.splitlines() if line.startswith("timing ")]
+    assert stamps[0] < stamps[1]  # the window is painted before the model has finished
+    assert "Traceback" not in proc.stderr
+    # Closing saved the window state under the config folder, not the user's.
+    assert list((tmp_path / "config").rglob("*.conf")) or list((tmp_path / "config").rglob("*.ini"))
+
+
+def test_console_script_opens_a_given_image_model_and_layer(tmp_path, python, samples):
+    script = os.path.join(os.path.dirname(python), "dlviz")
+    proc = subprocess.run(
+        [script, str(samples / "coffee.png"), "--layer", "blocks.3"],
+        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "timing first-activations" in proc.stdout
+
+
+def test_bad_model_name_falls_back_to_the_bundled_model(tmp_path, python):
+    proc = subprocess.run(
+        [python, "main.py", "--model", "no_such_net"], cwd=ROOT, env=_env(tmp_path),
+        capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "timing first-activations" in proc.stdout
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,175 @@
+"""dlviz.core.activations: recorded outputs are right, survive in-place ops, and hooks never leak."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+from dlviz.core.activations import ActivationRecorder, Forward, active_hooks, run
+from dlviz.core.images import load_image
+from dlviz.core.models import LoadedModel, discover_layers
+from dlviz.core.preprocess import Preprocess
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18(weights=None).eval()
+    # Non-trivial batch-norm statistics, so that bn1 has negative outputs for the ReLU to clip.
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 2.0)
+                module.bias.uniform_(-0.5, 0.5)
+    return model
+
+
+@pytest.fixture(scope="module")
+def loaded(resnet):
+    return LoadedModel("resnet18", resnet, Preprocess(), None, "test", layers=discover_layers(resnet))
+
+
+@pytest.fixture(scope="module")
+def x():
+    torch.manual_seed(1)
+    return torch.randn(1, 3, 224, 224)
+
+
+@pytest.fixture(scope="module")
+def clean(resnet, x):
+    """The stem recomputed step by step, nothing overwritten."""
+    with torch.no_grad():
+        conv = resnet.conv1(x)
+        bn = resnet.bn1(conv.clone())
+        relu = torch.relu(bn)
+        pool = resnet.maxpool(relu)
+    return {"conv1": conv, "bn1": bn, "relu": relu, "maxpool": pool}
+
+
+def test_recorder_records_the_right_shapes(resnet, x):
+    names = ["conv1", "layer1.0.conv1", "layer2", "layer4.1.bn2", "avgpool", "fc"]
+    with torch.no_grad(), ActivationRecorder(resnet, names) as rec:
+        out = resnet(x)
+    assert list(rec.outputs) == names  # in forward order
+    assert rec.outputs["conv1"].shape == (1, 64, 112, 112)
+    assert rec.outputs["layer1.0.conv1"].shape == (1, 64, 56, 56)
+    assert rec.outputs["layer2"].shape == (1, 128, 28, 28)
+    assert rec.outputs["layer4.1.bn2"].shape == (1, 512, 7, 7)
+    assert rec.outputs["avgpool"].shape == (1, 512, 1, 1)
+    assert torch.equal(rec.outputs["fc"], out)
+    assert active_hooks(resnet) == 0
+
+
+def test_recorded_values_match_a_clean_recomputation(resnet, x, clean):
+    with torch.no_grad(), ActivationRecorder(resnet, ["conv1", "maxpool"]) as rec:
+        resnet(x)
+    assert torch.allclose(rec.outputs["conv1"], clean["conv1"], atol=1e-5)
+    assert torch.allclose(rec.outputs["maxpool"], clean["maxpool"], atol=1e-5)
+
+
+def test_in_place_overwritten_output_is_copied(resnet, x, clean):
+    assert (clean["bn1"] < 0).any(), "the test needs negative values for the ReLU to overwrite"
+    with torch.no_grad(), ActivationRecorder(resnet, ["bn1"], copy=["bn1"]) as rec:
+        resnet(x)
+    assert torch.allclose(rec.outputs["bn1"], clean["bn1"], atol=1e-5)
+
+
+def test_without_copy_the_in_place_relu_shows_through(resnet, x, clean):
+    """Why the copy matters: uncopied, bn1's record is what the ReLU left of it."""
+    with torch.no_grad(), ActivationRecorder(resnet, ["bn1"]) as rec:
+        resnet(x)
+    assert not torch.allclose(rec.outputs["bn1"], clean["bn1"], atol=1e-3)
+    assert torch.allclose(rec.outputs["bn1"], clean["relu"], atol=1e-5)
+
+
+def test_run_copies_mutated_layers(loaded, x, clean):
+    assert loaded.layer("bn1").mutated
+    forward = run(loaded, x, layers=["bn1", "layer1.0.bn1", "relu"])
+    assert np.allclose(forward.activations["bn1"], clean["bn1"][0].numpy(), atol=1e-5)
+    assert np.allclose(forward.activations["relu"], clean["relu"][0].numpy(), atol=1e-5)
+    # layer1.0.bn1 is overwritten by the block's ReLU too: its record must keep negatives.
+    assert forward.activations["layer1.0.bn1"].min() < 0
+
+
+def test_hooks_removed_after_the_block(resnet, x):
+    assert active_hooks(resnet) == 0
+    with torch.no_grad(), ActivationRecorder(resnet, ["conv1", "layer1", "fc"]):
+        assert active_hooks(resnet) > 0
+        resnet(x)
+    assert active_hooks(resnet) == 0
+
+
+def test_hooks_removed_when_the_forward_raises(resnet):
+    with pytest.raises(RuntimeError):
+        with torch.no_grad(), ActivationRecorder(resnet, ["conv1", "layer1.0.relu"]):
+            resnet(torch.zeros(1, 5, 64, 64))  # wrong number of channels
+    assert active_hooks(resnet) == 0
+
+
+def test_hooks_removed_when_a_name_is_unknown(resnet):
+    with pytest.raises((KeyError, AttributeError), match="no.such.layer"):
+        with ActivationRecorder(resnet, ["conv1", "layer1", "no.such.layer"]):
+            pass  # pragma: no cover - never entered
+    assert active_hooks(resnet) == 0
+
+
+def test_hooks_removed_when_the_body_raises(resnet):
+    with pytest.raises(KeyboardInterrupt):
+        with ActivationRecorder(resnet, ["conv1"]):
+            raise KeyboardInterrupt
+    assert active_hooks(resnet) == 0
+
+
+def test_recorder_ignores_other_models(resnet, x):
+    other = nn.Sequential(nn.Conv2d(3, 2, 3), nn.ReLU()).eval()
+    with torch.no_grad(), ActivationRecorder(resnet, ["conv1"]) as rec:
+        other(x)
+        assert rec.outputs == {}
+        resnet(x)
+    assert list(rec.outputs) == ["conv1"]
+    assert active_hooks(resnet) == 0
+
+
+def test_run_gives_probabilities_and_every_layer(loaded, x):
+    forward = run(loaded, x)
+    assert isinstance(forward, Forward)
+    assert forward.probs.shape == (1000,)
+    assert forward.probs.min() >= 0
+    assert forward.probs.sum() == pytest.approx(1.0, abs=1e-4)
+    assert set(forward.activations) == set(loaded.layer_names)
+    for info in loaded.layers:
+        act = forward.activations[info.name]
+        assert act.shape == info.shape, info.name
+        assert act.dtype == np.float32
+    with torch.no_grad():
+        logits = loaded.model(x)
+    assert np.allclose(forward.activations["fc"], logits[0].numpy(), atol=1e-4)
+    assert np.allclose(forward.probs, torch.softmax(logits, 1)[0].numpy(), atol=1e-6)
+    assert forward.forward_ms > 0
+    assert active_hooks(loaded.model) == 0
+
+
+def test_run_chosen_layers_only(loaded, x):
+    forward = run(loaded, x, layers=["layer3", "fc"])
+    assert set(forward.activations) == {"layer3", "fc"}
+    assert run(loaded, x, layers=[]).activations == {}
+
+
+def test_top_is_sorted_and_clamped():
+    forward = Forward(np.array([0.1, 0.6, 0.3], dtype=np.float32), {}, 1.0)
+    assert [i for i, _ in forward.top(2)] == [1, 2]
+    assert [i for i, _ in forward.top(10)] == [1, 2, 0]
+    assert forward.top(1)[0][1] == pytest.approx(0.6)
+
+
+def test_run_on_the_bundled_model(bundled, chelsea):
+    batch = bundled.preprocess.to_tensor(load_image(chelsea))
+    forward = run(bundled, batch, layers=["conv_stem", "blocks.3"])
+    assert forward.activations["conv_stem"].shape == (32, 112, 112)
+    assert forward.activations["blocks.3"].shape == (80, 14, 14)
+    assert forward.probs.sum() == pytest.approx(1.0, abs=1e-4)
+    assert active_hooks(bundled.model) == 0
