@@ -5,7 +5,7 @@ alternately, in the same process:
 
 - bare:  `with torch.inference_mode(): model(x)` on the already preprocessed 1×3×224×224 tensor;
 - dlviz: what the app does from the image array to the first grid: `jobs.forward` (crop, normalise,
-         forward with every layer recorded, copied to numpy) plus the mosaic of the start layer.
+         forward with every layer recorded, copied to numpy) plus the start layer's mosaic as the grid draws it (colour-table indices; the colours are applied while drawing).
 
 The last line is `ratio: X`, the worse of the two models' median dlviz / median bare; target ≤ 1.25.
 
@@ -29,7 +29,7 @@ from dlviz import jobs  # noqa: E402
 from dlviz.core.images import load_image  # noqa: E402
 from dlviz.core.memory import tune_allocator  # noqa: E402
 from dlviz.core.models import LoadedModel, default_layer, discover_layers, load_model  # noqa: E402
-from dlviz.core.mosaic import mosaic  # noqa: E402
+from dlviz.core.mosaic import mosaic_index  # noqa: E402
 from dlviz.core.preprocess import Preprocess  # noqa: E402
 
 TARGET = 1.25
@@ -57,7 +57,7 @@ def dlviz(loaded: LoadedModel, rgb) -> float:
     """Image array to every layer recorded and the start layer's mosaic ready, as the app does it."""
     start = time.perf_counter()
     result = jobs.forward(None, loaded, rgb)
-    mosaic(result.forward.activations[loaded.start_layer], 0.0, 1.0, "ember")
+    mosaic_index(result.forward.activations[loaded.start_layer], 0.0, 1.0)  # what the grid draws
     return (time.perf_counter() - start) * 1000
 
 

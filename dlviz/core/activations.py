@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,12 +67,39 @@ class ActivationRecorder:
         return False
 
 
+class Activations(Mapping):
+    """Layer name -> float32 numpy array without the batch axis, converted when first read.
+
+    A pass records every layer but a view shows one at a time; converting on demand keeps the
+    forward pass from paying for 150 conversions nobody looks at.
+    """
+
+    def __init__(self, tensors: dict[str, torch.Tensor]):
+        self._tensors = tensors
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        array = self._arrays.get(name)
+        if array is None:
+            array = self._arrays[name] = self._tensors[name][0].float().numpy()
+        return array
+
+    def __iter__(self):
+        return iter(self._tensors)
+
+    def __len__(self) -> int:
+        return len(self._tensors)
+
+    def __contains__(self, name) -> bool:
+        return name in self._tensors
+
+
 @dataclass
 class Forward:
     """One image through one model: class probabilities and every recorded layer."""
 
     probs: np.ndarray  # (num_classes,) softmax of the output
-    activations: dict[str, np.ndarray]  # layer name -> float32 array without the batch dimension
+    activations: Activations  # layer name -> float32 array without the batch dimension
     forward_ms: float
 
     def top(self, k: int = 5) -> list[tuple[int, float]]:
@@ -95,10 +123,10 @@ def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
         output = output[0]
     logits = output.detach().float()
     probs = torch.softmax(logits.reshape(logits.shape[0], -1), dim=1)[0].numpy()
-    acts = {name: t[0].float().numpy() for name, t in rec.outputs.items()}
+    outputs = rec.outputs
     if not loaded.hookable:
-        acts["output"] = logits[0].numpy()
-    return Forward(probs, acts, forward_ms)
+        outputs["output"] = logits
+    return Forward(probs, Activations(outputs), forward_ms)
 
 
 def active_hooks(model: nn.Module) -> int:

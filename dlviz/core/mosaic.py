@@ -108,7 +108,7 @@ def normalise(maps: np.ndarray, contrast: float = 0.0, gamma: float = 1.0) -> np
 
 
 @lru_cache(maxsize=8)
-def _padded_lut(cmap: str) -> np.ndarray:
+def padded_lut(cmap: str) -> np.ndarray:
     """The colormap squeezed into entries 1..255, with entry 0 the gutter colour."""
     lut = np.empty((256, 3), dtype=np.uint8)
     lut[0] = PAD_RGB
@@ -116,23 +116,32 @@ def _padded_lut(cmap: str) -> np.ndarray:
     return lut
 
 
-def mosaic(act: np.ndarray, contrast: float = 0.0, gamma: float = 1.0, cmap: str = "ember", aspect: float = 1.0):
-    """(RGB uint8 mosaic, Layout) for one layer's activation."""
+def mosaic_index(act: np.ndarray, contrast: float = 0.0, gamma: float = 1.0, aspect: float = 1.0):
+    """(uint8 mosaic of colour-table indices, Layout): 1..255 for values, 0 for the gutters.
+
+    The window hands this to its image item with `padded_lut(cmap)` as the lookup table, so
+    colours are applied once, while drawing; `mosaic` applies them here for files.
+    """
     maps = as_maps(act)
     channels, h, w = maps.shape
     layout = make_layout(channels, h, w, aspect)
     pad = layout.pad
     index = normalise(maps, contrast, gamma)
     index *= 254.0
-    index += 1.5  # 1..255; 0 is left for the gutters
-    # Tiles (rows*cols, h+pad, w+pad) -> one (rows*(h+pad), cols*(w+pad)) image of LUT indices.
+    index += 1.5
+    # Tiles (rows*cols, h+pad, w+pad) -> one (rows*(h+pad), cols*(w+pad)) image.
     full = np.zeros((layout.rows * layout.cols, h + pad, w + pad), dtype=np.uint8)
     full[:channels, :h, :w] = index
     tiled = full.reshape(layout.rows, layout.cols, h + pad, w + pad).transpose(0, 2, 1, 3)
     tiled = tiled.reshape(layout.rows * (h + pad), layout.cols * (w + pad))
     height, width = layout.shape
-    rgb = np.take(_padded_lut(cmap), tiled[:height, :width], axis=0)
-    return rgb, layout
+    return np.ascontiguousarray(tiled[:height, :width]), layout
+
+
+def mosaic(act: np.ndarray, contrast: float = 0.0, gamma: float = 1.0, cmap: str = "ember", aspect: float = 1.0):
+    """(RGB uint8 mosaic, Layout) for one layer's activation."""
+    index, layout = mosaic_index(act, contrast, gamma, aspect)
+    return np.take(padded_lut(cmap), index, axis=0), layout
 
 
 def upscale_nearest(rgb: np.ndarray, factor: int) -> np.ndarray:

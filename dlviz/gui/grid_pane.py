@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, make_layout, mosaic
+from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, make_layout, mosaic_index, padded_lut
 from dlviz.gui import style
 from dlviz.gui.layer_pane import shape_text
 
@@ -139,9 +139,9 @@ class GridPane(QWidget):
         if act.ndim == 1:
             self._draw_bars(act)
         else:
-            rgb, self.layout_ = mosaic(act, session.contrast, session.gamma, session.cmap, aspect=self._aspect())
-            self.image.setImage(rgb, autoLevels=False)
-            height, width = rgb.shape[:2]
+            index, self.layout_ = mosaic_index(act, session.contrast, session.gamma, aspect=self._aspect())
+            self.image.setImage(index, levels=(0, 255), lut=padded_lut(session.cmap), autoLevels=False)
+            height, width = index.shape
             self.map_view.setRange(QRectF(0, 0, width, height), padding=0.01)
             self.stack.setCurrentWidget(self.map_canvas)
         self.show_cursor()
