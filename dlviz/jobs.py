@@ -54,3 +54,9 @@ def forward(state, loaded, rgb):
     total_ms = (time.perf_counter() - start) * 1000
     height, width = rgb.shape[:2]
     return ForwardResult(result, crop, loaded.preprocess.crop_box(width, height), total_ms)
+
+
+def read_labels(state, path):
+    from dlviz.core.models import read_labels as read
+
+    return read(path)

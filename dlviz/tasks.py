@@ -85,7 +85,7 @@ class TaskRunner(QObject):
     _failed = Signal(str, int, str, str)
     _progress = Signal(str, int, float, str)
 
-    def __init__(self, priority=("model", "image", "forward"), parent=None):
+    def __init__(self, priority=("model", "labels", "image", "forward"), parent=None):
         super().__init__(parent)
         self.priority = list(priority)
         self._lock = threading.Condition()

@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         self._action(zoo, "Other…", self.choose_zoo_model)
         model.addSeparator()
         self._action(model, "Open &Weights File…", self.choose_weights)
+        self._action(model, "Class &Names File…", self.choose_labels, tip="One class name per line, in output order")
 
         layer = menus.addMenu("&Layer")
         self._action(layer, "&Next Layer", lambda: self.session.step_layer(1), ["PgDown"])
@@ -206,11 +207,25 @@ class MainWindow(QMainWindow):
             if result.path is not None:
                 self._remember(result.path)
             self.request_forward()
+        elif kind == "labels":
+            self.set_labels(result)
         elif kind == "forward":
             self.session.set_result(result)
             self._update_status()
             if not self.runner.is_busy():
                 QTimer.singleShot(0, self._check_ready)
+
+    def set_labels(self, labels: list[str]):
+        model = self.session.model
+        outputs = self.session.result.forward.probs.shape[0] if self.session.result else None
+        if model is None:
+            return
+        if outputs is not None and len(labels) != outputs:
+            self.say(f"The file has {len(labels)} class names but the model has {outputs} outputs.", error=True)
+            return
+        model.labels = labels
+        self.session.set_result(self.session.result)  # redraw names everywhere
+        self.say(f"Using {len(labels)} class names.")
 
     def _check_ready(self):
         if not self.runner.is_busy() and self.session.result is not None:
@@ -314,6 +329,11 @@ class MainWindow(QMainWindow):
         arch, ok = QInputDialog.getItem(self, "Architecture", f"Which architecture are the weights in {Path(path).name} for?", names, 0, True)
         if ok:
             self.load_model(None if arch.startswith("(") else arch.strip(), path)
+
+    def choose_labels(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Class names, one per line", str(Path.home()), "Text (*.txt);;All files (*)")
+        if path:
+            self.runner.submit("labels", jobs.read_labels, path)
 
     def paste(self):
         mime = QGuiApplication.clipboard().mimeData()

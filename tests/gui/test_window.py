@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 
+from dlviz import jobs
 from dlviz.core.mosaic import make_layout
 
 
@@ -203,3 +204,17 @@ def test_unreachable_zoo_model_says_so_and_keeps_the_current_model(window, qtbot
     assert "resnet18-" in sentence and "checkpoints" in sentence
     assert window.session.model.name == "efficientnet_lite0"
     assert window.session.result is not None
+
+
+def test_class_names_file_renames_the_predictions(window, qtbot, tmp_path):
+    names = tmp_path / "names.txt"
+    names.write_text("\n".join(f"thing {i}" for i in range(1000)))
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000):
+        window.runner.submit("labels", jobs.read_labels, names)
+    assert window.predictions.rows[0][1] == "thing 282"
+    short = tmp_path / "short.txt"
+    short.write_text("a\nb\n")
+    with qtbot.waitSignal(window.message, timeout=30_000) as blocker:
+        window.runner.submit("labels", jobs.read_labels, short)
+    assert "2 class names" in blocker.args[0] and "1000 outputs" in blocker.args[0]
+    assert window.predictions.rows[0][1] == "thing 282"
