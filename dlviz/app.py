@@ -20,6 +20,36 @@ def _user_dir() -> Path:
 
 def _prepare_environment() -> None:
     os.environ.setdefault("NUMBA_CACHE_DIR", str(_user_dir() / "numba"))
+    # A windowed build (Windows, macOS) has no console: printing must not crash it.
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
+    _quiet_known_qt_warnings()
+
+
+_qt_quieted = False
+
+
+def _quiet_known_qt_warnings() -> None:
+    """The offscreen platform complains about window size hints it cannot honour; nothing is wrong."""
+    global _qt_quieted
+    if _qt_quieted:
+        return
+    _qt_quieted = True
+    from PySide6.QtCore import qInstallMessageHandler
+
+    previous = None
+
+    def handler(mode, context, message):
+        if "propagateSizeHints" in message:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -149,6 +179,10 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     from dlviz import cli
 
+    if argv and argv[0] in ("--self-test", "self-test"):
+        from dlviz import selftest
+
+        return selftest.main()
     if argv and argv[0] in cli.COMMANDS:
         return cli.main(argv)
     return run_gui(argv)
