@@ -111,8 +111,42 @@ def _report_timing(window) -> None:
     window.ready.connect(on_ready)
 
 
+# (library for ctypes.util.find_library, Debian/Ubuntu package) that Qt's X11 plugin needs.
+_XCB_LIBRARIES = [
+    ("xcb-cursor", "libxcb-cursor0"),
+    ("xcb-icccm", "libxcb-icccm4"),
+    ("xcb-keysyms", "libxcb-keysyms1"),
+    ("xkbcommon-x11", "libxkbcommon-x11-0"),
+]
+
+
+def display_problem(environ=os.environ, platform=sys.platform, find_library=None) -> str | None:
+    """A sentence saying why no window can open here, or None. Qt itself would abort instead."""
+    if not platform.startswith("linux"):
+        return None
+    qpa = environ.get("QT_QPA_PLATFORM", "")
+    if (qpa and not qpa.startswith("xcb")) or (not qpa and environ.get("WAYLAND_DISPLAY")):
+        return None
+    if not environ.get("DISPLAY"):
+        return ("there is no display to open a window on: run dlviz on a desktop, or use "
+                "`dlviz shot` or QT_QPA_PLATFORM=offscreen without one")
+    if find_library is None:
+        import ctypes.util
+
+        find_library = ctypes.util.find_library
+    missing = [package for library, package in _XCB_LIBRARIES if not find_library(library)]
+    if missing:
+        return (f"Qt needs the system libraries {', '.join(missing)} to open a window; install them "
+                f"with your package manager (Debian or Ubuntu: sudo apt-get install {' '.join(missing)})")
+    return None
+
+
 def run_gui(argv) -> int:
     args = _gui_parser().parse_args(argv)
+    problem = display_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     _prepare_environment()
     from PySide6.QtWidgets import QApplication
 
