@@ -10,6 +10,7 @@ import os
 import pickle
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,13 +39,14 @@ class LayerInfo:
     depth: int  # number of dots in the name: 0 for top-level children
     calls: int = 1  # how often the module ran in one forward pass (a shared ReLU runs more than once)
     mutated: bool = False  # output later changed in place (by an in-place ReLU): must be copied when recorded
+    finish: int = 0  # when its output was ready in the pass: the order data flows, containers after their insides
 
     @property
     def kind(self) -> str:
         """'map' for C×H×W outputs, 'vector' for flat ones, 'other' for the rest."""
-        if len(self.shape) == 3:
+        if len(self.shape) == 3 and self.shape[1:] != (1, 1):
             return "map"
-        if len(self.shape) == 1:
+        if len(self.shape) == 1 or (len(self.shape) == 3 and self.shape[1:] == (1, 1)):
             return "vector"
         return "other"
 
@@ -127,10 +129,14 @@ def load_model(
             f"Unknown model '{name}': use '{BUNDLED}', a torchvision classifier such as resnet18, "
             "or --weights FILE."
         )
-    if labels is not None:
-        loaded.labels = read_labels(labels)
     report(0.95, "finding layers")
     loaded.layers = discover_layers(loaded.model, loaded.preprocess.crop) if loaded.hookable else []
+    if labels is not None:
+        names = read_labels(labels)
+        outputs = output_size(loaded.model, loaded.preprocess.crop)
+        if len(names) != outputs:
+            raise ModelError(f"{Path(labels).name} has {len(names)} class names but the model has {outputs} outputs.")
+        loaded.labels = names
     if not loaded.layers:
         loaded.hookable = False
     loaded.start_layer = default_layer(loaded.layers) if loaded.hookable else "output"
@@ -213,7 +219,7 @@ def fetch(url: str, folder: Path, report: Progress, should_stop: StopCheck | Non
     partial = target.with_name(filename + ".part")
     digest = hashlib.sha256()
     try:
-        with urllib.request.urlopen(url, timeout=20) as response, open(partial, "wb") as out:
+        with urllib.request.urlopen(url, timeout=10) as response, open(partial, "wb") as out:
             total = int(response.headers.get("Content-Length") or 0)
             done = 0
             while chunk := response.read(1 << 16):
@@ -283,6 +289,24 @@ def _build_architecture(name: str, num_classes: int | None) -> nn.Module:
     raise ModelError(f"Unknown architecture '{name}' for the weights file: name a torchvision or timm model.")
 
 
+def _timm_preprocess(model: nn.Module) -> Preprocess:
+    """The input size, crop fraction, interpolation and normalisation timm records for a model."""
+    try:
+        import timm.data
+
+        config = timm.data.resolve_data_config(model=model)
+        crop = int(config["input_size"][-1])
+        return Preprocess(
+            resize=int(round(crop / float(config.get("crop_pct") or 0.875))),
+            crop=crop,
+            mean=tuple(float(v) for v in config["mean"]),
+            std=tuple(float(v) for v in config["std"]),
+            interpolation=config.get("interpolation") if config.get("interpolation") in ("nearest", "bilinear", "bicubic") else "bilinear",
+        )
+    except Exception:  # an unusual timm model: ImageNet defaults
+        return Preprocess()
+
+
 def _state_dict_from(obj) -> dict:
     if isinstance(obj, dict):
         for key in ("state_dict", "model_state_dict", "model"):
@@ -319,7 +343,9 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
         raise ModelError(f"The weights file {path} {what}.")
     if _is_torchscript(path):
         try:
-            model = torch.jit.load(str(path), map_location="cpu")
+            with warnings.catch_warnings():  # TorchScript's deprecation notice is not the user's business
+                warnings.simplefilter("ignore")
+                model = torch.jit.load(str(path), map_location="cpu")
         except Exception as exc:
             raise ModelError(f"{path.name} is a TorchScript archive that could not be loaded.") from exc
         model.eval()
@@ -332,7 +358,9 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
         labels = resources.imagenet_classes() if count == 1000 else None
         return LoadedModel(name or path.stem, model, Preprocess(), labels, f"TorchScript {path.name}", hookable=False)
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # e.g. a note on the pickle protocol: the refusal below says it all
+            warnings.simplefilter("ignore")
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise ModelError(
             f"Refused to load {path.name}: it holds Python objects that could run code, not just tensors."
@@ -355,7 +383,7 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
         except ModelError:
             preprocess = Preprocess()
     else:
-        preprocess = Preprocess()
+        preprocess = _timm_preprocess(model)
     return LoadedModel(name, model, preprocess, labels, f"file {path.name}")
 
 
@@ -365,6 +393,7 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
 def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
     """Every submodule that outputs a tensor, in the order the forward pass enters it, from one dry run."""
     order: dict[str, int] = {}
+    finish: dict[str, int] = {}
     outputs: dict[str, tuple[torch.Tensor, int]] = {}
     calls: dict[str, int] = {}
     types: dict[str, str] = {}
@@ -381,6 +410,7 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
         def hook(module, args, output):
             if isinstance(output, torch.Tensor):
                 outputs[name] = (output, output._version)
+                finish[name] = len(finish)
 
         return hook
 
@@ -393,8 +423,9 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
             handles.append(module.register_forward_hook(post_hook(name)))
         with torch.no_grad():
             model(torch.zeros(1, 3, size, size))
-    except RuntimeError as exc:
-        raise ModelError(f"The model failed on a {size}×{size} input: {str(exc).splitlines()[0]}") from exc
+    except Exception as exc:  # shape asserts, fixed-size models, anything the architecture refuses
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"The model failed on a {size}×{size} input: {first}") from exc
     finally:
         for handle in handles:
             handle.remove()
@@ -412,9 +443,19 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
                 depth=name.count("."),
                 calls=calls.get(name, 1),
                 mutated=tensor._version != version,
+                finish=finish[name],
             )
         )
     return layers
+
+
+def output_size(model: nn.Module, size: int = 224) -> int:
+    """How many values the model outputs for one image (its number of classes)."""
+    with torch.no_grad():
+        output = model(torch.zeros(1, 3, size, size))
+    if isinstance(output, (tuple, list)):
+        output = output[0]
+    return int(output[0].numel())
 
 
 def default_layer(layers: list[LayerInfo]) -> str | None:

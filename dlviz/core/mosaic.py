@@ -83,8 +83,15 @@ def as_maps(act: np.ndarray) -> np.ndarray:
 def make_layout(channels: int, tile_h: int, tile_w: int, aspect: float = 1.0) -> Layout:
     """A near-square grid (or one of the given width/height aspect) with a 1-pixel gutter."""
     pad = 1 if max(tile_h, tile_w) > 1 else 0
-    cols = max(1, math.ceil(math.sqrt(channels * aspect * (tile_h + pad) / (tile_w + pad))))
-    cols = min(cols, channels)
+    ideal = max(1.0, math.sqrt(channels * aspect * (tile_h + pad) / (tile_w + pad)))
+
+    def cost(cols):  # the unused part of the last row, plus the distance from the ideal shape
+        return ((-channels) % cols) / cols + abs(math.log(cols / ideal))
+
+    cols = min(channels, math.ceil(ideal))
+    if channels >= 16:  # room to choose: avoid a lone, mostly empty last row
+        candidates = range(max(1, int(ideal * 0.85)), min(channels, math.ceil(ideal * 1.15)) + 1)
+        cols = min(candidates, key=cost)
     rows = math.ceil(channels / cols)
     return Layout(channels, rows, cols, tile_h, tile_w, pad)
 
