@@ -201,7 +201,11 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
         if not problems:
             for _ in range(5):
                 app.processEvents()
-            if not window.grab().save(str(out), "PNG"):
+            pixmap = window.grab()
+            if (pixmap.width(), pixmap.height()) != tuple(size):
+                problems.append(f"the window cannot be {size[0]}×{size[1]}: its panes need at least "
+                                f"{window.minimumSizeHint().width()}×{window.minimumSizeHint().height()}")
+            elif not pixmap.save(str(out), "PNG"):
                 problems.append(f"could not write {out}")
         window.close()
         window.deleteLater()

@@ -107,6 +107,10 @@ def cmd_predict(args):
 def cmd_layers(args):
     loaded = _load(args)
     rows = [{"name": i.name, "type": i.type, "shape": list(i.shape)} for i in loaded.layers]
+    if not loaded.hookable:  # TorchScript: only the output can be recorded
+        from dlviz.core.models import output_size
+
+        rows = [{"name": "output", "type": "TorchScript output", "shape": [output_size(loaded.model, loaded.preprocess.crop)]}]
     if args.json:
         print(json.dumps({"model": loaded.name, "layers": rows}))
     else:
@@ -154,6 +158,10 @@ def cmd_shot(args):
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         raise CliError(f"--size must look like 1400x880, not '{args.size}'") from None
+    if not (640 <= width <= 7680 and 480 <= height <= 4320):
+        raise CliError(f"--size {width}x{height} is outside 640x480 to 7680x4320")
+    if Path(args.out).suffix.lower() != ".png":
+        raise CliError(f"--out must end in .png, not '{Path(args.out).suffix or Path(args.out).name}'")
     _image(args.image)  # a bad image is reported before any window is made
     from dlviz.app import take_screenshot
 

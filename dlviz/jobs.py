@@ -34,7 +34,14 @@ def load_model(state, name=None, weights=None, labels=None):
 
     tune_allocator()
     state.report(0.0, "importing torch")
-    return models.load_model(name, weights, labels, progress=state.report, should_stop=state.should_stop)
+    loaded = models.load_model(name, weights, labels, progress=state.report, should_stop=state.should_stop)
+    # The first pass through a model is several times slower than the rest (allocations, kernel
+    # choices). Paying it here, while "loading" is on screen, keeps the first image's timing honest.
+    from dlviz.core.activations import run
+
+    state.report(0.98, "warming up")
+    run(loaded, loaded.preprocess.normalise(np.zeros((loaded.preprocess.crop,) * 2 + (3,), np.uint8)))
+    return loaded
 
 
 def load_image(state, source, name=None):

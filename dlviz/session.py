@@ -36,6 +36,8 @@ class Session(QObject):
         self.cmap = "ember"
         self.opacity = 0.6
         self.render_ms = 0.0
+        self.missing_layer: str | None = None  # asked for at start but not in the model
+        self._unit_is_fresh = False  # the unit was reset before activations existed
 
     # ---------------------------------------------------------------- derived
     def layer_info(self):
@@ -50,7 +52,10 @@ class Session(QObject):
         """The recorded output of the selected layer for the current image."""
         if self.result is None or self.layer is None:
             return None
-        return self.result.forward.activations.get(self.layer)
+        act = self.result.forward.activations.get(self.layer)
+        if act is not None and act.ndim == 3 and act.shape[1:] == (1, 1):
+            act = act.reshape(-1)  # a pooled C×1×1 output is one value per unit
+        return act
 
     def unit_count(self) -> int:
         act = self.activation()
@@ -69,17 +74,21 @@ class Session(QObject):
             return []
         if not self.model.hookable:
             return ["output"]
-        return [info.name for info in self.model.layers if info.kind in ("map", "vector")]
+        shown = [info for info in self.model.layers if info.kind in ("map", "vector")]
+        return [info.name for info in sorted(shown, key=lambda info: info.finish)]
 
     # ---------------------------------------------------------------- changes
     def set_model(self, loaded, layer: str | None = None) -> None:
         self.model = loaded
         self.result = None
         names = self.displayable_layers()
+        requested = layer
         if layer not in names:
             layer = loaded.start_layer
         self.layer = layer
         self.unit = 0
+        self._unit_is_fresh = True
+        self.missing_layer = requested if requested and requested != layer else None
         self.model_changed.emit()
         self.layer_changed.emit()
 
@@ -90,6 +99,9 @@ class Session(QObject):
 
     def set_result(self, result) -> None:
         self.result = result
+        if self._unit_is_fresh:
+            self.unit = self._first_unit()
+            self._unit_is_fresh = False
         self.unit = min(self.unit, max(self.unit_count() - 1, 0))
         self.forward_changed.emit()
 
@@ -97,9 +109,15 @@ class Session(QObject):
         if name == self.layer or name not in self.displayable_layers():
             return
         self.layer = name
-        self.unit = 0
+        self.unit = self._first_unit()
         self.layer_changed.emit()
         self.unit_changed.emit()
+
+    def _first_unit(self) -> int:
+        """Where the cursor lands on a layer: the top class on the output, unit 0 elsewhere."""
+        if self.is_output_layer():
+            return int(np.argmax(self.activation()))
+        return 0
 
     def step_layer(self, step: int) -> None:
         names = self.displayable_layers()

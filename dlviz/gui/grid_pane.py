@@ -79,8 +79,9 @@ class GridPane(QWidget):
         self.bar_plot = pg.PlotWidget()
         self.bar_plot.setMenuEnabled(False)
         self.bar_plot.showGrid(y=True, alpha=0.2)
-        self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.9, brush=style.ACCENT, pen=None)
-        self.bar_cursor = pg.BarGraphItem(x=[0], height=[0], width=0.9, brush=style.SELECT, pen=None)
+        # A cosmetic 1-px outline keeps every bar visible when a thousand share a narrow pane.
+        self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.9, brush=style.ACCENT, pen=pg.mkPen(style.ACCENT, width=1))
+        self.bar_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(style.SELECT, width=2))
         self.bar_plot.addItem(self.bars)
         self.bar_plot.addItem(self.bar_cursor)
         self.bar_labels: list[pg.TextItem] = []
@@ -98,10 +99,9 @@ class GridPane(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.readout, 1)
-        bottom.addLayout(controls)
-        layout.addLayout(bottom)
+        layout.addWidget(self.readout)
+        controls.addStretch(1)
+        layout.addLayout(controls)
 
         self.contrast.currentIndexChanged.connect(lambda: session.set_view(contrast=self.contrast.currentData()))
         self.gamma.currentIndexChanged.connect(lambda: session.set_view(gamma=self.gamma.currentData()))
@@ -127,14 +127,23 @@ class GridPane(QWidget):
         info = session.layer_info()
         if act is None:
             self.values = None
-            if session.model is not None and session.rgb is None:
+            if session.model is None:
+                self.placeholder.setText("Loading the model…")
+            elif session.rgb is None:
                 self.placeholder.setText("Open an image to see the activations")
+            else:
+                self.placeholder.setText("Computing the activations…")
+            self.header.setText(session.layer or "")
             self.stack.setCurrentWidget(self.placeholder)
             return
+        for box in (self.contrast, self.gamma, self.cmap):
+            box.setEnabled(act.ndim != 1)  # bars have no colour scale
         start = time.perf_counter()
         self.values = act
         kind = info.type if info else "output"
-        self.header.setText(f"{session.layer}  ·  {kind}  ·  {shape_text(act.shape)}")
+        if info is not None and info.calls > 1:
+            kind += f", last of {info.calls} calls"
+        self.header.setText(f"{session.layer}  ·  {kind}  ·  {shape_text(info.shape if info else act.shape)}")
         self.header.setToolTip(self.header.text())
         if act.ndim == 1:
             self._draw_bars(act)
@@ -159,15 +168,20 @@ class GridPane(QWidget):
             self.bar_plot.removeItem(item)
         self.bar_labels = []
         if self.session.is_output_layer():
-            for index in np.argsort(act)[::-1][:5]:
-                # Above its bar, leaning inwards so names near the edges are not cut off.
+            top = sorted(int(i) for i in np.argsort(act)[::-1][:5])
+            lift = 0
+            for k, index in enumerate(top):
+                # Above its bar, leaning inwards so names near the edges are not cut off; a name
+                # close to the previous one is lifted a line so they do not overlap.
+                lift = lift + 1 if k and index - top[k - 1] < len(act) * 0.08 else 0
                 lean = min(max(index / max(len(act) - 1, 1), 0.1), 0.9)
-                text = pg.TextItem(self.session.model.label(int(index)), color=style.TEXT, anchor=(lean, 1.0))
+                text = pg.TextItem(self.session.model.label(index), color=style.TEXT, anchor=(lean, 1.0 + 1.1 * lift))
                 text.setPos(float(index), float(act[index]))
                 self.bar_plot.addItem(text)
                 self.bar_labels.append(text)
         self.bar_plot.setXRange(-1, len(act), padding=0.01)
-        self.bar_plot.enableAutoRange(axis="y")
+        low, high = float(min(act.min(), 0)), float(max(act.max(), 0))
+        self.bar_plot.setYRange(low, high + (high - low) * 0.25, padding=0.02)  # room for the names
         self.stack.setCurrentWidget(self.bar_plot)
 
     def show_cursor(self):
@@ -175,7 +189,7 @@ class GridPane(QWidget):
         if self.values is None:
             return
         if self.values.ndim == 1:
-            self.bar_cursor.setOpts(x=[unit], height=[float(self.values[unit])], width=0.9)
+            self.bar_cursor.setValue(unit)
         elif self.layout_ is not None:
             y, x = self.layout_.origin(unit)
             self.cursor.setRect(x - 0.5, y - 0.5, self.layout_.tile_w + 1, self.layout_.tile_h + 1)
@@ -199,7 +213,7 @@ class GridPane(QWidget):
         if self.layout_ is None or not self.map_view.sceneBoundingRect().contains(scene_pos):
             return None
         point = self.map_view.mapSceneToView(scene_pos)
-        return self.layout_.locate(point.y() + 0.5, point.x() + 0.5)
+        return self.layout_.locate(point.y(), point.x())  # pixel j covers [j, j+1)
 
     def _hover_map(self, scene_pos):
         hit = self._map_hit(scene_pos)

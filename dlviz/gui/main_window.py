@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from dlviz import jobs, resources
 from dlviz.core.images import IMAGE_FILTER, neighbour_image
+from dlviz.core.mosaic import COLORMAPS
 from dlviz.gui.grid_pane import GridPane
 from dlviz.gui.help_overlay import HelpOverlay
 from dlviz.gui.input_pane import InputPane
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
             signal.connect(self._update_status)
         self.predictions.class_clicked.connect(self._show_class)
 
+        self.grid.map_canvas.setFocus()
         self.load_model(model, weights, labels)
         self.open_image(image or resources.default_image())
 
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.cancel_button)
         bar.addPermanentWidget(self.info)
+        bar.messageChanged.connect(lambda text: text or bar.setStyleSheet(""))
         self.progress_bar.hide()
         self.cancel_button.hide()
 
@@ -159,10 +162,12 @@ class MainWindow(QMainWindow):
         self._action(layer, "&Previous Layer", lambda: self.session.step_layer(-1), ["PgUp"])
         self._action(layer, "&Filter Layers", self._focus_filter, ["Ctrl+L"])
         layer.addSeparator()
-        self._action(layer, "Unit Left", lambda: self.move_unit(0, -1), ["Left"])
-        self._action(layer, "Unit Right", lambda: self.move_unit(0, 1), ["Right"])
-        self._action(layer, "Unit Up", lambda: self.move_unit(-1, 0), ["Up"])
-        self._action(layer, "Unit Down", lambda: self.move_unit(1, 0), ["Down"])
+        # The arrows belong to the grid: the layer tree, sliders and lists keep theirs.
+        for text, step, key in (("Unit Left", (0, -1), "Left"), ("Unit Right", (0, 1), "Right"),
+                                ("Unit Up", (-1, 0), "Up"), ("Unit Down", (1, 0), "Down")):
+            action = self._action(layer, text, lambda checked=False, s=step: self.move_unit(*s), [key])
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            self.grid.addAction(action)
 
         view = menus.addMenu("&View")
         self._action(view, "Cycle &Gamma Boost", self.session.cycle_gamma, ["T"])
@@ -181,6 +186,7 @@ class MainWindow(QMainWindow):
         label = name or (Path(weights).name if weights else "the bundled EfficientNet-Lite0")
         self.say(f"Loading {label}…")
         self.runner.submit("model", jobs.load_model, name, weights, labels)
+        self._show_progress(True)
 
     def open_image(self, source, name=None):
         self.runner.submit("image", jobs.load_image, source, name)
@@ -190,17 +196,21 @@ class MainWindow(QMainWindow):
             self.runner.submit("forward", jobs.forward, self.session.model, self.session.rgb)
 
     def cancel(self):
-        kind = self.runner.running_kind()
-        self.runner.cancel(kind)
-        self.say("Cancelled.")
+        """Stop loading a model (the button beside the progress bar); the current model stays."""
+        self.runner.cancel("model")
+        self._show_progress(False)
+        self.say("Cancelled; the current model stays.")
 
     # ---------------------------------------------------------------- results
     def _finished(self, kind, result):
         if kind == "model":
+            self._show_progress(False)
             self.session.set_model(result, self.requested_layer)
             self.requested_layer = None
             self.setWindowTitle(f"dlviz — {result.name}")
             self.say(f"{result.name} loaded ({result.source}, {len(result.layers)} layers).")
+            if self.session.missing_layer:
+                self.say(f"{result.name} has no layer '{self.session.missing_layer}'; showing {self.session.layer}.", error=True)
             self.request_forward()
         elif kind == "image":
             self.session.set_image(result.rgb, result.path, result.name)
@@ -232,6 +242,8 @@ class MainWindow(QMainWindow):
             self.ready.emit()
 
     def _failed(self, kind, sentence, trace):
+        if kind == "model":
+            self._show_progress(False)
         if sentence.startswith("Unexpected error"):
             log.error("%s job failed:\n%s", kind, trace)
         self.say(sentence, error=True)
@@ -245,16 +257,21 @@ class MainWindow(QMainWindow):
         self.progress_bar.setToolTip(text)
 
     def _busy(self, busy):
-        kind = self.runner.running_kind()
-        long_work = busy and kind == "model"
-        self.progress_bar.setVisible(long_work)
-        self.cancel_button.setVisible(long_work)
-        if not long_work:
+        if not busy:
+            self._show_progress(False)
+
+    def _show_progress(self, visible: bool):
+        """The progress bar and Cancel button, shown while a model loads or downloads."""
+        self.progress_bar.setVisible(visible)
+        self.cancel_button.setVisible(visible)
+        if visible:
             self.progress_bar.setValue(0)
+            self.progress_bar.setFormat("starting…")
 
     # ---------------------------------------------------------------- status
     def say(self, sentence: str, error: bool = False):
-        self.statusBar().setStyleSheet("color: #ff8a80" if error else "")
+        # Only the message turns red, not the model/layer/timing line beside it.
+        self.statusBar().setStyleSheet("QStatusBar { color: #ff8a80 }" if error else "")
         self.statusBar().showMessage(sentence, 15000 if error else 8000)
         self.message.emit(sentence)
 
@@ -408,6 +425,16 @@ class MainWindow(QMainWindow):
 
     def _restore_state(self):
         self._default_state = self.saveState()
+        view = self.settings.value("view")
+        if isinstance(view, dict):
+            try:
+                self.session.set_view(
+                    contrast=float(view.get("contrast", 0.0)), gamma=float(view.get("gamma", 1.0)),
+                    cmap=view.get("cmap") if view.get("cmap") in COLORMAPS else None,
+                    opacity=min(max(float(view.get("opacity", 0.6)), 0.0), 1.0),
+                )
+            except (TypeError, ValueError):  # a hand-edited settings file: keep the defaults
+                pass
         geometry = self.settings.value("geometry")
         state = self.settings.value("state")
         if geometry is not None:
@@ -421,6 +448,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState())
+        s = self.session
+        self.settings.setValue("view", {"contrast": s.contrast, "gamma": s.gamma, "cmap": s.cmap, "opacity": s.opacity})
         self.settings.sync()
-        self.runner.shutdown()
+        self.runner.shutdown(15000)
         super().closeEvent(event)

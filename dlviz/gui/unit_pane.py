@@ -8,6 +8,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStackedWidget, QVBoxLayout, QWidget
 
+from dlviz.core.mosaic import colormap_lut
 from dlviz.gui import style
 
 
@@ -15,6 +16,21 @@ def upsample(channel: np.ndarray, size: int) -> np.ndarray:
     """A unit's map stretched bilinearly over the size×size crop it was computed from."""
     image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32), mode="F")
     return np.asarray(image.resize((size, size), Image.Resampling.BILINEAR))
+
+
+def heat_rgba(values: np.ndarray, cmap: str, opacity: float) -> np.ndarray:
+    """A unit's map as colour whose transparency follows its strength.
+
+    Only positive activation tints the photo: where the unit is silent (zero, or negative before
+    a ReLU) the photo shows through untouched, so a signed layer does not wash the crop over.
+    """
+    top = float(values.max())
+    strength = np.clip(values / top, 0.0, 1.0) if top > 0 else np.zeros_like(values)
+    index = (strength * 255.0 + 0.5).astype(np.uint8)
+    rgba = np.empty(values.shape + (4,), dtype=np.uint8)
+    rgba[..., :3] = colormap_lut(cmap)[index]
+    rgba[..., 3] = (np.sqrt(strength) * 255.0 * opacity + 0.5).astype(np.uint8)
+    return rgba
 
 
 class UnitPane(QWidget):
@@ -82,8 +98,16 @@ class UnitPane(QWidget):
 
     def refresh(self):
         session = self.session
+        if self.opacity.value() != round(session.opacity * 100):
+            self.opacity.blockSignals(True)
+            self.opacity.setValue(round(session.opacity * 100))
+            self.opacity.blockSignals(False)
         act = session.activation()
-        if act is None:
+        if act is None:  # a new model or image is on its way: show nothing stale
+            self.title.setText(f"{session.layer or ''}: computing…" if session.rgb is not None else "No unit selected")
+            for item in (self.map, self.crop, self.heat):
+                item.clear()
+            self.scalar.setText("")
             return
         unit = session.unit
         if act.ndim == 1:
@@ -106,8 +130,6 @@ class UnitPane(QWidget):
         result = session.result
         size = result.crop.shape[0]
         self.crop.setImage(result.crop, levels=(0, 255))
-        heat = (upsample(channel, size) - lo) / (hi - lo)
-        self.heat.setImage(np.clip(heat, 0, 1), levels=(0, 1), lut=cmap.getLookupTable(nPts=256))
-        self.heat.setOpacity(session.opacity)
+        self.heat.setImage(heat_rgba(upsample(channel, size), session.cmap, session.opacity), levels=(0, 255))
         self.overlay_view.setRange(xRange=(0, size), yRange=(0, size), padding=0.01)
         self.stack.setCurrentIndex(0)

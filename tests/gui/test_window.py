@@ -15,7 +15,7 @@ def _tile_widget_pos(grid, unit):
     """Where unit `unit`'s tile centre is on the grid's canvas, in widget pixels."""
     layout = grid.layout_
     y, x = layout.origin(unit)
-    scene = grid.map_view.mapViewToScene(QPointF(x + layout.tile_w / 2 - 0.5, y + layout.tile_h / 2 - 0.5))
+    scene = grid.map_view.mapViewToScene(QPointF(x + layout.tile_w / 2, y + layout.tile_h / 2))
     return grid.map_canvas.mapFromScene(scene)
 
 
@@ -102,8 +102,10 @@ def test_vector_layer_shows_bars_with_class_names(window, qtbot):
     s = window.session
     s.set_layer("classifier")
     assert window.grid.stack.currentWidget() is window.grid.bar_plot
-    labels = [item.toPlainText() for item in window.grid.bar_labels]
-    assert labels[0] == "tiger cat"
+    labels = {item.toPlainText() for item in window.grid.bar_labels}
+    assert labels == {label for _, label, _ in window.predictions.rows}
+    assert s.unit == 282  # the cursor lands on the top class
+    assert not window.grid.gamma.isEnabled()  # bars have no colour scale
     # Clicking a prediction jumps to its output unit.
     window.predictions.class_clicked.emit(285)
     assert s.unit == 285
@@ -218,3 +220,54 @@ def test_class_names_file_renames_the_predictions(window, qtbot, tmp_path):
         window.runner.submit("labels", jobs.read_labels, short)
     assert "2 class names" in blocker.args[0] and "1000 outputs" in blocker.args[0]
     assert window.predictions.rows[0][1] == "thing 282"
+
+
+def test_arrows_stay_with_the_layer_tree_when_it_has_focus(window, qtbot):
+    tree = window.layers.tree
+    tree.setFocus()
+    qtbot.waitUntil(tree.hasFocus)
+    before = tree.currentItem()
+    qtbot.keyClick(tree, Qt.Key_Down)
+    assert window.session.unit == 0
+    assert tree.currentItem() is not before
+
+
+def test_hover_reads_the_pixel_under_the_mouse_even_near_its_far_corner(window, qtbot):
+    grid = window.grid
+    layout = grid.layout_
+    y, x = layout.origin(3)
+    # The lower-right quarter of the tile's last pixel still belongs to that pixel.
+    px, py = x + layout.tile_w - 0.2, y + layout.tile_h - 0.2
+    scene = grid.map_view.mapViewToScene(QPointF(px, py))
+    assert grid._map_hit(scene) == (3, layout.tile_h - 1, layout.tile_w - 1)
+
+
+def test_pooled_one_by_one_maps_are_shown_as_bars(window):
+    s = window.session
+    pooled = [info.name for info in s.model.layers if len(info.shape) == 3 and info.shape[1:] == (1, 1)]
+    assert pooled, "the bundled model has a C×1×1 pooling output"
+    s.set_layer(pooled[0])
+    assert s.activation().ndim == 1
+    assert window.grid.stack.currentWidget() is window.grid.bar_plot
+
+
+def test_page_down_follows_the_data_not_the_module_tree(window, qtbot):
+    s = window.session
+    s.set_layer("bn1")  # the stem's batch norm with its activation: finishes after bn1.act
+    qtbot.keyClick(window, Qt.Key_PageDown)
+    # Next comes the first block's first layer, not the whole 'blocks' container (its output is last).
+    assert s.layer.startswith("blocks.0.0")
+
+
+def test_progress_bar_shows_while_a_model_loads(make_window):
+    window = make_window(wait=False)
+    assert window.progress_bar.isVisibleTo(window) and window.cancel_button.isVisibleTo(window)
+
+
+def test_view_settings_are_remembered(make_window, settings):
+    first = make_window()
+    first.session.set_view(gamma=0.5, cmap="ice", opacity=0.25)
+    first.close()
+    second = make_window(wait=False)
+    assert (second.session.gamma, second.session.cmap, second.session.opacity) == (0.5, "ice", 0.25)
+    assert second.unit.opacity.value() == 25 or second.session.result is None
