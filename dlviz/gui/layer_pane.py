@@ -26,9 +26,9 @@ class LayerPane(QWidget):
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)  # shapes are never cut off
         header.setStretchLastSection(True)
         self.tree.setColumnWidth(0, 150)
-        self.tree.setColumnWidth(1, 86)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.filter)
