@@ -36,3 +36,19 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+
+# `make dist`: the one-folder app in dist/dlviz/ (PyInstaller; see packaging/README.md).
+# Then `dist/dlviz/dlviz --self-test` checks it headless.
+.PHONY: dist dist-clean install-dist
+
+$(VENV)/.installed-dist: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dist]'
+	touch $@
+
+install-dist: $(VENV)/.installed-dist
+
+dist: install-dist
+	$(PY) -m PyInstaller --noconfirm --clean --distpath dist --workpath build packaging/dlviz.spec
+
+dist-clean:
+	rm -rf dist build
