@@ -10,7 +10,15 @@ def assets_dir() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         return Path(frozen_root) / "assets"
-    return Path(__file__).resolve().parent.parent / "assets"
+    source_tree = Path(__file__).resolve().parent.parent / "assets"
+    if source_tree.is_dir():
+        return source_tree
+    import importlib.util  # a wheel install: assets/ is the (namespace) package dlviz_assets
+
+    spec = importlib.util.find_spec("dlviz_assets")
+    if spec is None or not spec.submodule_search_locations:
+        return source_tree  # not installed either: the error names the expected folder
+    return Path(list(spec.submodule_search_locations)[0])
 
 
 def asset(*parts: str) -> Path:
