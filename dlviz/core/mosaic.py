@@ -81,17 +81,22 @@ def as_maps(act: np.ndarray) -> np.ndarray:
 
 
 def make_layout(channels: int, tile_h: int, tile_w: int, aspect: float = 1.0) -> Layout:
-    """A near-square grid (or one of the given width/height aspect) with a 1-pixel gutter."""
+    """The grid that shows tiles largest in a pane of the given width/height aspect.
+
+    Among column counts that give the same tile size (within 3%), the one that leaves fewer empty
+    slots wins, then the wider one, so the last row is not a lonely stub.
+    """
     pad = 1 if max(tile_h, tile_w) > 1 else 0
     ideal = max(1.0, math.sqrt(channels * aspect * (tile_h + pad) / (tile_w + pad)))
 
-    def cost(cols):  # the unused part of the last row, plus the distance from the ideal shape
-        return ((-channels) % cols) / cols + abs(math.log(cols / ideal))
+    def tile_size(cols):
+        rows = math.ceil(channels / cols)
+        return min(aspect / (cols * (tile_w + pad)), 1.0 / (rows * (tile_h + pad)))
 
-    cols = min(channels, math.ceil(ideal))
-    if channels >= 16:  # room to choose: avoid a lone, mostly empty last row
-        candidates = range(max(1, int(ideal * 0.85)), min(channels, math.ceil(ideal * 1.15)) + 1)
-        cols = min(candidates, key=cost)
+    lo, hi = max(1, int(ideal * 0.6)), min(channels, math.ceil(ideal * 1.6))
+    best = max(tile_size(c) for c in range(lo, hi + 1))
+    good = [c for c in range(lo, hi + 1) if tile_size(c) >= best * 0.97]
+    cols = min(good, key=lambda c: ((-channels) % c, -c))  # ties: the wider grid, as screens are
     rows = math.ceil(channels / cols)
     return Layout(channels, rows, cols, tile_h, tile_w, pad)
 

@@ -168,20 +168,27 @@ class GridPane(QWidget):
             self.bar_plot.removeItem(item)
         self.bar_labels = []
         if self.session.is_output_layer():
+            # Names of the top classes above their bars. Classes close together (cats sit next to
+            # cats in ImageNet) are stacked above the tallest bar of their group, strongest lowest,
+            # so no two names overlap; each leans inwards near the plot's edges.
             top = sorted(int(i) for i in np.argsort(act)[::-1][:5])
-            lift = 0
-            for k, index in enumerate(top):
-                # Above its bar, leaning inwards so names near the edges are not cut off; a name
-                # close to the previous one is lifted a line so they do not overlap.
-                lift = lift + 1 if k and index - top[k - 1] < len(act) * 0.08 else 0
-                lean = min(max(index / max(len(act) - 1, 1), 0.1), 0.9)
-                text = pg.TextItem(self.session.model.label(index), color=style.TEXT, anchor=(lean, 1.0 + 1.1 * lift))
-                text.setPos(float(index), float(act[index]))
-                self.bar_plot.addItem(text)
-                self.bar_labels.append(text)
+            groups: list[list[int]] = []
+            for index in top:
+                if groups and index - groups[-1][-1] < len(act) * 0.08:
+                    groups[-1].append(index)
+                else:
+                    groups.append([index])
+            for group in groups:
+                base = float(max(act[i] for i in group))
+                for lift, index in enumerate(sorted(group, key=lambda i: -act[i])):
+                    lean = min(max(index / max(len(act) - 1, 1), 0.1), 0.9)
+                    text = pg.TextItem(self.session.model.label(index), color=style.TEXT, anchor=(lean, 1.0 + 1.1 * lift))
+                    text.setPos(float(index), base)
+                    self.bar_plot.addItem(text)
+                    self.bar_labels.append(text)
         self.bar_plot.setXRange(-1, len(act), padding=0.01)
         low, high = float(min(act.min(), 0)), float(max(act.max(), 0))
-        self.bar_plot.setYRange(low, high + (high - low) * 0.25, padding=0.02)  # room for the names
+        self.bar_plot.setYRange(low, high + (high - low) * 0.35, padding=0.02)  # room for the names
         self.stack.setCurrentWidget(self.bar_plot)
 
     def show_cursor(self):
