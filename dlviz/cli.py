@@ -11,7 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-COMMANDS = ("predict", "layers", "activations", "shot")
+COMMANDS = ("predict", "layers", "activations", "shot", "cam", "backprop", "featurevis", "topimages")
+# Commands that live in their own modules: (module, its commands).
+_EXTENSIONS = (("dlviz.cli_explain", ("cam", "backprop")), ("dlviz.cli_featurevis", ("featurevis",)),
+               ("dlviz.cli_topimages", ("topimages",)))
 
 
 class CliError(Exception):
@@ -55,7 +58,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="1400x880", help="window size WxH")
     p.add_argument("--layer")
     _model_options(p)
+    for module in _extensions():
+        module.add_parsers(commands, _model_options)
     return parser
+
+
+def _extensions():
+    import importlib
+
+    modules = []
+    for name, _ in _EXTENSIONS:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:  # a build without that feature: its commands are absent
+            if exc.name != name:
+                raise
+    return modules
+
+
+def _handler(command):
+    handlers = {"predict": cmd_predict, "layers": cmd_layers, "activations": cmd_activations, "shot": cmd_shot}
+    for module in _extensions():
+        handlers.update(module.HANDLERS)
+    return handlers[command]
 
 
 def _progress_bar():
@@ -176,7 +201,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
-        return {"predict": cmd_predict, "layers": cmd_layers, "activations": cmd_activations, "shot": cmd_shot}[args.command](args)
+        return _handler(args.command)(args)
     except CliError as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # `dlviz layers | head`: the reader left; that is not an error

@@ -1,0 +1,179 @@
+"""The toolbox's top-9: for every unit of a layer, the images in a folder that excite it most.
+
+A scan runs the model over a folder in batches, keeps for each unit its k highest activations
+(the maximum over the unit's map) with the image and the map position where they occurred, and
+saves its state to a cache file after every batch: a scan stopped half-way resumes where it
+stopped, and a finished one is read back at once. The cache key covers the model, the layer and
+the folder's contents (names, sizes, modification times), so a changed folder is scanned again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dlviz.core.activations import ActivationRecorder
+from dlviz.core.images import ImageError, image_files_in, load_image
+
+
+@dataclass
+class TopImages:
+    layer: str
+    files: list[str]  # every image file of the folder, in scan order
+    values: np.ndarray  # (k, units) best activations, best first; -inf where fewer images than k
+    index: np.ndarray  # (k, units) which file (index into files); -1 where none
+    position: np.ndarray  # (k, units, 2) map row and column of the maximum
+    map_size: tuple[int, int]  # (H, W) of the layer's map; (1, 1) for vectors
+    done: int = 0  # how many files have been scanned
+    skipped: list[str] = field(default_factory=list)  # files that could not be read
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= len(self.files)
+
+    def best(self, unit: int) -> list[tuple[str, float, tuple[int, int]]]:
+        """(file, activation, (row, col)) of a unit's top images, best first."""
+        rows = []
+        for rank in range(self.values.shape[0]):
+            i = int(self.index[rank, unit])
+            if i >= 0:
+                rows.append((self.files[i], float(self.values[rank, unit]), tuple(int(v) for v in self.position[rank, unit])))
+        return rows
+
+
+def cache_key(model_name: str, source: str, layer: str, files: list[Path], k: int) -> str:
+    digest = hashlib.sha256(f"{model_name}|{source}|{layer}|{k}".encode())
+    for path in files:
+        stat = path.stat()
+        digest.update(f"|{path.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    return digest.hexdigest()[:24]
+
+
+def _save(result: TopImages, path: Path) -> None:
+    tmp = path.with_name(path.name + ".part.npz")
+    meta = {"layer": result.layer, "files": result.files, "map_size": list(result.map_size),
+            "done": result.done, "skipped": result.skipped}
+    np.savez(tmp, values=result.values, index=result.index, position=result.position, meta=json.dumps(meta))
+    tmp.replace(path)
+
+
+def _load(path: Path) -> TopImages | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            return TopImages(meta["layer"], meta["files"], data["values"], data["index"], data["position"],
+                             tuple(meta["map_size"]), meta["done"], meta["skipped"])
+    except (OSError, ValueError, KeyError):  # missing or damaged: scan afresh
+        return None
+
+
+def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None, report=None, should_stop=None) -> TopImages:
+    """Scan every image in `folder` for the k best images of each unit of `layer`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ImageError(f"{folder} is not a folder.")
+    paths = image_files_in(folder)
+    if not paths:
+        raise ImageError(f"{folder.name} holds no image files.")
+    info = loaded.layer(layer)
+    units = info.shape[0]
+    map_size = tuple(info.shape[1:]) if len(info.shape) == 3 else (1, 1)
+    cache = None
+    if cache_dir is not None:
+        cache = Path(cache_dir) / f"top-{cache_key(loaded.name, loaded.source, layer, paths, k)}.npz"
+        cache.parent.mkdir(parents=True, exist_ok=True)
+    result = _load(cache) if cache is not None and cache.exists() else None
+    if result is None:
+        result = TopImages(layer, [p.name for p in paths], np.full((k, units), -np.inf, np.float32),
+                           np.full((k, units), -1, np.int64), np.zeros((k, units, 2), np.int64), map_size)
+    copy = [layer] if info.mutated else []
+    while result.done < len(paths):
+        if should_stop and should_stop():
+            break
+        chunk = range(result.done, min(result.done + batch, len(paths)))
+        tensors, owners = [], []
+        for i in chunk:
+            try:
+                tensors.append(loaded.preprocess.to_tensor(load_image(paths[i])))
+                owners.append(i)
+            except ImageError:
+                result.skipped.append(paths[i].name)
+        if tensors:
+            with torch.inference_mode(), ActivationRecorder(loaded.model, [layer], copy) as rec:
+                loaded.model(torch.cat(tensors))
+            _merge(result, rec.outputs[layer].float(), owners)
+        result.done = chunk.stop
+        if cache is not None:
+            _save(result, cache)
+        if report:
+            report(result.done / len(paths), f"{result.done} of {len(paths)} images")
+    return result
+
+
+def _merge(result: TopImages, act: torch.Tensor, owners: list[int]) -> None:
+    """Fold a batch's activations (B, C[, H, W]) into the running top-k."""
+    b, c = act.shape[:2]
+    if act.ndim == 4:
+        flat = act.reshape(b, c, -1)
+        best, where = flat.max(dim=2)
+        w = act.shape[3]
+        pos = torch.stack([where // w, where % w], dim=-1).numpy()
+    else:
+        best = act.reshape(b, c)
+        pos = np.zeros((b, c, 2), np.int64)
+    values = np.concatenate([result.values, best.numpy()], axis=0)
+    index = np.concatenate([result.index, np.repeat(np.asarray(owners)[:, None], c, axis=1)], axis=0)
+    position = np.concatenate([result.position, pos], axis=0)
+    k = result.values.shape[0]
+    order = np.argsort(-values, axis=0, kind="stable")[:k]
+    result.values = np.take_along_axis(values, order, axis=0)
+    result.index = np.take_along_axis(index, order, axis=0)
+    result.position = np.take_along_axis(position, order[..., None], axis=0)
+
+
+def receptive_field(model, layer: str, size: int = 224) -> int:
+    """The side, in input pixels, of the patch that a unit in the middle of `layer` can see.
+
+    Found by experiment, not by arithmetic over the architecture: the gradient of one centre unit
+    with respect to the input is non-zero exactly where the input can change that unit.
+    """
+    module = model.get_submodule(layer)
+    captured = {}
+    handle = module.register_forward_hook(lambda m, a, out: captured.__setitem__("out", out))
+    # Noise, not zeros: at a blank input some ReLUs sit exactly at 0 and pass no gradient.
+    x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)).requires_grad_(True)
+    try:
+        with torch.enable_grad():
+            model(x)
+            out = captured["out"]
+            if out.ndim != 4:
+                return size
+            h, w = out.shape[2:]
+            out[0, :, h // 2, w // 2].sum().backward()
+    finally:
+        handle.remove()
+        for p in model.parameters():
+            p.grad = None
+    grad = x.grad[0].abs().sum(0)
+    rows = torch.nonzero(grad.sum(1) > grad.max() * 1e-6)
+    cols = torch.nonzero(grad.sum(0) > grad.max() * 1e-6)
+    if len(rows) == 0:
+        return size
+    return int(max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1))
+
+
+def crop_around(crop_rgb: np.ndarray, position: tuple[int, int], map_size: tuple[int, int], field_px: int) -> np.ndarray:
+    """The part of the model's crop that a unit at `position` of its map sees (clamped to the crop)."""
+    size = crop_rgb.shape[0]
+    cy = (position[0] + 0.5) * size / map_size[0]
+    cx = (position[1] + 0.5) * size / map_size[1]
+    half = max(field_px, 8) / 2
+    top = int(round(min(max(cy - half, 0), size - 2 * half)))
+    left = int(round(min(max(cx - half, 0), size - 2 * half)))
+    side = int(round(2 * half))
+    return crop_rgb[max(top, 0):max(top, 0) + side, max(left, 0):max(left, 0) + side]

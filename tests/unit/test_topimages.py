@@ -1,0 +1,93 @@
+"""Top images per unit: the scan agrees with a direct computation, resumes, and is cached."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from dlviz.core import topimages
+from dlviz.core.activations import active_hooks, run
+from dlviz.core.images import load_image
+
+LAYER = "blocks.3"
+
+
+@pytest.fixture
+def folder(tmp_path, samples):
+    for path in sorted(samples.iterdir()):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    return tmp_path
+
+
+def test_scan_finds_each_units_best_images(bundled, folder, tmp_path):
+    result = topimages.scan(bundled, folder, LAYER, k=3, batch=4)
+    assert result.complete and result.skipped == ["broken.png"]
+    # Direct computation: every photo's per-unit maximum.
+    names = [name for name in result.files if name != "broken.png"]
+    maxima = {}
+    for name in names:
+        act = run(bundled, bundled.preprocess.to_tensor(load_image(folder / name)), [LAYER]).activations[LAYER]
+        maxima[name] = act.reshape(act.shape[0], -1).max(axis=1)
+    for unit in (0, 17, 79):
+        expected = sorted(((maxima[n][unit], n) for n in names), reverse=True)[:3]
+        got = result.best(unit)
+        assert [g[0] for g in got] == [n for _, n in expected]
+        assert np.allclose([g[1] for g in got], [v for v, _ in expected], rtol=1e-4)
+        # The recorded position holds that maximum.
+        name, value, (i, j) = got[0]
+        act = run(bundled, bundled.preprocess.to_tensor(load_image(folder / name)), [LAYER]).activations[LAYER]
+        assert act[unit, i, j] == pytest.approx(value, rel=1e-4)
+    assert active_hooks(bundled.model) == 0
+
+
+def test_scan_resumes_after_a_stop_and_reads_the_cache(bundled, folder, tmp_path):
+    cache = tmp_path / "cache"
+    calls = []
+    stopped = topimages.scan(bundled, folder, LAYER, k=2, batch=2, cache_dir=cache,
+                             should_stop=lambda: len(calls) >= 1, report=lambda f, t: calls.append(f))
+    assert not stopped.complete and stopped.done == 2
+    resumed = topimages.scan(bundled, folder, LAYER, k=2, batch=2, cache_dir=cache)
+    fresh = topimages.scan(bundled, folder, LAYER, k=2, batch=2)
+    assert resumed.complete
+    assert np.array_equal(resumed.index, fresh.index) and np.allclose(resumed.values, fresh.values)
+
+    # A finished scan is read back without running the model.
+    original = bundled.model.forward
+    bundled.model.forward = lambda *a, **k: (_ for _ in ()).throw(AssertionError("the model ran"))
+    try:
+        again = topimages.scan(bundled, folder, LAYER, k=2, batch=2, cache_dir=cache)
+    finally:
+        bundled.model.forward = original
+    assert np.array_equal(again.index, fresh.index)
+
+    # A changed folder is a different scan.
+    (folder / "rocket.jpg").unlink()
+    changed = topimages.scan(bundled, folder, LAYER, k=2, batch=8, cache_dir=cache)
+    assert "rocket.jpg" not in changed.files
+
+
+def test_receptive_field_of_two_small_convolutions():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1)).eval()
+    assert topimages.receptive_field(net, "2", size=32) == 5
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_crop_around_stays_inside_the_crop():
+    crop = np.zeros((224, 224, 3), np.uint8)
+    assert topimages.crop_around(crop, (0, 0), (14, 14), 60).shape == (60, 60, 3)
+    assert topimages.crop_around(crop, (13, 13), (14, 14), 60).shape == (60, 60, 3)
+    assert topimages.crop_around(crop, (7, 7), (14, 14), 400).shape == (224, 224, 3)
+
+
+def test_missing_or_empty_folder_is_one_sentence(bundled, tmp_path):
+    from dlviz.core.images import ImageError
+
+    with pytest.raises(ImageError, match="holds no image files"):
+        topimages.scan(bundled, tmp_path, LAYER)
+    with pytest.raises(ImageError, match="is not a folder"):
+        topimages.scan(bundled, tmp_path / "nope", LAYER)
