@@ -225,5 +225,8 @@ def _fail(message: str) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # Run the imported module, not this __main__ copy, so its CliError is the one handlers raise.
+    from dlviz import cli as _cli
+
     os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "dlviz" / "numba"))
-    raise SystemExit(main())
+    raise SystemExit(_cli.main())

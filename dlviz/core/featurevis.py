@@ -1,0 +1,706 @@
+"""Feature visualisation: optimise an input image until a chosen unit (or class logit) fires strongly.
+
+Two families of regularisers, both optional and combinable:
+
+- the Deep Visualization Toolbox's (Yosinski et al., 2015): L2 decay, a Gaussian blur every k
+  steps, zeroing pixels of small norm and pixels of small contribution to the objective;
+- Lucent's / Lucid's (Olah et al., 2017): random jitter, scale and rotation of the image at every
+  step, decorrelated colour and a Fourier parameterisation with a 1/f spectrum.
+
+The image is a function of a parameter tensor:
+
+    param --(inverse FFT, scaled by 1/f; or identity)--> y --(colour matrix; or identity)--> z
+    z --sigmoid--> RGB in [0, 1] --(random transforms)--> normalise --> model
+
+Every map in the chain up to z is linear and invertible, so the toolbox's projections (decay, blur,
+clipping) act on z, where 0 means mid-grey, and are written back into the parameter whatever the
+parameterisation. Gradients are taken with `torch.autograd.grad` for the image parameter only: the
+model's parameters get no `.grad`, and their `requires_grad` flags are never touched.
+
+A unit whose ReLU is off everywhere on the start image passes no gradient at all (common in
+MobileNet-style nets, where a depthwise convolution chains single channels), so ReLU and ReLU6
+modules get a redirected gradient for the first steps (see `_RedirectedClamp`).
+
+No Qt here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+Report = Callable[[float, np.ndarray], None]
+StopCheck = Callable[[], bool]
+
+KINDS = ("channel", "neuron", "class")
+STARTS = ("noise", "image")
+CACHE_VERSION = 1
+REPORT_EVERY = 0.2  # seconds between progress reports
+REDIRECT_STEPS = 32  # redirected ReLU gradients at least this many steps, and until every unit has risen
+GREY_STD = 2.0  # a result whose pixels vary less than this (uint8 levels) is flat grey
+
+# ImageNet's RGB colour statistics as published with AlexNet's "PCA lighting" augmentation
+# (Krizhevsky et al., 2012): the eigenvalues and eigenvectors (columns) of the 3×3 covariance of
+# RGB pixel values over the training set. Nearly all of the variance lies along the first, the
+# luminance axis; the two chromatic axes carry a few per cent.
+_EIGENVALUES = np.array([0.2175, 0.0188, 0.0045])
+_EIGENVECTORS = np.array(
+    [
+        [-0.5675, 0.7192, 0.4009],
+        [-0.5808, -0.0045, -0.8140],
+        [-0.5836, -0.6948, 0.4203],
+    ]
+)
+
+
+def colour_matrix() -> np.ndarray:
+    """A 3×3 map from decorrelated colour components to RGB.
+
+    Each eigenvector is stretched by the square root of its eigenvalue (its standard deviation),
+    so independent unit-variance components come out with ImageNet's colour correlations; the
+    columns are then divided by the largest one's length so the luminance axis keeps unit gain.
+    Optimising the components instead of RGB lets the optimiser move brightness and colour
+    separately instead of fighting their correlation.
+    """
+    stretched = _EIGENVECTORS * np.sqrt(_EIGENVALUES)[None, :]
+    return stretched / np.linalg.norm(stretched, axis=0).max()
+
+
+# --------------------------------------------------------------------------- settings and result
+
+
+@dataclass
+class Settings:
+    kind: str = "channel"  # "channel": mean of the unit's map; "neuron": its centre; "class": a logit
+    steps: int = 256
+    size: int = 128  # the optimised image is size×size pixels
+    lr: float = 0.05  # Adam's learning rate on the parameterisation
+    seed: int = 0
+    start: str = "noise"  # "noise" (small random values, near grey) or "image" (start_image)
+    start_image: np.ndarray | None = field(default=None, repr=False)  # uint8 H×W×3
+    # the Deep Visualization Toolbox's regularisers
+    l2_decay: float = 0.0  # multiply the image (around grey) by 1 - l2_decay every step
+    blur_every: int = 0  # blur every k steps; 0 = off
+    blur_sigma: float = 0.5  # in pixels
+    clip_norm_percentile: float = 0.0  # grey out pixels whose colour norm is below this percentile; 0 = off
+    clip_contribution_percentile: float = 0.0  # grey out pixels of small |x·∇x| (summed over colour); 0 = off
+    # Lucent's regularisers: random transforms every step, and the parameterisation
+    jitter: int = 8  # random shift of up to ± this many pixels
+    scale: float | Sequence[float] = (0.9, 0.92, 0.94, 0.96, 0.98, 1.0, 1.02, 1.04, 1.06, 1.08, 1.1)
+    # a number s: a factor drawn uniformly from [1 - s, 1 + s]; a sequence: one of its factors
+    rotate: float | Sequence[float] = 10.0  # a number d: uniform in ±d degrees; a sequence: one of them
+    decorrelate: bool = True  # optimise decorrelated colour components instead of RGB
+    fourier: bool = True  # optimise a Fourier spectrum scaled by 1/frequency instead of pixels
+
+    def check(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not '{self.kind}'")
+        if self.start not in STARTS:
+            raise ValueError(f"start must be 'noise' or 'image', not '{self.start}'")
+        if self.start == "image" and self.start_image is None:
+            raise ValueError("start='image' needs a start_image")
+        if self.steps < 0 or self.size < 8:
+            raise ValueError("steps must be at least 0 and size at least 8 pixels")
+        for name in ("clip_norm_percentile", "clip_contribution_percentile"):
+            if not 0.0 <= getattr(self, name) < 100.0:
+                raise ValueError(f"{name} must lie in [0, 100)")
+
+    def key_data(self) -> dict:
+        """Everything that changes the result, as JSON-able values (the start image as a hash)."""
+        data = asdict(self)
+        image = data.pop("start_image")
+        data["start_image"] = None
+        if self.start == "image" and image is not None:
+            array = np.ascontiguousarray(image)
+            data["start_image"] = f"{array.shape}:{hashlib.sha256(array.tobytes()).hexdigest()}"
+        for name in ("scale", "rotate"):
+            value = data[name]
+            data[name] = [float(v) for v in value] if isinstance(value, (list, tuple, np.ndarray)) else float(value)
+        return data
+
+
+@dataclass
+class Result:
+    image: np.ndarray  # uint8 H×W×3
+    activation: float  # the objective on the final image
+    start_activation: float  # the objective on the image at step 0
+    noise_activation: float  # the objective on plain uniform noise (same seed): the baseline
+    dead: bool  # the image ended flat grey or the objective never rose: a dead unit
+    steps_done: int
+    cancelled: bool
+    seconds: float
+    unit: int = 0
+
+    def summary(self) -> dict:
+        """The JSON side data (everything but the image)."""
+        data = asdict(self)
+        del data["image"]
+        return data
+
+
+# --------------------------------------------------------------------------- the parameterisation
+
+
+def _frequencies(height: int, width: int) -> np.ndarray:
+    """|frequency| of each rfft2 bin (cycles per pixel), shape height × (width // 2 + 1)."""
+    fy = np.fft.fftfreq(height)[:, None]
+    fx = np.fft.rfftfreq(width)[None, :]
+    return np.sqrt(fx * fx + fy * fy)
+
+
+class _Parameterisation:
+    """An image batch as a function of one leaf tensor (see the module docstring)."""
+
+    FOURIER_GAIN = 4.0  # divides the inverse FFT, as Lucid does: keeps the start from saturating
+
+    def __init__(self, batch: int, size: int, fourier: bool, decorrelate: bool):
+        self.batch, self.size, self.fourier, self.decorrelate = batch, size, fourier, decorrelate
+        matrix = colour_matrix() if decorrelate else np.eye(3)
+        self.matrix = torch.tensor(matrix, dtype=torch.float32)
+        self.inverse = torch.tensor(np.linalg.inv(matrix), dtype=torch.float32)
+        if fourier:
+            freqs = _frequencies(size, size)
+            scale = 1.0 / np.maximum(freqs, 1.0 / size)  # 1/f, capped at the lowest frequency
+            self.scale = torch.tensor(scale, dtype=torch.float32)[None, None, :, :, None]
+            shape = (batch, 3, size, size // 2 + 1, 2)
+        else:
+            self.scale = None
+            shape = (batch, 3, size, size)
+        self.param = torch.zeros(shape, requires_grad=True)
+
+    def init_noise(self, generator: torch.Generator, sd: float = 0.01) -> None:
+        with torch.no_grad():
+            one = torch.randn(self.param.shape[1:], generator=generator) * sd
+            self.param.copy_(one.expand_as(self.param))  # every unit of a batch starts alike
+
+    def _y(self) -> torch.Tensor:
+        if not self.fourier:
+            return self.param
+        spectrum = torch.view_as_complex((self.param * self.scale).contiguous())
+        return torch.fft.irfft2(spectrum, s=(self.size, self.size), norm="ortho") / self.FOURIER_GAIN
+
+    def latent(self) -> torch.Tensor:
+        """z, B×3×H×W: 0 is mid-grey, sigmoid(z) the RGB image."""
+        y = self._y()
+        if not self.decorrelate:
+            return y
+        return torch.einsum("ck,bkhw->bchw", self.matrix, y)
+
+    def set_latent(self, z: torch.Tensor) -> None:
+        with torch.no_grad():
+            y = torch.einsum("ck,bkhw->bchw", self.inverse, z) if self.decorrelate else z
+            if self.fourier:
+                spectrum = torch.fft.rfft2(y * self.FOURIER_GAIN, norm="ortho")
+                self.param.copy_(torch.view_as_real(spectrum) / self.scale)
+            else:
+                self.param.copy_(y)
+
+    def rgb(self) -> torch.Tensor:
+        return torch.sigmoid(self.latent())
+
+
+def _to_uint8(rgb: torch.Tensor) -> np.ndarray:
+    """B×3×H×W in [0, 1] -> B×H×W×3 uint8."""
+    array = rgb.detach().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1)
+    return np.ascontiguousarray(array.numpy())
+
+
+def _from_uint8(images: np.ndarray) -> torch.Tensor:
+    """B×H×W×3 uint8 -> B×3×H×W float in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div(255)
+
+
+def noise_image(size: int, seed: int = 0) -> np.ndarray:
+    """Plain uniform noise, size×size×3 uint8: the baseline a unit's result is compared with."""
+    return np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+
+def _square(image: np.ndarray, size: int) -> np.ndarray:
+    """The centre square of an RGB uint8 image, resized to size×size."""
+    from PIL import Image
+
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    image = np.ascontiguousarray(image[:, :, :3]).astype(np.uint8, copy=False)
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = Image.fromarray(image[top : top + side, left : left + side])
+    return np.array(crop.resize((size, size), Image.Resampling.BICUBIC))
+
+
+# --------------------------------------------------------------------------- regularisers
+
+
+def _draw(value, generator: torch.Generator, batch: int, centre: float) -> torch.Tensor:
+    """Per batch element: uniform in centre ± value for a number, a random member for a sequence."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        choices = torch.tensor([float(v) for v in value] or [centre])
+        return choices[torch.randint(len(choices), (batch,), generator=generator)]
+    return centre + (torch.rand(batch, generator=generator) * 2 - 1) * float(value)
+
+
+def _transform(rgb: torch.Tensor, settings: Settings, generator: torch.Generator) -> torch.Tensor:
+    """Random shift, scale and rotation per image, one bilinear resampling; grey outside."""
+    batch, _, h, w = rgb.shape
+    scale = _draw(settings.scale, generator, batch, 1.0)
+    angle = _draw(settings.rotate, generator, batch, 0.0) * (math.pi / 180)
+    if not settings.jitter and torch.all(scale == 1) and torch.all(angle == 0):
+        return rgb
+    shift = (torch.rand(batch, 2, generator=generator) * 2 - 1) * float(settings.jitter)
+    shift = shift * torch.tensor([2.0 / w, 2.0 / h])  # pixels -> the grid's [-1, 1] units
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
+    )
+    grid = F.affine_grid(theta, list(rgb.shape), align_corners=False)
+    return F.grid_sample(rgb - 0.5, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 0.5
+
+
+def _gaussian_blur(z: torch.Tensor, sigma: float) -> torch.Tensor:
+    radius = max(1, int(math.ceil(3 * sigma)))
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-(x * x) / (2 * sigma * sigma))
+    kernel = kernel / kernel.sum()
+    channels = z.shape[1]
+    pad = min(radius, z.shape[-1] - 1)
+    out = F.pad(z, (pad, pad, pad, pad), mode="reflect")
+    if pad < radius:  # a tiny image: trim the kernel
+        kernel = kernel[radius - pad : radius + pad + 1]
+        kernel = kernel / kernel.sum()
+    out = F.conv2d(out, kernel.view(1, 1, 1, -1).repeat(channels, 1, 1, 1), groups=channels)
+    return F.conv2d(out, kernel.view(1, 1, -1, 1).repeat(channels, 1, 1, 1), groups=channels)
+
+
+def _below_percentile(values: torch.Tensor, percentile: float) -> torch.Tensor:
+    """B×H×W mask of the values below the per-image percentile."""
+    flat = values.flatten(1)
+    threshold = torch.quantile(flat, percentile / 100.0, dim=1, keepdim=True)
+    return (flat < threshold).view_as(values)
+
+
+def _project(
+    param: _Parameterisation, settings: Settings, step: int, rgb_grad: torch.Tensor | None, rgb: torch.Tensor
+) -> None:
+    """The toolbox's regularisers, applied to z (0 = grey) after an optimiser step."""
+    blur = settings.blur_every > 0 and settings.blur_sigma > 0 and (step + 1) % settings.blur_every == 0
+    if not (settings.l2_decay > 0 or blur or settings.clip_norm_percentile > 0 or rgb_grad is not None):
+        return
+    with torch.no_grad():
+        z = param.latent()
+        if settings.l2_decay > 0:
+            z = z * max(0.0, 1.0 - settings.l2_decay)
+        if blur:
+            z = _gaussian_blur(z, settings.blur_sigma)
+        if settings.clip_norm_percentile > 0:
+            norm = (torch.sigmoid(z) - 0.5).norm(dim=1)
+            z = z * (~_below_percentile(norm, settings.clip_norm_percentile)).unsqueeze(1)
+        if rgb_grad is not None and settings.clip_contribution_percentile > 0:
+            # The first-order change of the objective if the pixel went grey: |Σ_c (x - grey)·∂f/∂x|.
+            contribution = ((rgb - 0.5) * rgb_grad).sum(dim=1).abs()
+            z = z * (~_below_percentile(contribution, settings.clip_contribution_percentile)).unsqueeze(1)
+        param.set_latent(z)
+
+
+# --------------------------------------------------------------------------- the objective
+
+
+class _Stop(Exception):
+    """Raised by the layer hook once the layer's output is in hand: the rest of the pass is not needed."""
+
+
+class LayerOutput:
+    """A context manager catching one layer's output, with its graph, in this thread's forward passes.
+
+    The hook is registered on entry and removed on exit whatever happens. It ignores other threads
+    (the window may run the same model meanwhile) and, with `stop=True`, ends the forward pass as
+    soon as the layer has run.
+    """
+
+    def __init__(self, model: nn.Module, layer: str | None, calls: int = 1, stop: bool = True):
+        self.model, self.layer, self.stop = model, layer, stop
+        self.module = model.get_submodule(layer) if layer else None
+        self.calls = max(1, int(calls))  # a module run several times per pass (a shared ReLU): its last output,
+        self.output: torch.Tensor | None = None  # as dlviz.core.activations records it
+        self._seen = 0
+        self._handle = None
+        self._thread = threading.get_ident()
+
+    def _hook(self, module, args, output):
+        if threading.get_ident() != self._thread:
+            return
+        if isinstance(output, (tuple, list)):
+            output = output[0]
+        if isinstance(output, torch.Tensor):
+            self.output = output
+            self._seen += 1
+            if self.stop and self._seen >= self.calls:
+                raise _Stop
+
+    def __enter__(self):
+        if self.module is not None:
+            self._handle = self.module.register_forward_hook(self._hook)
+        return self
+
+    def __exit__(self, *exc):
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+        return False
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer's output (or the model's, without a layer) for the batch x."""
+        self.output, self._seen = None, 0
+        try:
+            out = self.model(x)
+        except _Stop:
+            return self.output
+        if self.module is None:
+            return out[0] if isinstance(out, (tuple, list)) else out
+        if self.output is None:
+            raise RuntimeError(f"the layer '{self.layer}' did not run in the forward pass")
+        return self.output
+
+
+class _RedirectedClamp(torch.autograd.Function):
+    """clamp(x, lo, hi) whose gradient is redirected when a ReLU would block it for a whole image.
+
+    A unit that is off everywhere (all inputs below the ReLU's threshold) passes no gradient, so the
+    optimisation could never start. Where an image's true gradient through this ReLU is zero, the
+    incoming gradient is let through instead, except where it would push an input that is already
+    below the threshold further down (the idea of Lucid's "redirected ReLU gradient"). The forward
+    value is unchanged.
+    """
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return x.clamp(lo, hi) if hi is not None else x.clamp_min(lo)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.lo, ctx.hi
+        inside = x > lo if hi is None else (x > lo) & (x < hi)
+        true = grad * inside
+        off = true.flatten(1).abs().amax(dim=1) == 0  # images whose gradient this ReLU blocks entirely
+        if not bool(off.any()):
+            return true, None, None
+        # The loss is minimised: a positive gradient would push the input lower.
+        blocked = (x <= lo) & (grad > 0)
+        if hi is not None:
+            blocked = blocked | (x >= hi)
+        redirected = grad.masked_fill(blocked, 0.0)
+        off = off.view((-1,) + (1,) * (x.dim() - 1))
+        return torch.where(off, redirected, true), None, None
+
+
+class RedirectedReLUs:
+    """A context manager giving ReLU and ReLU6 modules the redirected gradient above.
+
+    `root` is the objective's layer: it and the ReLUs inside it get the redirection (None: none).
+    Where a whole image's gradient is blocked, it is blocked there, at the unit itself: the layers
+    below receive gradient through many channels and positions, which are rarely all off at once.
+    Redirecting only there costs nothing measurable, where redirecting every ReLU of the bundled
+    model nearly doubled a step. Only forward passes in this thread with gradients enabled are
+    affected; the hooks are removed on exit.
+    """
+
+    def __init__(self, root: nn.Module | None):
+        self.modules = [m for m in root.modules() if type(m) in (nn.ReLU, nn.ReLU6)] if root is not None else []
+        self.enabled = True
+        self._handles = []
+        self._inputs: dict[int, list] = {}
+        self._thread = threading.get_ident()
+
+    def _active(self) -> bool:
+        return self.enabled and threading.get_ident() == self._thread and torch.is_grad_enabled()
+
+    def _pre(self, module, args):
+        if not self._active() or not args or not isinstance(args[0], torch.Tensor) or not args[0].requires_grad:
+            return None
+        x = args[0]
+        self._inputs.setdefault(id(module), []).append(x)
+        if getattr(module, "inplace", False):
+            return (x.clone(),) + tuple(args[1:])  # the module's own in-place clamp must not touch x
+        return None
+
+    def _post(self, module, args, output):
+        stack = self._inputs.get(id(module))
+        if not stack or not self._active():
+            return None
+        x = stack.pop()
+        hi = 6.0 if isinstance(module, nn.ReLU6) else None
+        return _RedirectedClamp.apply(x, 0.0, hi)
+
+    def __enter__(self):
+        try:
+            for module in self.modules:
+                self._handles.append(module.register_forward_pre_hook(self._pre))
+                self._handles.append(module.register_forward_hook(self._post))
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        self._inputs.clear()
+        return False
+
+
+def _objective(output: torch.Tensor, units: Sequence[int], kind: str) -> torch.Tensor:
+    """One value per batch element b: unit units[b] of the output, as the kind says."""
+    index = torch.as_tensor(list(units), dtype=torch.long)
+    rows = torch.arange(len(index))
+    if output.dim() == 2:
+        return output[rows, index]
+    picked = output[rows, index]  # B × spatial...
+    if kind == "neuron":
+        centre = tuple(s // 2 for s in picked.shape[1:])
+        return picked[(slice(None),) + centre]
+    return picked.flatten(1).mean(dim=1)
+
+
+# --------------------------------------------------------------------------- optimisation
+
+
+def _unit_count(output: torch.Tensor) -> int:
+    return int(output.shape[1]) if output.dim() >= 2 else 1
+
+
+class _Model:
+    """The model in eval mode, its input normalisation and the objective's layer, for one run."""
+
+    def __init__(self, loaded, layer: str | None, kind: str):
+        if layer in ("", "output"):
+            layer = None
+        if layer is None and kind != "class":
+            kind = "class"  # the output's units are its logits
+        self.model, self.layer, self.kind = loaded.model, layer, kind
+        self.calls = 1
+        if layer is not None:
+            try:
+                self.calls = loaded.layer(layer).calls
+            except (KeyError, AttributeError):  # a layer discovery did not list: its first output
+                pass
+        mean, std = loaded.preprocess.mean, loaded.preprocess.std
+        self.mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+        self.std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+
+    def values(self, catcher: LayerOutput, rgb: torch.Tensor, units: Sequence[int]) -> torch.Tensor:
+        output = catcher((rgb - self.mean) / self.std)
+        if max(units) >= _unit_count(output) or min(units) < 0:
+            where = f"layer '{self.layer}'" if self.layer else "the output"
+            raise IndexError(f"{where} has {_unit_count(output)} units; there is no unit {max(units)}")
+        return _objective(output, units, self.kind)
+
+
+def _optimise(loaded, layer, units, settings: Settings, should_stop, tick) -> list[Result]:
+    """One batch: every element optimised for its own unit. tick(fraction_of_batch, images) reports."""
+    settings.check()
+    started = time.perf_counter()
+    batch, size = len(units), settings.size
+    target = _Model(loaded, layer, settings.kind)
+    generator = torch.Generator().manual_seed(int(settings.seed))
+    param = _Parameterisation(batch, size, settings.fourier, settings.decorrelate)
+    if settings.start == "image":
+        start = torch.from_numpy(_square(settings.start_image, size)).permute(2, 0, 1).float().div(255)
+        start = start.clamp(0.01, 0.99).unsqueeze(0).expand(batch, -1, -1, -1)
+        param.set_latent(torch.log(start / (1 - start)))
+    else:
+        param.init_noise(generator)
+    noise = _from_uint8(np.repeat(noise_image(size, settings.seed)[None], batch, axis=0))
+    model = loaded.model
+    training = [m for m in model.modules() if m.training]  # put back as they were, module by module
+    stop = should_stop or (lambda: False)
+    steps_done, cancelled = 0, False
+    try:
+        if training:
+            model.eval()
+        with torch.inference_mode(False), LayerOutput(model, target.layer, target.calls) as catcher, RedirectedReLUs(model if catcher.module is not None else None) as redirect:
+            with torch.no_grad():
+                first = _from_uint8(_to_uint8(param.rgb()))
+                before = target.values(catcher, torch.cat([noise, first]), list(units) * 2)
+            noise_values, start_values = before[:batch], before[batch:]
+            optimiser = torch.optim.Adam([param.param], lr=settings.lr)
+            want_rgb_grad = settings.clip_contribution_percentile > 0
+            risen = False
+            last = time.perf_counter()
+            with torch.enable_grad():
+                for step in range(settings.steps):
+                    if stop():
+                        cancelled = True
+                        break
+                    # Redirected ReLU gradients get a stuck unit going; once every unit has risen
+                    # they only cost time (a third of a step), so they stop after a while.
+                    redirect.enabled = step < REDIRECT_STEPS or not risen
+                    rgb = param.rgb()
+                    values = target.values(catcher, _transform(rgb, settings, generator), units)
+                    inputs = [param.param, rgb] if want_rgb_grad else [param.param]
+                    grads = torch.autograd.grad(-values.sum(), inputs)
+                    risen = bool(torch.all(values.detach() > start_values + 1e-3 * start_values.abs() + 1e-6))
+                    optimiser.zero_grad(set_to_none=True)
+                    param.param.grad = grads[0]
+                    optimiser.step()
+                    param.param.grad = None
+                    _project(param, settings, step, grads[1] if want_rgb_grad else None, rgb.detach())
+                    steps_done = step + 1
+                    now = time.perf_counter()
+                    if now - last >= REPORT_EVERY:
+                        last = now
+                        with torch.no_grad():
+                            tick(steps_done / max(1, settings.steps), _to_uint8(param.rgb()))
+            with torch.no_grad():
+                images = _to_uint8(param.rgb())
+                final = target.values(catcher, _from_uint8(images), units)
+    finally:
+        for module in training:
+            module.training = True
+    tick(1.0, images)
+    seconds = time.perf_counter() - started
+    results = []
+    for b, unit in enumerate(units):
+        activation, start_value = float(final[b]), float(start_values[b])
+        flat = float(images[b].astype(np.float32).std()) < GREY_STD
+        rose = activation > start_value + 1e-6 + 1e-3 * abs(start_value)
+        dead = not cancelled and steps_done > 0 and (flat or not rose)
+        results.append(
+            Result(
+                image=images[b],
+                activation=activation,
+                start_activation=start_value,
+                noise_activation=float(noise_values[b]),
+                dead=dead,
+                steps_done=steps_done,
+                cancelled=cancelled,
+                seconds=seconds,
+                unit=int(unit),
+            )
+        )
+    return results
+
+
+def visualise(loaded, layer: str | None, unit: int, settings: Settings | None = None, report: Report | None = None, should_stop: StopCheck | None = None) -> Result:
+    """Optimise an image for one unit of `layer` (None or "output": the logit `unit`).
+
+    `loaded` is a dlviz LoadedModel: its model, and its preprocess mean/std to map the [0, 1]
+    image to the model's input. report(fraction, partial uint8 H×W×3) comes at least every 0.2 s
+    and at the end; should_stop() cancels, returning the result so far with cancelled=True.
+    """
+    settings = settings or Settings()
+    send = report or (lambda fraction, partial: None)
+    return _optimise(loaded, layer, [unit], settings, should_stop, lambda f, images: send(f, images[0]))[0]
+
+
+def visualise_layer(
+    loaded,
+    layer: str | None,
+    units: Sequence[int],
+    settings: Settings | None = None,
+    batch: int = 8,
+    report: Report | None = None,
+    should_stop: StopCheck | None = None,
+) -> list[Result]:
+    """Optimise several units, `batch` at a time in one forward pass each.
+
+    report's partial is the tile of all units (those not started yet grey). A cancel returns the
+    finished batches and the cancelled one.
+    """
+    settings = settings or Settings()
+    units = list(units)
+    batch = max(1, int(batch))
+    send = report or (lambda fraction, partial: None)
+    grey = np.full((settings.size, settings.size, 3), 128, np.uint8)
+    shown = [grey] * len(units)
+    results: list[Result] = []
+    stop = should_stop or (lambda: False)
+    for first in range(0, len(units), batch):
+        chunk = units[first : first + batch]
+
+        def tick(fraction, images, first=first, chunk=chunk):
+            for i, image in enumerate(images):
+                shown[first + i] = image
+            send((first + fraction * len(chunk)) / len(units), tile(shown))
+
+        done = _optimise(loaded, layer, chunk, settings, should_stop, tick)
+        results.extend(done)
+        if done and done[0].cancelled or stop():
+            break
+    return results
+
+
+def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2) -> np.ndarray:
+    """Images of one size in a grid, row by row, `gap` grey pixels apart; cols defaults to a square-ish grid."""
+    if not len(images):
+        return np.zeros((0, 0, 3), np.uint8)
+    h, w = images[0].shape[:2]
+    cols = max(1, int(cols or math.ceil(math.sqrt(len(images)))))
+    rows = math.ceil(len(images) / cols)
+    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, 3), 64, np.uint8)
+    for i, image in enumerate(images):
+        r, c = divmod(i, cols)
+        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image[:h, :w, :3]
+    return out
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def cache_key(model_name: str, layer: str | None, unit: int, settings: Settings) -> str:
+    """A stable hash of everything that determines a result."""
+    data = {
+        "version": CACHE_VERSION,
+        "model": str(model_name),
+        "layer": layer if layer not in ("", None) else "output",
+        "unit": int(unit),
+        "settings": settings.key_data(),
+    }
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def save_cached(folder, key: str, result: Result) -> None:
+    """Write key.png and key.json into folder (made if needed). Cancelled results are not cached."""
+    from PIL import Image
+
+    if result.cancelled:
+        return
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    png, side = folder / f"{key}.png", folder / f"{key}.json"
+    tmp_png, tmp_side = png.with_suffix(".png.part"), side.with_suffix(".json.part")
+    Image.fromarray(result.image).save(tmp_png, format="PNG")
+    tmp_side.write_text(json.dumps(result.summary()), encoding="utf-8")
+    tmp_png.replace(png)
+    tmp_side.replace(side)  # the JSON last: its presence says the pair is complete
+
+
+def load_cached(folder, key: str) -> Result | None:
+    """The cached result, or None if absent or unreadable."""
+    from PIL import Image
+
+    folder = Path(folder)
+    png, side = folder / f"{key}.png", folder / f"{key}.json"
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+        with Image.open(png) as im:
+            image = np.array(im.convert("RGB"))
+        return Result(image=image, **{k: data[k] for k in Result.__dataclass_fields__ if k != "image"})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
