@@ -64,7 +64,7 @@ def cmd_topimages(args):
 
     result = topimages.scan(loaded, args.folder, args.layer, args.k, cache_dir=_user_dir() / "topimages", report=progress)
     sys.stderr.write("\n")
-    field = topimages.receptive_field(loaded.model, args.layer, loaded.preprocess.crop)
+    field = topimages.receptive_field(loaded.model, args.layer, loaded.preprocess.crop, effective=0.9)
     crops = {}
     index = {"model": loaded.name, "layer": args.layer, "folder": str(Path(args.folder).resolve()),
              "receptive_field_px": field, "skipped": result.skipped, "units": {}}

@@ -67,3 +67,107 @@ def read_labels(state, path):
     from dlviz.core.models import read_labels as read
 
     return read(path)
+
+
+@dataclass
+class BackpropResult:
+    grad: np.ndarray  # 3×H×W gradient at the model input
+    layer: str | None
+    unit: int
+    method: str
+
+
+def backprop(state, loaded, rgb, layer, unit, method):
+    from dlviz.core import attribution
+
+    x = loaded.preprocess.to_tensor(rgb)
+    grad = attribution.backprop(loaded.model, x, layer, unit, method, report=state.report, should_stop=state.should_stop)
+    return BackpropResult(grad, layer, unit, method)
+
+
+@dataclass
+class CamResult:
+    maps: dict  # method -> H×W map in [0, 1] (None where cancelled)
+    layer: str
+    class_index: int
+    randomised: int  # how many parameterised layers were re-initialised, from the output down
+    trained: dict  # method -> the trained model's map, when randomised > 0
+    crop: np.ndarray
+
+
+def cam(state, loaded, rgb, layer, class_index, methods, randomise=0):
+    """Class attention maps for `methods`; with randomise > 0 also on a model whose top layers
+    were re-initialised, to show whether the explanation depends on what the model learned."""
+    from dlviz.core import attribution
+
+    x = loaded.preprocess.to_tensor(rgb)
+    crop = loaded.preprocess.crop_rgb(rgb)
+
+    def maps_for(model, share):
+        out = {}
+        for k, method in enumerate(methods):
+            if state.should_stop():
+                break
+            state.report(share[0] + (share[1] - share[0]) * k / len(methods), f"{method}")
+            out[method] = attribution.cam(model, x, layer, class_index, method, should_stop=state.should_stop)
+        return out
+
+    trained = maps_for(loaded.model, (0.0, 0.5 if randomise else 1.0))
+    if not randomise:
+        return CamResult(trained, layer, class_index, 0, {}, crop)
+    scrambled = attribution.randomised(loaded.model, randomise)
+    return CamResult(maps_for(scrambled, (0.5, 1.0)), layer, class_index, randomise, trained, crop)
+
+
+@dataclass
+class ScanResult:
+    top: object  # dlviz.core.topimages.TopImages
+    folder: Path
+    field_px: int
+    crops: dict  # file name -> the model's crop of that image (uint8), for the files in any top-k
+
+
+def scan_folder(state, loaded, folder, layer, k=9, cache_dir=None):
+    """The top-k images of every unit of `layer` in `folder`, with the crops needed to show them."""
+    from dlviz.core import topimages
+    from dlviz.core.images import load_image
+
+    top = topimages.scan(loaded, folder, layer, k, cache_dir=cache_dir, report=state.report, should_stop=state.should_stop)
+    if not top.complete:
+        return None  # cancelled: the cache keeps what was done
+    field = topimages.receptive_field(loaded.model, layer, loaded.preprocess.crop, effective=0.9)
+    needed = {top.files[i] for i in np.unique(top.index) if i >= 0}
+    crops = {name: loaded.preprocess.crop_rgb(load_image(Path(folder) / name)) for name in sorted(needed)}
+    return ScanResult(top, Path(folder), field, crops)
+
+
+@dataclass
+class FeatureVisResult:
+    results: list  # dlviz.core.featurevis.Result, one per unit
+    layer: str | None
+    image: np.ndarray  # one unit's image, or the whole layer tiled
+    from_cache: bool
+
+
+def feature_vis(state, loaded, layer, units, settings, cache_dir=None):
+    """Optimise an image for each of `units`; a single unit is read from the cache when it can be."""
+    from dlviz.core import featurevis
+
+    key = featurevis.cache_key(loaded.name, layer, units[0], settings) if len(units) == 1 else None
+    if key and cache_dir is not None:
+        cached = featurevis.load_cached(cache_dir, key)
+        if cached is not None:
+            return FeatureVisResult([cached], layer, cached.image, True)
+
+    def report(fraction, partial):
+        state.report(fraction, f"optimising: {fraction:.0%}", partial)
+
+    if len(units) == 1:
+        results = [featurevis.visualise(loaded, layer, units[0], settings, report, state.should_stop)]
+        image = results[0].image
+        if key and cache_dir is not None and not results[0].cancelled:
+            featurevis.save_cached(cache_dir, key, results[0])
+    else:
+        results = featurevis.visualise_layer(loaded, layer, units, settings, report=report, should_stop=state.should_stop)
+        image = featurevis.tile([r.image for r in results])
+    return FeatureVisResult(results, layer, image, False)

@@ -25,9 +25,10 @@ class TaskState:
     def should_stop(self) -> bool:
         return self._runner._is_stale(self.kind, self.ident)
 
-    def report(self, fraction: float, text: str = "") -> None:
+    def report(self, fraction: float, text: str = "", partial=None) -> None:
+        """Progress, with an optional partial result for the view (an image forming, say)."""
         if not self.should_stop():
-            self._runner._progress.emit(self.kind, self.ident, float(fraction), text)
+            self._runner._progress.emit(self.kind, self.ident, float(fraction), text, partial)
 
 
 class UserError(Exception):
@@ -79,13 +80,14 @@ class TaskRunner(QObject):
     finished = Signal(str, object)  # kind, result
     failed = Signal(str, str, str)  # kind, sentence, traceback
     progress = Signal(str, float, str)  # kind, fraction, text
+    partial = Signal(str, object)  # kind, a partial result sent with progress
     busy_changed = Signal(bool)
 
     _finished = Signal(str, int, object)
     _failed = Signal(str, int, str, str)
-    _progress = Signal(str, int, float, str)
+    _progress = Signal(str, int, float, str, object)
 
-    def __init__(self, priority=("model", "labels", "image", "forward"), parent=None):
+    def __init__(self, priority=("model", "labels", "image", "forward", "backprop", "cam", "scan", "featurevis"), parent=None):
         super().__init__(parent)
         self.priority = list(priority)
         self._lock = threading.Condition()
@@ -169,6 +171,8 @@ class TaskRunner(QObject):
             self.failed.emit(kind, sentence, trace)
         self.busy_changed.emit(self.is_busy())
 
-    def _on_progress(self, kind, ident, fraction, text):
+    def _on_progress(self, kind, ident, fraction, text, partial):
         if not self._is_stale(kind, ident):
             self.progress.emit(kind, fraction, text)
+            if partial is not None:
+                self.partial.emit(kind, partial)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class ActivationRecorder:
         self._handle = None
 
     def _hook(self, module, args, output):
+        if threading.get_ident() != self._thread:  # the global hook sees every thread's passes
+            return
         entry = self._lookup.get(id(module))
         if entry is not None and isinstance(output, torch.Tensor):
             name, clone = entry
@@ -56,6 +59,7 @@ class ActivationRecorder:
             self.outputs[name] = output.clone() if clone else output
 
     def __enter__(self):
+        self._thread = threading.get_ident()
         if self._lookup:
             self._handle = register_module_forward_hook(self._hook)
         return self

@@ -74,6 +74,7 @@ def test_scan_resumes_after_a_stop_and_reads_the_cache(bundled, folder, tmp_path
 def test_receptive_field_of_two_small_convolutions():
     net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1)).eval()
     assert topimages.receptive_field(net, "2", size=32) == 5
+    assert topimages.receptive_field(net, "2", size=32, effective=0.5) <= 5
     assert all(p.grad is None for p in net.parameters())
 
 
