@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, make_layout, mosaic_index, padded_lut
+from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, PAD_RGB, make_layout, mosaic_index, padded_lut
 from dlviz.gui import style
 from dlviz.gui.layer_pane import shape_text
 
@@ -41,6 +41,8 @@ class GridPane(QWidget):
         super().__init__(parent)
         self.session = session
         self.layout_ = None  # mosaic.Layout of what is on screen
+        self.pattern_source = None  # pattern mode: unit -> its best crop (uint8) or None
+        self.pattern_shown = False
         self.values = None  # the raw activation on screen
 
         self.header = QLabel("")
@@ -147,7 +149,14 @@ class GridPane(QWidget):
         self.header.setToolTip(self.header.text())
         if act.ndim == 1:
             self._draw_bars(act)
+        elif self.pattern_source is not None and (patterns := self._pattern_mosaic(act)) is not None:
+            rgb, self.layout_ = patterns
+            self.pattern_shown = True
+            self.image.setImage(rgb, levels=(0, 255), lut=None, autoLevels=False)
+            self.map_view.setRange(QRectF(0, 0, rgb.shape[1], rgb.shape[0]), padding=0.01)
+            self.stack.setCurrentWidget(self.map_canvas)
         else:
+            self.pattern_shown = False
             index, self.layout_ = mosaic_index(act, session.contrast, session.gamma, aspect=self._aspect())
             self.image.setImage(index, levels=(0, 255), lut=padded_lut(session.cmap), autoLevels=False)
             height, width = index.shape
@@ -155,6 +164,26 @@ class GridPane(QWidget):
             self.stack.setCurrentWidget(self.map_canvas)
         self.show_cursor()
         session.render_ms = (time.perf_counter() - start) * 1000
+
+    PATTERN_PX = 48
+
+    def _pattern_mosaic(self, act):
+        """Pattern mode (the toolbox's `s`): each unit's best crop in place of its map."""
+        from PIL import Image
+
+        channels = act.shape[0]
+        crops = [self.pattern_source(unit) for unit in range(channels)]
+        if all(crop is None for crop in crops):
+            return None
+        size = self.PATTERN_PX
+        layout = make_layout(channels, size, size, self._aspect())
+        rgb = np.empty(layout.shape + (3,), np.uint8)
+        rgb[:] = PAD_RGB
+        for unit, crop in enumerate(crops):
+            if crop is not None:
+                y, x = layout.origin(unit)
+                rgb[y:y + size, x:x + size] = np.asarray(Image.fromarray(crop).resize((size, size), Image.Resampling.BILINEAR))
+        return rgb, layout
 
     def _aspect(self) -> float:
         size = self.stack.size()
@@ -226,7 +255,8 @@ class GridPane(QWidget):
         hit = self._map_hit(scene_pos)
         if hit is not None:
             channel, i, j = hit
-            self.readout.setText(self._describe(channel, (i, j)) + "   (click to select)")
+            where = None if self.pattern_shown else (i, j)  # a crop's pixels are not map positions
+            self.readout.setText(self._describe(channel, where) + "   (click to select)")
 
     def _click_map(self, event):
         hit = self._map_hit(event.scenePos())

@@ -26,8 +26,12 @@ from PySide6.QtWidgets import (
 from dlviz import jobs, resources
 from dlviz.core.images import IMAGE_FILTER, neighbour_image
 from dlviz.core.mosaic import COLORMAPS
+from dlviz.gui.attention_pane import AttentionPane
+from dlviz.gui.backprop_pane import BackpropPane
+from dlviz.gui.featurevis_pane import FeatureVisPane
 from dlviz.gui.grid_pane import GridPane
 from dlviz.gui.help_overlay import HelpOverlay
+from dlviz.gui.top_images_pane import TopImagesPane
 from dlviz.gui.input_pane import InputPane
 from dlviz.gui.layer_pane import LayerPane
 from dlviz.gui.predictions_pane import PredictionsPane
@@ -45,6 +49,11 @@ ZOO = [
 MAX_RECENT = 10
 
 
+def _on_screen(widget) -> bool:
+    """Visible and not hidden behind another tab: only then is its (costly) picture worth making."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 class MainWindow(QMainWindow):
     ready = Signal()  # nothing waits: the latest image has gone through the latest model and is drawn
     message = Signal(str)  # every sentence put in the status bar (tests listen)
@@ -57,6 +66,7 @@ class MainWindow(QMainWindow):
         self.session = Session(self)
         self.runner = TaskRunner(parent=self)
         self.requested_layer = layer
+        self._scanning = None  # the layer the running top-images scan is for
         self.model_spec = (model, weights, labels)
 
         self.grid = GridPane(self.session)
@@ -65,14 +75,27 @@ class MainWindow(QMainWindow):
         self.predictions = PredictionsPane(self.session)
         self.layers = LayerPane(self.session)
         self.unit = UnitPane(self.session)
+        self.backprop = BackpropPane(self.session)
+        self.attention = AttentionPane(self.session)
         docks = [
             self._dock("Input", self.input_pane, Qt.LeftDockWidgetArea),
             self._dock("Predictions", self.predictions, Qt.LeftDockWidgetArea),
             self._dock("Layers", self.layers, Qt.LeftDockWidgetArea),
             self._dock("Unit", self.unit, Qt.RightDockWidgetArea),
+            self._dock("Backprop", self.backprop, Qt.RightDockWidgetArea),
         ]
-        self.resizeDocks(docks, [380, 380, 380, 360], Qt.Horizontal)
+        attention_dock = self._dock("Attention", self.attention, Qt.RightDockWidgetArea)
+        self.top_images = TopImagesPane(self.session)
+        top_dock = self._dock("Top images", self.top_images, Qt.RightDockWidgetArea)
+        self.feature_vis = FeatureVisPane(self.session)
+        featurevis_dock = self._dock("Feature vis", self.feature_vis, Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(docks[4], attention_dock)
+        self.tabifyDockWidget(attention_dock, top_dock)
+        self.tabifyDockWidget(top_dock, featurevis_dock)
+        QTimer.singleShot(0, docks[4].raise_)  # the Backprop tab in front, once the window is up
+        self.resizeDocks(docks, [380, 380, 380, 360, 360], Qt.Horizontal)
         self.resizeDocks(docks[:3], [300, 160, 400], Qt.Vertical)
+        self.resizeDocks(docks[3:], [480, 380], Qt.Vertical)
         self.help = HelpOverlay(self)
 
         self._build_status_bar()
@@ -88,6 +111,14 @@ class MainWindow(QMainWindow):
                        self.session.view_changed, self.session.model_changed):
             signal.connect(self._update_status)
         self.predictions.class_clicked.connect(self._show_class)
+        self.backprop.wanted.connect(self.request_backprop)
+        self.attention.wanted.connect(self.request_cam)
+        self.top_images.wanted.connect(self.request_scan)
+        self.feature_vis.run_requested.connect(self.request_feature_vis)
+        self.feature_vis.stop_requested.connect(lambda: self.runner.cancel("featurevis"))
+        self.runner.partial.connect(self._partial)
+        for dock in (self.backprop, self.attention, self.top_images):
+            dock.parentWidget().visibilityChanged.connect(lambda visible, w=dock: visible and w.wanted.emit())
 
         self.grid.map_canvas.setFocus()
         self.load_model(model, weights, labels)
@@ -169,6 +200,13 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
             self.grid.addAction(action)
 
+        explain = menus.addMenu("E&xplain")
+        self._action(explain, "Cycle &Backprop Method", lambda: self.backprop.cycle_method(), ["B"])
+        self._action(explain, "Cycle Backprop &Filter", lambda: self.backprop.cycle_filter(), ["M"])
+        self._action(explain, "&Freeze Backprop Source", lambda: self.backprop.toggle_freeze(), ["D"])
+        self._action(explain, "&Pattern Mode (top crop per unit)", self.toggle_patterns, ["S"])
+        self._action(explain, "Scan &Folder for Top Images…", lambda: self.top_images.choose_folder())
+
         view = menus.addMenu("&View")
         self._action(view, "Cycle &Gamma Boost", self.session.cycle_gamma, ["T"])
         self._action(view, "Cycle Per-Channel &Contrast", self.session.cycle_contrast, ["Shift+T"])
@@ -195,11 +233,68 @@ class MainWindow(QMainWindow):
         if self.session.model is not None and self.session.rgb is not None:
             self.runner.submit("forward", jobs.forward, self.session.model, self.session.rgb)
 
+    def request_backprop(self):
+        source = self.backprop.source()
+        if source is None or not _on_screen(self.backprop) or not self.session.model.hookable and source[0]:
+            return
+        layer, unit = source
+        self.runner.submit("backprop", jobs.backprop, self.session.model, self.session.rgb, layer, unit, self.backprop.method_name())
+
+    def request_cam(self):
+        wanted = self.attention.request()
+        if wanted is None or not _on_screen(self.attention):
+            return
+        layer, index, methods, randomise = wanted
+        self.runner.submit("cam", jobs.cam, self.session.model, self.session.rgb, layer, index, methods, randomise)
+
+    def request_scan(self):
+        wanted = self.top_images.request()
+        if wanted is None or not _on_screen(self.top_images):
+            return
+        folder, layer = wanted
+        from dlviz.app import _user_dir
+
+        self.runner.submit("scan", jobs.scan_folder, self.session.model, folder, layer, 9, _user_dir() / "topimages")
+        self._scanning = layer
+        self._show_progress(True)
+
+    def request_feature_vis(self, whole_layer: bool):
+        s = self.session
+        if s.model is None or s.result is None:
+            self.say("Wait for the model and an image first.", error=True)
+            return
+        layer, unit = self.feature_vis.target()
+        if whole_layer and layer is None:
+            self.say("Whole layer needs a layer: choose 'the unit's whole map' or 'its centre neuron'.", error=True)
+            return
+        units = list(range(s.unit_count())) if whole_layer else [unit]
+        from dlviz.app import _user_dir
+
+        self.runner.submit("featurevis", jobs.feature_vis, s.model, layer, units, self.feature_vis.settings(), _user_dir() / "featurevis")
+        self._show_progress(True)
+
+    def _partial(self, kind, partial):
+        if kind == "featurevis":
+            self.feature_vis.show_image(partial)
+
+    def toggle_patterns(self):
+        """Pattern mode: the grid shows each unit's best crop (from Top images) instead of its map."""
+        if self.grid.pattern_source is None:
+            self.grid.pattern_source = lambda unit: (self.top_images.best_crops(unit) or [(None,)])[0][0]
+            if self.top_images.current() is None:
+                self.say("Pattern mode needs a scan: open the Top images tab.", error=True)
+        else:
+            self.grid.pattern_source = None
+        self.grid.refresh()
+
+    LONG_WORK = ("model", "scan", "cam", "featurevis")
+
     def cancel(self):
-        """Stop loading a model (the button beside the progress bar); the current model stays."""
-        self.runner.cancel("model")
+        """Stop the long work in progress (the button beside the progress bar); what is shown stays."""
+        for kind in self.LONG_WORK:
+            self.runner.cancel(kind)
         self._show_progress(False)
-        self.say("Cancelled; the current model stays.")
+        self.say("Cancelled; what is on screen stays.")
 
     # ---------------------------------------------------------------- results
     def _finished(self, kind, result):
@@ -217,13 +312,22 @@ class MainWindow(QMainWindow):
             if result.path is not None:
                 self._remember(result.path)
             self.request_forward()
+        elif kind == "scan":
+            self.top_images.show_result(result, self._scanning)
+            if self.grid.pattern_source is not None:
+                self.grid.refresh()
+        elif kind == "featurevis":
+            self.feature_vis.show_result(result)
+        elif kind == "backprop":
+            self.backprop.show_result(result)
+        elif kind == "cam":
+            self.attention.show_result(result)
         elif kind == "labels":
             self.set_labels(result)
         elif kind == "forward":
             self.session.set_result(result)
             self._update_status()
-            if not self.runner.is_busy():
-                QTimer.singleShot(0, self._check_ready)
+        QTimer.singleShot(0, self._check_ready)
 
     def set_labels(self, labels: list[str]):
         model = self.session.model
@@ -242,6 +346,7 @@ class MainWindow(QMainWindow):
             self.ready.emit()
 
     def _failed(self, kind, sentence, trace):
+        QTimer.singleShot(0, self._check_ready)
         if kind == "model":
             self._show_progress(False)
         if sentence.startswith("Unexpected error"):

@@ -31,6 +31,7 @@ def title_font(point_size: int = 10, bold: bool = True) -> QFont:
 def image_view(widget: pg.GraphicsLayoutWidget) -> pg.ViewBox:
     """A fixed, aspect-locked view for pictures: no mouse panning, no context menu."""
     widget.ci.setContentsMargins(2, 2, 2, 2)
+    widget.setMinimumSize(40, 40)  # panes may shrink on a small screen; the picture scales
     view = widget.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
     view.setMouseEnabled(False, False)
     view.setDefaultPadding(0.01)

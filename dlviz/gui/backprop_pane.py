@@ -1,0 +1,119 @@
+"""The toolbox's back pane: why the selected unit fires, traced back to the input pixels.
+
+Gradient, guided backprop, deconvnet or SmoothGrad of the selected unit (or class, on the output
+layer), shown through one of the toolbox's filters. `b` cycles the method, `m` the filter, `d`
+freezes the source unit so the cursor can move on while the picture stays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from dlviz.gui import style
+
+METHODS = ("gradient", "guided", "deconv", "smoothgrad")
+METHOD_NAMES = {"gradient": "gradient", "guided": "guided backprop", "deconv": "deconvnet", "smoothgrad": "SmoothGrad"}
+FILTERS = ("raw", "grey", "norm", "norm-blur")
+
+
+class BackpropPane(QWidget):
+    wanted = Signal()  # the picture is out of date: the window should compute it
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.frozen: tuple[str, int] | None = None  # (layer, unit) while the source is frozen
+        self.grad: np.ndarray | None = None
+        self.caption = QLabel("Select a unit to see which pixels drive it")
+        self.caption.setWordWrap(True)
+        self.method = QComboBox()
+        for name in METHODS:
+            self.method.addItem(METHOD_NAMES[name], name)
+        self.method.setToolTip("How the unit's gradient is sent back to the pixels (key b cycles)")
+        self.filter = QComboBox()
+        for name in FILTERS:
+            self.filter.addItem(name, name)
+        self.filter.setToolTip("raw: signed colour; grey: signed; norm: strength per pixel; norm-blur: smoothed (key m)")
+        self.freeze = QCheckBox("Freeze source")
+        self.freeze.setToolTip("Keep showing this unit while the cursor moves on (key d)")
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.view = style.image_view(self.canvas)
+        self.image = pg.ImageItem()
+        self.view.addItem(self.image)
+        row = QHBoxLayout()
+        row.addWidget(self.method)
+        row.addWidget(self.filter)
+        row.addWidget(self.freeze)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(row)
+        self.method.currentIndexChanged.connect(self.wanted)
+        self.filter.currentIndexChanged.connect(self.redraw)
+        self.freeze.toggled.connect(self._freeze_toggled)
+        for signal in (session.forward_changed, session.layer_changed, session.unit_changed):
+            signal.connect(self._source_moved)
+
+    # ---------------------------------------------------------------- what to compute
+    def source(self) -> tuple[str | None, int] | None:
+        """(layer, unit) to explain: the frozen one, else the cursor's."""
+        if self.frozen is not None:
+            return self.frozen
+        s = self.session
+        if s.activation() is None:
+            return None
+        return (None if s.layer == "output" else s.layer), s.unit
+
+    def method_name(self) -> str:
+        return self.method.currentData()
+
+    def _source_moved(self):
+        if self.frozen is None:
+            self.wanted.emit()
+
+    def _freeze_toggled(self, on):
+        s = self.session
+        self.frozen = ((None if s.layer == "output" else s.layer), s.unit) if on else None
+        if not on:
+            self.wanted.emit()
+        self._update_caption()
+
+    def cycle_method(self):
+        self.method.setCurrentIndex((self.method.currentIndex() + 1) % self.method.count())
+
+    def cycle_filter(self):
+        self.filter.setCurrentIndex((self.filter.currentIndex() + 1) % self.filter.count())
+
+    def toggle_freeze(self):
+        self.freeze.toggle()
+
+    # ---------------------------------------------------------------- showing it
+    def show_result(self, result):
+        self.grad = result.grad
+        self.shown = (result.layer, result.unit, result.method)
+        self.redraw()
+
+    def redraw(self):
+        if self.grad is None:
+            return
+        from dlviz.core.attribution import display
+
+        picture = display(self.grad, self.filter.currentData())
+        self.image.setImage((np.clip(picture, 0, 1) * 255).astype(np.uint8), levels=(0, 255))
+        h, w = picture.shape[:2]
+        self.view.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
+        self._update_caption()
+
+    def _update_caption(self):
+        if self.grad is None:
+            return
+        layer, unit, method = self.shown
+        model = self.session.model
+        what = f"class {model.label(unit)}" if layer is None or (self.session.is_output_layer() and layer == self.session.layer) else f"unit {unit} of {layer}"
+        frozen = "  ·  <b>frozen</b>" if self.frozen is not None else ""
+        self.caption.setText(f"{METHOD_NAMES[method]} of {what}, {self.filter.currentData()}{frozen}")

@@ -1,0 +1,184 @@
+"""Feature visualisation: the image the selected unit (or a class) likes most, forming live.
+
+Start from noise or the current photo; choose the objective (the unit's whole map, its centre
+neuron, or a class) and the regularisers: Lucent's (Fourier basis, decorrelated colour, jitter,
+scale, rotation) or the toolbox's (L2 decay, blur every k steps, clipping small pixels). Run,
+watch it form, stop any time; results are cached and can be saved as PNG. "Whole layer" tiles
+every unit. A unit whose image stays grey is said to be dead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dlviz.gui import style
+
+
+class FeatureVisPane(QWidget):
+    run_requested = Signal(bool)  # True: every unit of the layer
+    stop_requested = Signal()
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.image_data: np.ndarray | None = None
+        self.caption = QLabel("Press Run to make the image the selected unit likes most")
+        self.caption.setWordWrap(True)
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.view = style.image_view(self.canvas)
+        self.canvas.setMinimumHeight(120)
+        self.image = pg.ImageItem()
+        self.view.addItem(self.image)
+
+        self.kind = QComboBox()
+        for text, value in (("the unit's whole map", "channel"), ("its centre neuron", "neuron"), ("a class (the top one)", "class")):
+            self.kind.addItem(text, value)
+        self.start = QComboBox()
+        self.start.addItem("noise", "noise")
+        self.start.addItem("the current photo", "image")
+        self.steps = QSpinBox()
+        self.steps.setRange(8, 4096)
+        self.steps.setValue(256)
+        self.size = QSpinBox()
+        self.size.setRange(32, 512)
+        self.size.setSingleStep(32)
+        self.size.setValue(128)
+        self.size.setSuffix(" px")
+        self.style = QComboBox()
+        self.style.addItem("Lucent: Fourier, decorrelated colour, jitter", "lucent")
+        self.style.addItem("Toolbox: pixels, L2 decay, blur, clipping", "toolbox")
+        self.l2 = QDoubleSpinBox()
+        self.l2.setRange(0, 0.1)
+        self.l2.setDecimals(4)
+        self.l2.setSingleStep(0.0005)
+        self.l2.setValue(0.0005)
+        self.blur = QSpinBox()
+        self.blur.setRange(0, 64)
+        self.blur.setValue(4)
+        self.blur.setSpecialValueText("off")
+        self.clip = QSpinBox()
+        self.clip.setRange(0, 90)
+        self.clip.setValue(10)
+        self.clip.setSuffix(" %")
+        self.clip.setSpecialValueText("off")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 10_000)
+        form = QFormLayout()
+        form.addRow("Maximise", self.kind)
+        form.addRow("Start from", self.start)
+        form.addRow("Steps", self.steps)
+        form.addRow("Size", self.size)
+        form.addRow("Regularise", self.style)
+        form.addRow("L2 decay", self.l2)
+        form.addRow("Blur every (steps)", self.blur)
+        form.addRow("Clip weakest pixels", self.clip)
+        form.addRow("Seed", self.seed)
+
+        self.run = QPushButton("Run")
+        self.run_layer = QPushButton("Whole Layer")
+        self.run_layer.setToolTip("Optimise every unit of the layer in batches and tile the results")
+        self.stop = QPushButton("Stop")
+        self.save = QPushButton("Save PNG…")
+        self.run.clicked.connect(lambda: self.run_requested.emit(False))
+        self.run_layer.clicked.connect(lambda: self.run_requested.emit(True))
+        self.stop.clicked.connect(self.stop_requested)
+        self.save.clicked.connect(self.save_png)
+        buttons = QHBoxLayout()
+        for button in (self.run, self.run_layer, self.stop, self.save):
+            buttons.addWidget(button)
+        self.style.currentIndexChanged.connect(self._style_changed)
+        self._style_changed()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(buttons)
+        # The settings scroll, so the pane never makes the window taller than a laptop screen.
+        settings = QWidget()
+        settings.setLayout(form)
+        scroller = QScrollArea()
+        scroller.setWidget(settings)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.NoFrame)
+        scroller.setMinimumHeight(80)
+        scroller.setMaximumHeight(190)
+        layout.addWidget(scroller)
+
+    def _style_changed(self):
+        toolbox = self.style.currentData() == "toolbox"
+        for widget in (self.l2, self.blur, self.clip):
+            widget.setEnabled(toolbox)
+
+    def settings(self):
+        from dlviz.core.featurevis import Settings
+
+        toolbox = self.style.currentData() == "toolbox"
+        settings = Settings(
+            kind=self.kind.currentData(), steps=self.steps.value(), size=self.size.value(), seed=self.seed.value(),
+            start=self.start.currentData(),
+            start_image=self.session.rgb if self.start.currentData() == "image" else None,
+        )
+        if toolbox:
+            settings.fourier = settings.decorrelate = False
+            settings.jitter, settings.scale, settings.rotate = 0, 0.0, 0.0
+            settings.l2_decay = self.l2.value()
+            settings.blur_every = self.blur.value()
+            settings.clip_norm_percentile = float(self.clip.value())
+        return settings
+
+    def target(self) -> tuple[str | None, int]:
+        s = self.session
+        if self.kind.currentData() == "class":
+            top = int(np.argmax(s.result.forward.probs)) if s.result is not None else 0
+            return None, top
+        return s.layer, s.unit
+
+    def show_image(self, image, caption=None):
+        self.image_data = image
+        self.image.setImage(image, levels=(0, 255))
+        self.view.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0.01)
+        if caption:
+            self.caption.setText(caption)
+
+    def show_result(self, result):
+        first = result.results[0]
+        if len(result.results) == 1:
+            what = self.session.model.label(first.unit) if result.layer is None else f"unit {first.unit} of {result.layer}"
+            text = f"{what}: activation {first.activation:.3g} against {first.noise_activation:.3g} on noise"
+            text += " (from the cache)" if result.from_cache else f", {first.steps_done} steps in {first.seconds:.1f} s"
+            if first.cancelled:
+                text += " — stopped early"
+            if first.dead:
+                text += ". <b>This unit looks dead: the image stayed grey, nothing made it fire.</b>"
+        else:
+            dead = sum(r.dead for r in result.results)
+            text = f"All {len(result.results)} units of {result.layer}" + (f"; {dead} look dead (grey)" if dead else "")
+        self.show_image(result.image, text)
+
+    def save_png(self):
+        if self.image_data is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save image", str(Path.home() / "featurevis.png"), "PNG (*.png)")
+        if path:
+            from PIL import Image
+
+            Image.fromarray(self.image_data).save(path)

@@ -1,0 +1,137 @@
+"""The toolbox's top-9 on the user's own images: the crops of a folder that excite the unit most.
+
+The user points at a folder (the bundled samples to start with); the scan runs in the
+background with progress and cancel, and is cached, so coming back to a layer is instant.
+Pattern mode (key s) puts each unit's best crop in the activation grid instead of its map.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from dlviz import resources
+from dlviz.core.topimages import crop_around
+from dlviz.gui import style
+
+
+class _Tile(QWidget):
+    def __init__(self):
+        super().__init__()
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setMinimumSize(32, 32)
+        self.view = style.image_view(self.canvas)
+        self.image = pg.ImageItem()
+        self.view.addItem(self.image)
+        self.caption = QLabel("")
+        self.caption.setAlignment(Qt.AlignCenter)
+        self.caption.setStyleSheet("color: #9a9a9a")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.caption)
+
+    def set(self, rgb, caption, tip):
+        if rgb is None:
+            self.image.clear()
+        else:
+            self.image.setImage(rgb, levels=(0, 255))
+            self.view.setRange(xRange=(0, rgb.shape[1]), yRange=(0, rgb.shape[0]), padding=0.02)
+        self.caption.setText(caption)
+        self.setToolTip(tip)
+
+
+class TopImagesPane(QWidget):
+    wanted = Signal()  # a scan of the current layer is needed
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.folder: Path = resources.asset("samples")
+        self.scans: dict[tuple[str, str], object] = {}  # (folder, layer) -> jobs.ScanResult
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.choose = QPushButton("Scan Folder…")
+        self.choose.setToolTip("Find, for every unit of this layer, the images of a folder that excite it most")
+        self.choose.clicked.connect(self.choose_folder)
+        self.tiles = [_Tile() for _ in range(9)]
+        grid = QGridLayout()
+        grid.setSpacing(4)
+        for k, tile in enumerate(self.tiles):
+            grid.addWidget(tile, k // 3, k % 3)
+        row = QHBoxLayout()
+        row.addWidget(self.caption, 1)
+        row.addWidget(self.choose)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addLayout(grid, 1)
+        session.layer_changed.connect(self._layer_moved)
+        session.model_changed.connect(self._model_changed)
+        session.unit_changed.connect(self.redraw)
+        self._update_caption()
+
+    def choose_folder(self):
+        folder = QFileDialog.getExistingDirectory(self, "Folder of images to scan", str(self.folder))
+        if folder:
+            self.folder = Path(folder)
+            self._layer_moved()
+
+    def _model_changed(self):
+        self.scans.clear()  # another model: every scan is of the old one
+        self._layer_moved()
+
+    def current(self):
+        """The finished scan for the current folder and layer, if any."""
+        return self.scans.get((str(self.folder), self.session.layer or ""))
+
+    def request(self):
+        """(folder, layer) to scan, or None if it is done or cannot be done."""
+        s = self.session
+        if s.model is None or not s.model.hookable or s.layer_info() is None or self.current() is not None:
+            return None
+        return self.folder, s.layer
+
+    def _layer_moved(self):
+        self.redraw()
+        self.wanted.emit()
+
+    def show_result(self, result, layer):
+        if result is not None:
+            self.scans[(str(result.folder), layer)] = result
+        self.redraw()
+
+    def best_crops(self, unit: int) -> list[tuple[np.ndarray, str, float]]:
+        scan = self.current()
+        if scan is None:
+            return []
+        out = []
+        for name, value, position in scan.top.best(unit):
+            crop = crop_around(scan.crops[name], position, scan.top.map_size, scan.field_px)
+            out.append((crop, name, value))
+        return out
+
+    def redraw(self):
+        self._update_caption()
+        crops = self.best_crops(self.session.unit)
+        for k, tile in enumerate(self.tiles):
+            if k < len(crops):
+                crop, name, value = crops[k]
+                tile.set(crop, f"{value:.3g}", f"{name}: activation {value:.4g}")
+            else:
+                tile.set(None, "", "")
+
+    def _update_caption(self):
+        scan = self.current()
+        where = f"<b>{self.folder.name}</b>"
+        if scan is None:
+            self.caption.setText(f"Top images of {where}: scanning when this tab is open…")
+        else:
+            skipped = f", {len(scan.top.skipped)} unreadable" if scan.top.skipped else ""
+            self.caption.setText(f"Unit {self.session.unit}: its best crops among {len(scan.top.files)} images of {where}"
+                                 f" (receptive field {scan.field_px} px{skipped})")
