@@ -171,3 +171,18 @@ def feature_vis(state, loaded, layer, units, settings, cache_dir=None):
         results = featurevis.visualise_layer(loaded, layer, units, settings, report=report, should_stop=state.should_stop)
         image = featurevis.tile([r.image for r in results])
     return FeatureVisResult(results, layer, image, False)
+
+
+def top_backprops(state, loaded, scan, layer, unit, method="guided"):
+    """The backprop view of each of a unit's top crops: which of the crop's pixels drive it."""
+    from dlviz.core import attribution, topimages
+
+    views = []
+    for name, _, position in scan.top.best(unit):
+        if state.should_stop():
+            return None
+        crop = scan.crops[name]
+        grad = attribution.backprop(loaded.model, loaded.preprocess.normalise(crop), layer, unit, method)
+        picture = (np.clip(attribution.display(grad, "norm"), 0, 1) * 255).astype(np.uint8)
+        views.append(topimages.crop_around(picture, position, scan.top.map_size, scan.field_px))
+    return unit, layer, views

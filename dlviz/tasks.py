@@ -87,7 +87,7 @@ class TaskRunner(QObject):
     _failed = Signal(str, int, str, str)
     _progress = Signal(str, int, float, str, object)
 
-    def __init__(self, priority=("model", "labels", "image", "forward", "backprop", "cam", "scan", "featurevis"), parent=None):
+    def __init__(self, priority=("model", "labels", "image", "forward", "backprop", "cam", "scan", "topviews", "featurevis"), parent=None):
         super().__init__(parent)
         self.priority = list(priority)
         self._lock = threading.Condition()

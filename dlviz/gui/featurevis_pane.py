@@ -79,6 +79,14 @@ class FeatureVisPane(QWidget):
         self.clip.setValue(10)
         self.clip.setSuffix(" %")
         self.clip.setSpecialValueText("off")
+        self.jitter = QSpinBox()
+        self.jitter.setRange(0, 64)
+        self.jitter.setValue(8)
+        self.jitter.setSuffix(" px")
+        self.rotate = QSpinBox()
+        self.rotate.setRange(0, 45)
+        self.rotate.setValue(10)
+        self.rotate.setSuffix("°")
         self.seed = QSpinBox()
         self.seed.setRange(0, 10_000)
         form = QFormLayout()
@@ -87,6 +95,8 @@ class FeatureVisPane(QWidget):
         form.addRow("Steps", self.steps)
         form.addRow("Size", self.size)
         form.addRow("Regularise", self.style)
+        form.addRow("Jitter", self.jitter)
+        form.addRow("Rotate up to", self.rotate)
         form.addRow("L2 decay", self.l2)
         form.addRow("Blur every (steps)", self.blur)
         form.addRow("Clip weakest pixels", self.clip)
@@ -127,6 +137,8 @@ class FeatureVisPane(QWidget):
         toolbox = self.style.currentData() == "toolbox"
         for widget in (self.l2, self.blur, self.clip):
             widget.setEnabled(toolbox)
+        for widget in (self.jitter, self.rotate):
+            widget.setEnabled(not toolbox)
 
     def settings(self):
         from dlviz.core.featurevis import Settings
@@ -137,6 +149,7 @@ class FeatureVisPane(QWidget):
             start=self.start.currentData(),
             start_image=self.session.rgb if self.start.currentData() == "image" else None,
         )
+        settings.jitter, settings.rotate = self.jitter.value(), float(self.rotate.value())
         if toolbox:
             settings.fourier = settings.decorrelate = False
             settings.jitter, settings.scale, settings.rotate = 0, 0.0, 0.0

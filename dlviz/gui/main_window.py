@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.backprop.wanted.connect(self.request_backprop)
         self.attention.wanted.connect(self.request_cam)
         self.top_images.wanted.connect(self.request_scan)
+        self.top_images.views_wanted.connect(self.request_top_views)
         self.feature_vis.run_requested.connect(self.request_feature_vis)
         self.feature_vis.stop_requested.connect(lambda: self.runner.cancel("featurevis"))
         self.runner.partial.connect(self._partial)
@@ -258,6 +259,13 @@ class MainWindow(QMainWindow):
         self._scanning = layer
         self._show_progress(True)
 
+    def request_top_views(self):
+        scan = self.top_images.current()
+        if scan is None or not _on_screen(self.top_images):
+            return
+        s = self.session
+        self.runner.submit("topviews", jobs.top_backprops, s.model, scan, s.layer, s.unit)
+
     def request_feature_vis(self, whole_layer: bool):
         s = self.session
         if s.model is None or s.result is None:
@@ -314,8 +322,12 @@ class MainWindow(QMainWindow):
             self.request_forward()
         elif kind == "scan":
             self.top_images.show_result(result, self._scanning)
+            if self.top_images.guided.isChecked():
+                self.request_top_views()
             if self.grid.pattern_source is not None:
                 self.grid.refresh()
+        elif kind == "topviews":
+            self.top_images.show_views(result)
         elif kind == "featurevis":
             self.feature_vis.show_result(result)
         elif kind == "backprop":

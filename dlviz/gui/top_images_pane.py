@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from dlviz import resources
 from dlviz.core.topimages import crop_around
@@ -48,6 +48,7 @@ class _Tile(QWidget):
 
 class TopImagesPane(QWidget):
     wanted = Signal()  # a scan of the current layer is needed
+    views_wanted = Signal()  # the guided-backprop views of the current unit's crops are needed
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -59,6 +60,9 @@ class TopImagesPane(QWidget):
         self.choose = QPushButton("Scan Folder…")
         self.choose.setToolTip("Find, for every unit of this layer, the images of a folder that excite it most")
         self.choose.clicked.connect(self.choose_folder)
+        self.guided = QCheckBox("Show what drives the unit (guided backprop of each crop)")
+        self.guided.toggled.connect(self._guided_toggled)
+        self.views: tuple | None = None  # (unit, layer, [images]) for the guided views
         self.tiles = [_Tile() for _ in range(9)]
         grid = QGridLayout()
         grid.setSpacing(4)
@@ -71,9 +75,10 @@ class TopImagesPane(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
         layout.addLayout(grid, 1)
+        layout.addWidget(self.guided)
         session.layer_changed.connect(self._layer_moved)
         session.model_changed.connect(self._model_changed)
-        session.unit_changed.connect(self.redraw)
+        session.unit_changed.connect(self._unit_moved)
         self._update_caption()
 
     def choose_folder(self):
@@ -81,6 +86,20 @@ class TopImagesPane(QWidget):
         if folder:
             self.folder = Path(folder)
             self._layer_moved()
+
+    def _unit_moved(self):
+        self.redraw()
+        if self.guided.isChecked():
+            self.views_wanted.emit()
+
+    def _guided_toggled(self, on):
+        self.redraw()
+        if on:
+            self.views_wanted.emit()
+
+    def show_views(self, views):
+        self.views = views
+        self.redraw()
 
     def _model_changed(self):
         self.scans.clear()  # another model: every scan is of the old one
@@ -100,6 +119,8 @@ class TopImagesPane(QWidget):
     def _layer_moved(self):
         self.redraw()
         self.wanted.emit()
+        if self.guided.isChecked():
+            self.views_wanted.emit()
 
     def show_result(self, result, layer):
         if result is not None:
@@ -119,10 +140,14 @@ class TopImagesPane(QWidget):
     def redraw(self):
         self._update_caption()
         crops = self.best_crops(self.session.unit)
+        views = None
+        if self.guided.isChecked() and self.views and self.views[:2] == (self.session.unit, self.session.layer):
+            views = self.views[2]
         for k, tile in enumerate(self.tiles):
             if k < len(crops):
                 crop, name, value = crops[k]
-                tile.set(crop, f"{value:.3g}", f"{name}: activation {value:.4g}")
+                picture = views[k] if views is not None and k < len(views) else crop
+                tile.set(picture, f"{value:.3g}", f"{name}: activation {value:.4g}")
             else:
                 tile.set(None, "", "")
 

@@ -27,3 +27,18 @@ def test_top_images_scan_shows_crops_and_feeds_pattern_mode(window, qtbot):
     assert window.grid.layout_.tile_h == window.grid.PATTERN_PX
     qtbot.keyClick(window, Qt.Key_S)
     assert not window.grid.pattern_shown
+
+
+def test_guided_view_of_each_top_crop(window, qtbot):
+    dock = window.findChild(QDockWidget, "dock-top images")
+    pane = window.top_images
+    if pane.current() is None:
+        with qtbot.waitSignal(window.runner.finished, timeout=180_000, check_params_cb=lambda k, r: k == "scan"):
+            dock.raise_()
+    crops = [tile.image.image.copy() for tile in pane.tiles if tile.image.image is not None]
+    with qtbot.waitSignal(window.runner.finished, timeout=120_000, check_params_cb=lambda k, r: k == "topviews"):
+        pane.guided.setChecked(True)
+    views = [tile.image.image for tile in pane.tiles if tile.image.image is not None]
+    assert len(views) == len(crops)
+    assert all(v.shape == c.shape for v, c in zip(views, crops))
+    assert not any((v == c).all() for v, c in zip(views, crops))
