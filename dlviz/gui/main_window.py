@@ -247,6 +247,8 @@ class MainWindow(QMainWindow):
             return
         layer, index, methods, randomise = wanted
         self.runner.submit("cam", jobs.cam, self.session.model, self.session.rgb, layer, index, methods, randomise)
+        if "scorecam" in methods:  # seconds of work: show progress and Cancel
+            self._show_progress(True)
 
     def request_scan(self):
         wanted = self.top_images.request()
