@@ -21,37 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EVENTS = ("first-paint", "first-activations")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from startup import EVENTS, launch  # noqa: E402  (one way to launch and read the timing lines)
 RATIO_TARGET = 1.2
-
-
-def launch(cmd: list[str], env: dict, timeout_s: float) -> dict[str, float]:
-    """Seconds from just before the launch to each timing event the app prints."""
-    start = time.time()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        out, err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        raise SystemExit(f"{cmd[0]} did not quit within {timeout_s:g} s\n--- stdout\n{out}\n--- stderr\n{err}")
-    seen = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[0] == "timing" and parts[1] in EVENTS:
-            seen.setdefault(parts[1], float(parts[2]) - start)
-    missing = [e for e in EVENTS if e not in seen]
-    if missing or proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} exited with code {proc.returncode} without reporting "
-                         f"{', '.join(missing) or '-'}\n--- stdout\n{out}\n--- stderr\n{err}")
-    return seen
 
 
 def folder_size(folder: Path) -> tuple[int, int, dict[str, int]]:
@@ -117,12 +94,12 @@ def main(argv=None) -> int:
         print(f"  bundle: {exe}")
         print(f"  source: {sys.executable} main.py")
         for name, cmd in commands.items():
-            warm = launch(cmd, envs[name], args.timeout)
+            warm = launch(envs[name], args.timeout, cmd)
             print(f"  warm-up {name}  first paint {warm['first-paint']:6.2f} s   first activations "
                   f"{warm['first-activations']:6.2f} s   (not counted)")
         for i in range(args.runs):
             for name, cmd in commands.items():
-                r = launch(cmd, envs[name], args.timeout)
+                r = launch(envs[name], args.timeout, cmd)
                 results[name].append(r)
                 print(f"  run {i + 1}  {name}  first paint {r['first-paint']:6.2f} s   first activations "
                       f"{r['first-activations']:6.2f} s")

@@ -33,17 +33,20 @@ ACTIVATIONS_TARGET_S = 5.0
 EVENTS = ("first-paint", "first-activations")
 
 
-def launch(env: dict, timeout_s: float) -> dict[str, float]:
-    """Seconds from just before the launch to each timing event the app prints."""
+def launch(env: dict, timeout_s: float, cmd: list[str] | None = None) -> dict[str, float]:
+    """Seconds from just before the launch to each timing event the app prints.
+
+    `cmd` defaults to `python main.py`; benchmarks/bundle.py passes the frozen app.
+    """
+    cmd = cmd or [sys.executable, str(ROOT / "main.py")]
     start = time.time()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-        raise SystemExit(f"the app did not quit within {timeout_s:g} s\n--- stdout\n{out}\n--- stderr\n{err}")
+        raise SystemExit(f"{cmd[0]} did not quit within {timeout_s:g} s\n--- stdout\n{out}\n--- stderr\n{err}")
     seen = {}
     for line in out.splitlines():
         parts = line.split()
@@ -51,8 +54,8 @@ def launch(env: dict, timeout_s: float) -> dict[str, float]:
             seen.setdefault(parts[1], float(parts[2]) - start)
     missing = [e for e in EVENTS if e not in seen]
     if missing or proc.returncode != 0:
-        raise SystemExit(f"the app exited with code {proc.returncode} without reporting {', '.join(missing) or '-'}"
-                         f"\n--- stdout\n{out}\n--- stderr\n{err}")
+        raise SystemExit(f"{' '.join(cmd)} exited with code {proc.returncode} without reporting "
+                         f"{', '.join(missing) or '-'}\n--- stdout\n{out}\n--- stderr\n{err}")
     return seen
 
 
