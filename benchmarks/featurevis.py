@@ -28,20 +28,12 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from dlviz.core import featurevis as fv  # noqa: E402
-from dlviz.core.models import LoadedModel, default_layer, discover_layers, load_model  # noqa: E402
-from dlviz.core.preprocess import Preprocess  # noqa: E402
+from dlviz.core.models import LoadedModel, load_model  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from activations import resnet18_random  # noqa: E402  (the same random-weight resnet18)
 
 SIZE = 128
-
-
-def resnet18_random() -> LoadedModel:
-    import torchvision
-
-    net = torchvision.models.resnet18()  # random weights: nothing is downloaded
-    loaded = LoadedModel("resnet18", net.eval(), Preprocess(), None, "random weights")
-    loaded.layers = discover_layers(net, 224)
-    loaded.start_layer = default_layer(loaded.layers)
-    return loaded
 
 
 def bare_step(loaded: LoadedModel, layer: str, x: torch.Tensor) -> float:

