@@ -26,7 +26,19 @@ def _modules_by_name(model: nn.Module) -> dict[str, nn.Module]:
     return modules
 
 
-class ActivationRecorder:
+class OwnedHook:
+    """Base for context managers that own one hook: it is removed on exit, whatever happened."""
+
+    _handle = None
+
+    def __exit__(self, *exc):
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+        return False
+
+
+class ActivationRecorder(OwnedHook):
     """A context manager that records the outputs of the named layers during a forward pass.
 
     It registers one forward hook for the whole process on entry and removes it on exit, whatever
@@ -64,11 +76,6 @@ class ActivationRecorder:
             self._handle = register_module_forward_hook(self._hook)
         return self
 
-    def __exit__(self, *exc):
-        if self._handle is not None:
-            self._handle.remove()
-            self._handle = None
-        return False
 
 
 class Activations(Mapping):

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlviz.core.activations import OwnedHook
+
 Report = Callable[[float, str], None]
 StopCheck = Callable[[], bool]
 
@@ -123,7 +125,7 @@ class ReLUHooks:
         return False
 
 
-class LayerCapture:
+class LayerCapture(OwnedHook):
     """Capture one layer's output during a forward pass (the last call, if it runs twice).
 
     mode "objective": keep `output[0, unit].sum()` (computed at once, before anything later in
@@ -163,11 +165,6 @@ class LayerCapture:
         self._handle = self.module.register_forward_hook(self._hook)
         return self
 
-    def __exit__(self, *exc):
-        if self._handle is not None:
-            self._handle.remove()
-            self._handle = None
-        return False
 
 
 def _unit_objective(output: torch.Tensor, unit: int) -> torch.Tensor:

@@ -40,6 +40,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlviz.core.activations import OwnedHook
+
 Report = Callable[[float, np.ndarray], None]
 StopCheck = Callable[[], bool]
 
@@ -321,7 +323,7 @@ class _Stop(Exception):
     """Raised by the layer hook once the layer's output is in hand: the rest of the pass is not needed."""
 
 
-class LayerOutput:
+class LayerOutput(OwnedHook):
     """A context manager catching one layer's output, with its graph, in this thread's forward passes.
 
     The hook is registered on entry and removed on exit whatever happens. It ignores other threads
@@ -354,11 +356,6 @@ class LayerOutput:
             self._handle = self.module.register_forward_hook(self._hook)
         return self
 
-    def __exit__(self, *exc):
-        if self._handle is not None:
-            self._handle.remove()
-            self._handle = None
-        return False
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """The layer's output (or the model's, without a layer) for the batch x."""
