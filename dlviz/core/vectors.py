@@ -201,7 +201,8 @@ def _unique_names(header: list[str]) -> list[str]:
 
 def _table(rows: list[tuple[int, list[str]]], name: str, numeric_only: bool):
     """Numeric columns -> vectors, the others -> metadata. The first row is a header when none of
-    its cells is a number. Returns (vectors, meta)."""
+    its cells is a number; a header starting x, y[, z] marks a layout, whose other columns are all
+    metadata, numbers or not. Returns (vectors, meta)."""
     if not rows:
         raise VectorError(f"{name} is empty.")
     header = None
@@ -216,6 +217,9 @@ def _table(rows: list[tuple[int, list[str]]], name: str, numeric_only: bool):
             raise VectorError(f"{name}, line {line}: {len(cells)} values where line {rows[0][0]} has {width}.")
     first = rows[0][1]
     numeric = [j for j in range(width) if _is_number(first[j]) or (numeric_only and header is None)]
+    axes = [cell.strip().lower() for cell in (header or [])[:3]]
+    if axes[:2] == ["x", "y"]:  # a layout (as `dlviz embed` writes it): the other columns are metadata
+        numeric = [0, 1, 2] if axes == ["x", "y", "z"] else [0, 1]
     if not numeric:
         raise VectorError(f"{name} has no column of numbers.")
     lines = [line for line, _ in rows]
@@ -372,7 +376,7 @@ def read_points(path: str | os.PathLike, metadata: str | os.PathLike | None = No
         meta, rows = read_metadata(source) if metadata is not None else read_labels_file(source)
         word_file = suffix in WORD_SUFFIXES and limit is not None
         if rows != total and not (word_file and rows >= total):
-            what = "rows" if metadata is not None else "labels"
+            what = ("row" if metadata is not None else "label") + ("" if rows == 1 else "s")
             raise VectorError(f"{source.name} has {rows} {what} but {path.name} has {total} points.")
     if limit is not None and limit < total:
         vectors = vectors[:limit]

@@ -219,10 +219,15 @@ def test_layout_tsv_header_rows_and_read_back(tmp_path, cloud):
     assert len(lines) == 1 + 7
     x, y, label = lines[3].split("\t")
     assert (np.float32(x), np.float32(y), label) == (layout[2, 0], layout[2, 1], "p 2")
-    # The output is itself a precomputed layout dlviz reads back.
+    # The output is itself a precomputed layout dlviz reads back, numeric metadata included.
     again = read_points(tmp_path / "out.tsv")
     np.testing.assert_array_equal(again.layout, layout)
     assert list(again.labels()) == [f"p {i}" for i in range(7)]
+    points.meta["digit"] = np.array([str(i % 3) for i in range(7)], dtype=object)
+    write_layout_tsv(tmp_path / "out.tsv", layout, points)
+    again = read_points(tmp_path / "out.tsv")
+    assert again.vectors.shape == (7, 2) and list(again.meta) == ["label", "digit"]
+    assert list(again.meta["digit"]) == ["0", "1", "2", "0", "1", "2", "0"]
 
 
 def test_layout_tsv_3d_and_shape_check(tmp_path, cloud):
