@@ -119,8 +119,10 @@ def test_shift_drag_on_the_plot_selects_a_rectangle(make_view, qtbot):
         event = QMouseEvent(kind, QPointF(point), QPointF(vp.mapToGlobal(point)), Qt.LeftButton, buttons, Qt.ShiftModifier)
         QApplication.sendEvent(vp, event)
 
+    send(QEvent.MouseMove, a, Qt.NoButton)
     send(QEvent.MouseButtonPress, a, Qt.LeftButton)
     for t in np.linspace(0, 1, 8):
+        qtbot.wait(10)
         send(QEvent.MouseMove, QPoint(int(a.x() + t * (b.x() - a.x())), int(a.y() + t * (b.y() - a.y()))), Qt.LeftButton)
     send(QEvent.MouseButtonRelease, b, Qt.NoButton)
     assert got, "no selection came from the drag"

@@ -1,0 +1,120 @@
+"""The embedding explorer's background work: plain functions `fn(state, ...)` for a TaskRunner.
+
+They read a source of points, compute image features, run an embedding and warm the layout
+kernels up. Errors a user can cause (a broken file, a folder without images, too few points)
+come back as `UserError` sentences; a stopped run returns None.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlviz.tasks import UserError
+
+
+@dataclass
+class Layout:
+    layout: np.ndarray  # (n, dims) float32
+    settings: object  # dlviz.core.embedding.Settings
+    seconds: float
+
+
+class StateControl:
+    """An embedding `Control` over a TaskState: progress and partial layouts go to the view,
+    stop comes from the runner (a newer run or Stop), pause from a threading.Event."""
+
+    def __init__(self, state, pause: threading.Event | None = None):
+        self.state = state
+        self.pause = pause or threading.Event()
+
+    def report(self, fraction: float, text: str = "", partial=None) -> None:
+        if partial is not None:
+            partial = np.array(partial, dtype=np.float32, copy=True)  # the worker keeps changing its own
+        self.state.report(fraction, text, partial)
+
+    def should_stop(self) -> bool:
+        return self.state.should_stop()
+
+    def paused(self) -> bool:
+        if self.pause.is_set():
+            time.sleep(0.02)  # embed() polls while paused: keep that from spinning a core
+            return True
+        return False
+
+
+def _user_errors(fn, *args, **kwargs):
+    from dlviz.core.embedding import EmbeddingError
+    from dlviz.core.vectors import VectorError
+
+    try:
+        return fn(*args, **kwargs)
+    except (VectorError, EmbeddingError) as exc:
+        raise UserError(str(exc)) from exc
+    except MemoryError as exc:
+        raise UserError("Not enough memory for these points: lower the limit or sample fewer.") from exc
+
+
+def read_vectors(state, path, metadata=None, labels=None, limit=None):
+    from dlviz.core import vectors
+
+    state.report(0.0, "reading")
+    return _user_errors(vectors.read_points, path, metadata=metadata, labels=labels, limit=limit)
+
+
+def class_points(state, loaded):
+    if loaded is None:
+        raise UserError("Load a model first: its classes are the points.")
+    from dlviz.core import features
+
+    return _user_errors(features.class_points, loaded)
+
+
+def glove_words(state, limit):
+    from dlviz.core import vectors
+
+    state.report(0.0, "reading GloVe")
+    return _user_errors(vectors.read_glove, limit)
+
+
+def folder_points(state, loaded, folder, layer=None, cache_dir=None):
+    if loaded is None:
+        raise UserError("Load a model first: it computes the images' features.")
+    import torch
+
+    from dlviz.core import features
+    from dlviz.core.embedding import Cancelled
+
+    try:
+        with torch.no_grad():
+            return _user_errors(features.folder_features, loaded, folder, layer=layer,
+                                progress=lambda f, t="": state.report(f, t), should_stop=state.should_stop,
+                                cache_dir=cache_dir)
+    except Cancelled:
+        return None
+    except KeyError as exc:
+        raise UserError(f"The model has no layer {exc.args[0]!r}.") from exc
+
+
+def embed_points(state, vectors, settings, pause: threading.Event | None = None):
+    """The layout of `vectors`, with partial layouts sent through `state.report`; None if stopped."""
+    from dlviz.core.embedding import Cancelled, embed
+
+    began = time.perf_counter()
+    try:
+        layout = _user_errors(embed, vectors, settings, StateControl(state, pause))
+    except Cancelled:
+        return None
+    return Layout(np.asarray(layout, np.float32), settings, time.perf_counter() - began)
+
+
+def warm_up(state):
+    """Load or compile the layout kernels on tiny data while the user looks at the window."""
+    from dlviz.core import embedding
+
+    if not hasattr(embedding, "warm_up"):
+        return None
+    return embedding.warm_up()

@@ -1,0 +1,229 @@
+"""The embedding explorer window: sources, runs that animate, pause and stop, and exploring."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from dlviz.core.embedding import nearest
+from dlviz.core.vectors import make_points
+
+
+@pytest.fixture
+def explorer(qtbot, bundled, tmp_path):
+    from dlviz.gui.embedding_window import EmbeddingWindow
+
+    window = EmbeddingWindow(bundled, cache_dir=tmp_path / "cache")
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    yield window
+    window.close()
+    assert not window.runner._worker.isRunning(), "the explorer's worker QThread was left running"
+
+
+def finished(window, qtbot, kind, timeout=60_000):
+    return qtbot.waitSignal(window.runner.finished, timeout=timeout, check_params_cb=lambda k, r: k == kind)
+
+
+def drawn(view) -> int:
+    x, _ = view.scatter.getData()
+    return 0 if x is None else len(x)
+
+
+def clusters(n, d=20, k=6, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 6, (k, d))
+    group = rng.integers(0, k, n)
+    vectors = (centres[group] + rng.normal(0, 1, (n, d))).astype(np.float32)
+    meta = {"label": np.array([f"p{i}" for i in range(n)], object), "group": np.array([f"g{g}" for g in group], object)}
+    return make_points(vectors, meta, "label", name="clusters")
+
+
+@pytest.fixture
+def laid_out(explorer, qtbot):
+    """The bundled model's classes, laid out by PCA."""
+    with finished(explorer, qtbot, "source"):
+        explorer.load_classes()
+    explorer.method.setCurrentIndex(explorer.method.findData("pca"))
+    with qtbot.waitSignal(explorer.layout_shown, timeout=30_000):
+        explorer.run()
+    return explorer
+
+
+def test_loading_a_source_shows_its_size_and_computes_nothing(explorer, qtbot):
+    with finished(explorer, qtbot, "source"):
+        explorer.load_classes()
+    assert explorer.source_info.text().startswith("1,000 points, ")
+    assert "press Run" in explorer.header.text()
+    assert explorer.coords is None and drawn(explorer.view) == 0
+    qtbot.wait(200)
+    assert explorer.runner.running_kind() != "embed" and explorer._partials == 0
+
+
+def test_run_animates_then_shows_the_finished_layout(explorer, qtbot):
+    with finished(explorer, qtbot, "source"):
+        explorer.load_classes()
+    explorer.method.setCurrentIndex(explorer.method.findData("umap"))
+    explorer.umap_iterations.setValue(150)
+    partials = []
+    explorer.runner.partial.connect(lambda kind, p: kind == "embed" and partials.append(p.shape))
+    with finished(explorer, qtbot, "embed", timeout=90_000) as blocker:
+        explorer.run()
+    result = blocker.args[1]
+    assert len(partials) >= 2 and partials[0] == (1000, 2)
+    assert drawn(explorer.view) == 1000
+    np.testing.assert_allclose(explorer.view.pos, result.layout)
+    assert "1,000 points in" in explorer.iteration.text()
+
+
+def test_pause_holds_resume_continues_and_stop_is_quick(explorer, qtbot):
+    explorer.set_points(clusters(20_000, d=30))
+    explorer.method.setCurrentIndex(explorer.method.findData("tsne"))
+    explorer.tsne_iterations.setValue(5000)
+    count = []
+    explorer.runner.partial.connect(lambda kind, p: kind == "embed" and count.append(1))
+    explorer.run()
+    qtbot.waitUntil(lambda: len(count) >= 3, timeout=90_000)
+
+    explorer.pause_button.click()
+    assert explorer.pause_button.text() == "Resume"
+    qtbot.wait(400)  # a report already on its way may still land
+    held = len(count)
+    qtbot.wait(800)
+    assert len(count) == held, "the layout kept moving while paused"
+
+    explorer.pause_button.click()
+    qtbot.waitUntil(lambda: len(count) > held, timeout=10_000)
+
+    began = time.perf_counter()
+    explorer.stop_button.click()
+    qtbot.waitUntil(lambda: explorer.runner.running_kind() is None, timeout=5_000)
+    assert time.perf_counter() - began < 0.5
+    assert explorer.coords is not None and drawn(explorer.view) == 20_000  # the layout so far stays
+
+
+def test_search_highlights_exactly_the_matches(laid_out):
+    window = laid_out
+    labels = window.current.labels().astype(str)
+    window.search.setText("dog")
+    expected = [i for i, label in enumerate(labels) if "dog" in label.lower()]
+    assert window.view.marked.tolist() == expected
+    assert window.matches.text() == f"{len(expected)} matches"
+    window.regex.setChecked(True)
+    window.search.setText("^great")
+    assert window.view.marked.tolist() == [i for i, label in enumerate(labels) if label.lower().startswith("great")]
+    window.search.setText("(")
+    assert "not a regular expression" in window.matches.text()
+
+
+def test_click_lists_the_nearest_neighbours_in_the_original_space(laid_out, qtbot):
+    window = laid_out
+    window.k.setValue(7)
+    window.view.clicked.emit(207)
+    expected, _ = nearest(window.current.vectors, 207, 7, "cosine")
+    assert window.neighbour_indices() == expected.tolist()
+    assert window.view.current == 207 and window.view.neighbours.tolist() == expected.tolist()
+    # A click on a list entry makes that point the current one.
+    window._neighbour_clicked(window.neighbour_list.item(2))
+    assert window.view.current == expected[1]
+
+
+def test_colour_select_isolate_and_export(explorer, qtbot, tmp_path):
+    explorer.set_points(clusters(1_500))
+    explorer.method.setCurrentIndex(explorer.method.findData("pca"))
+    with qtbot.waitSignal(explorer.layout_shown, timeout=30_000):
+        explorer.run()
+    explorer.colour_by.setCurrentIndex(explorer.colour_by.findData("group"))
+    explorer.apply_colours()
+    assert explorer.view.legend_entries() == 6
+
+    pos = explorer.coords
+    x0, x1 = np.percentile(pos[:, 0], [20, 60])
+    y0, y1 = np.percentile(pos[:, 1], [10, 70])
+    explorer.view.select_rect(x0, y0, x1, y1)
+    inside = np.flatnonzero((pos[:, 0] >= x0) & (pos[:, 0] <= x1) & (pos[:, 1] >= y0) & (pos[:, 1] <= y1))
+    assert explorer.view.selected.tolist() == inside.tolist()
+
+    explorer.isolate_button.click()
+    assert drawn(explorer.view) == len(inside)
+    assert f"showing {len(inside):,} of 1,500 points" in explorer.header.text()
+    assert explorer.export_tsv(tmp_path / "iso.tsv")
+    lines = (tmp_path / "iso.tsv").read_text().splitlines()
+    assert lines[0].split("\t")[:4] == ["x", "y", "label", "group"] and len(lines) == len(inside) + 1
+
+    explorer.show_all_button.click()
+    assert drawn(explorer.view) == 1500
+    assert explorer.export_tsv(tmp_path / "all.tsv")
+    assert len((tmp_path / "all.tsv").read_text().splitlines()) == 1501
+    assert explorer.export_projector(tmp_path / "tensors.tsv")
+    assert len((tmp_path / "tensors.tsv").read_text().splitlines()) == 1500
+
+
+def test_rerun_on_an_isolated_selection_lays_out_only_it(explorer, qtbot):
+    explorer.set_points(clusters(600))
+    explorer.method.setCurrentIndex(explorer.method.findData("pca"))
+    with qtbot.waitSignal(explorer.layout_shown, timeout=30_000):
+        explorer.run()
+    explorer.view.set_selected(np.arange(0, 600, 3))
+    explorer.isolate()
+    with qtbot.waitSignal(explorer.layout_shown, timeout=30_000):
+        explorer.run()
+    assert len(explorer.current) == 200 and drawn(explorer.view) == 200
+    explorer.show_all()
+    assert len(explorer.current) == 600 and drawn(explorer.view) == 600
+
+
+def test_a_precomputed_layout_is_shown_at_once_and_large_sets_turn_to_density(explorer, qtbot, tmp_path):
+    rng = np.random.default_rng(1)
+    layout = rng.normal(size=(3_000, 2)).astype(np.float32)
+    path = tmp_path / "coords.tsv"
+    path.write_text("\n".join(f"{x}\t{y}" for x, y in layout) + "\n")
+    explorer.view.density_threshold = 2_000
+    with finished(explorer, qtbot, "source"):
+        explorer.load_vector_file(str(path))
+    assert explorer.view.mode == "density" and "density view" in explorer.header.text()
+    np.testing.assert_allclose(explorer.view.pos, layout, rtol=1e-6)
+    explorer.view.box.setRange(xRange=(-0.2, 0.2), yRange=(-0.2, 0.2), padding=0)
+    x0, x1, y0, y1 = explorer.view.view_rect()
+    in_view = int(((layout[:, 0] >= x0) & (layout[:, 0] < x1) & (layout[:, 1] >= y0) & (layout[:, 1] < y1)).sum())
+    assert 0 < in_view < 3_000
+    qtbot.waitUntil(lambda: explorer.view.overlay_count == in_view == drawn(explorer.view), timeout=2_000)
+
+
+def test_sampling_says_how_many_are_shown(explorer):
+    explorer.max_points.setValue(500)
+    explorer.set_points(clusters(2_000))
+    assert len(explorer.current) == 500
+    assert "showing 500 of 2,000 points" in explorer.header.text()
+    explorer.sampling.setCurrentIndex(explorer.sampling.findData("group"))
+    explorer._resample()
+    groups = explorer.current.meta["group"]
+    assert len(set(groups)) == 6  # stratified: every group keeps points
+
+
+def test_bad_input_becomes_one_sentence(explorer, qtbot, tmp_path):
+    broken = tmp_path / "broken.tsv"
+    broken.write_text("1\t2\t3\n4\tfive\t6\n")
+    messages = []
+    explorer.message.connect(messages.append)
+    with qtbot.waitSignal(explorer.runner.failed, timeout=30_000):
+        explorer.load_vector_file(str(broken))
+    assert "Traceback" not in messages[-1] and not messages[-1].startswith("Unexpected")
+    assert explorer.statusBar().currentMessage() == messages[-1]
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with qtbot.waitSignal(explorer.runner.failed, timeout=60_000):
+        explorer.load_folder(str(empty))
+    assert "no image" in messages[-1]
+
+    explorer.set_points(make_points(np.eye(5, dtype=np.float32) + 0.1, {"word": np.array(list("abcde"), object)}, "word"))
+    explorer.method.setCurrentIndex(explorer.method.findData("pca"))
+    with qtbot.waitSignal(explorer.layout_shown, timeout=30_000):
+        explorer.run()
+    explorer.words.setPlainText("a, zebra")
+    explorer.find_words()
+    assert "zebra" in messages[-1] and explorer.view.marked.tolist() == [0]
