@@ -1,0 +1,354 @@
+"""Vectors in, a 2-D or 3-D layout out: PCA, t-SNE and UMAP, with progress, partial layouts,
+pause and cancel. No Qt here; the GUI, the CLI and the tests all call `embed`.
+
+A `Control` is how a caller watches and steers a run: `report(fraction, text, partial)` receives
+progress and, every ~100 ms while the layout optimises, a copy of the current layout;
+`should_stop()` returning true ends the run with `Cancelled`; `paused()` returning true holds the
+run between iterations until it returns false again (or the run is stopped).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+METHODS = ("pca", "tsne", "umap")
+DEFAULT_METHOD = "umap"
+METRICS = ("euclidean", "cosine")
+
+
+class EmbeddingError(Exception):
+    """Input that cannot be embedded (too few points, NaN values, ...): one sentence."""
+
+
+class Cancelled(Exception):
+    """The caller asked the run to stop."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    method: str = DEFAULT_METHOD
+    dims: int = 2
+    seed: int = 0
+    reproducible: bool = False  # same seed, same layout; single-threaded where a library needs it
+    metric: str = "euclidean"  # of the original space: "euclidean" or "cosine"
+    init: str = "pca"  # "pca" or "random"
+    # t-SNE
+    perplexity: float = 30.0
+    learning_rate: float | None = None  # None: n / exaggeration (the "auto" rule)
+    exaggeration: float = 12.0
+    iterations: int | None = None  # None: 750 for t-SNE; for UMAP 500 below 10k points, else 200
+    # UMAP
+    n_neighbors: int = 15
+    min_dist: float = 0.1
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+class Control:
+    """A run's link to its caller; the default neither reports nor stops."""
+
+    def report(self, fraction: float, text: str = "", partial: np.ndarray | None = None) -> None:
+        pass
+
+    def should_stop(self) -> bool:
+        return False
+
+    def paused(self) -> bool:
+        return False
+
+
+def embed(vectors: np.ndarray, settings: Settings = Settings(), control: Control | None = None) -> np.ndarray:
+    """The layout of `vectors` (n × d) as float32 (n × settings.dims).
+
+    PCA is one step. t-SNE and UMAP first find each point's nearest neighbours (exactly below
+    `EXACT_LIMIT` points, else through an inverted-file index), then optimise the layout from a
+    PCA start; the PCA start is reported at once, so a view has a first picture within a second.
+    """
+    control = control or Control()
+    if settings.method not in METHODS:
+        raise EmbeddingError(f"Unknown method {settings.method!r}; choose one of {', '.join(METHODS)}.")
+    if settings.metric not in METRICS:
+        raise EmbeddingError(f"Unknown metric {settings.metric!r}; choose euclidean or cosine.")
+    x = _checked(vectors, settings)
+    if settings.metric == "cosine":
+        x = _unit_rows(x)
+    start = time.perf_counter()
+    if x.shape[1] > _MAX_DIMS and settings.method != "pca":
+        control.report(0.0, f"PCA to {_MAX_DIMS} dimensions")
+        x = _pca(x, _MAX_DIMS, settings.seed, scale=None)
+    init = _pca(x, settings.dims, settings.seed) if settings.init == "pca" else _random_init(len(x), settings)
+    if settings.method == "pca":
+        control.report(1.0, "PCA done", init)
+        return init
+    control.report(0.0, "first layout: PCA", init.copy())
+    _stop_if_asked(control)
+    if settings.method == "umap":
+        layout = _umap(x, init, settings, control)
+    else:
+        layout = _tsne(x, init, settings, control)
+    control.report(1.0, f"done in {time.perf_counter() - start:.1f} s", layout)
+    return layout
+
+
+# ------------------------------------------------------------------------------------------ input
+_MAX_DIMS = 50  # t-SNE and UMAP see at most this many principal components
+EXACT_LIMIT = 12_000  # below this many points, neighbours are exact (one matrix product per block)
+
+
+def _checked(vectors, settings: Settings) -> np.ndarray:
+    x = np.asarray(vectors)
+    if x.ndim != 2 or x.shape[1] < 1:
+        raise EmbeddingError(f"Expected one vector per row (a 2-D array), got shape {x.shape}.")
+    if not np.issubdtype(x.dtype, np.number):
+        raise EmbeddingError("The vectors are not numbers.")
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if settings.dims not in (2, 3):
+        raise EmbeddingError(f"A layout has 2 or 3 dimensions, not {settings.dims}.")
+    need = settings.dims + 1 if settings.method == "pca" else max(settings.dims + 2, 5)
+    if len(x) < need:
+        raise EmbeddingError(f"{len(x)} points are too few for {settings.method.upper()}; it needs at least {need}.")
+    bad = ~np.isfinite(x).all(axis=1)
+    if bad.any():
+        raise EmbeddingError(f"{int(bad.sum())} vectors hold NaN or infinite values (the first is row {int(np.argmax(bad))}).")
+    return x
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1, so euclidean neighbours are cosine neighbours."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+def _pca(x: np.ndarray, dims: int, seed: int, scale: float | None = 10.0) -> np.ndarray:
+    """The first `dims` principal components; scaled so the first spans ±scale when asked."""
+    from sklearn.decomposition import PCA
+
+    dims = min(dims, x.shape[1])
+    solver = "randomized" if min(x.shape) > 4 * dims else "full"
+    y = PCA(n_components=dims, svd_solver=solver, random_state=seed).fit_transform(x).astype(np.float32)
+    if y.shape[1] < dims:  # fewer input dimensions than layout dimensions
+        y = np.hstack([y, np.zeros((len(y), dims - y.shape[1]), np.float32)])
+    if scale is not None:
+        spread = float(np.abs(y[:, 0]).max()) or 1.0
+        y *= scale / spread
+    return np.ascontiguousarray(y)
+
+
+def _random_init(n: int, settings: Settings) -> np.ndarray:
+    rng = np.random.default_rng(settings.seed)
+    return rng.uniform(-10, 10, (n, settings.dims)).astype(np.float32)
+
+
+def _stop_if_asked(control: Control) -> None:
+    while control.paused() and not control.should_stop():
+        time.sleep(0.02)
+    if control.should_stop():
+        raise Cancelled()
+
+
+ProgressFn = Callable[[float, str], None]
+
+
+class _Ticker:
+    """Progress within one stage of a run, throttled; checks pause and cancel on every tick."""
+
+    def __init__(self, control: Control, low: float, high: float, text: str):
+        self.control, self.low, self.high, self.text = control, low, high, text
+        self.last = 0.0
+
+    def __call__(self, fraction: float, partial=None, text: str | None = None) -> None:
+        _stop_if_asked(self.control)
+        now = time.perf_counter()
+        if partial is not None or now - self.last >= 0.1:
+            self.last = now
+            self.control.report(self.low + (self.high - self.low) * fraction, text or self.text, partial)
+
+
+def _threads(settings: Settings) -> int:
+    return 1 if settings.reproducible else max(1, os.cpu_count() or 1)
+
+
+def _neighbours(x: np.ndarray, k: int, settings: Settings, ticker: _Ticker):
+    from dlviz.core.neighbours import knn
+
+    return knn(x, k, exact=len(x) <= EXACT_LIMIT, seed=settings.seed, tick=ticker)
+
+
+# ------------------------------------------------------------------------------------------ UMAP
+def curve(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
+    """a and b of the low-dimensional similarity 1 / (1 + a d^2b), fitted to a curve that is 1 up
+    to min_dist and then decays as exp(-(d - min_dist) / spread)."""
+    from scipy.optimize import curve_fit
+
+    d = np.linspace(0, 3 * spread, 300)
+    target = np.where(d < min_dist, 1.0, np.exp(-(d - min_dist) / spread))
+    (a, b), _ = curve_fit(lambda d, a, b: 1.0 / (1.0 + a * d ** (2 * b)), d, target, p0=(1.5, 0.9), maxfev=5000)
+    return float(a), float(b)
+
+
+def fuzzy_graph(indices: np.ndarray, distances: np.ndarray):
+    """The symmetric fuzzy neighbour graph (scipy COO) of UMAP: each point's neighbour
+    distances become memberships exp(-(d - rho) / sigma), with rho its nearest distance and sigma
+    chosen so the memberships sum to log2(k); then A + Aᵀ - A∘Aᵀ."""
+    from scipy import sparse
+
+    n, k = indices.shape
+    d = distances.astype(np.float64)
+    positive = np.where(d > 0, d, np.inf)
+    rho = positive.min(axis=1)
+    rho[~np.isfinite(rho)] = 0.0
+    gap = np.maximum(d - rho[:, None], 0.0)
+    target = math.log2(k)
+    low = np.zeros(n)
+    high = np.full(n, np.inf)
+    sigma = np.ones(n)
+    for _ in range(64):
+        total = np.exp(-gap / sigma[:, None]).sum(axis=1)
+        if np.all(np.abs(total - target) < 1e-5):
+            break
+        over = total > target
+        high = np.where(over, sigma, high)
+        low = np.where(over, low, sigma)
+        sigma = np.where(np.isinf(high), sigma * 2, (low + high) / 2)
+    floor = 1e-3 * np.where(rho > 0, d.mean(axis=1), d.mean())
+    sigma = np.maximum(sigma, floor)
+    weights = np.exp(-gap / sigma[:, None])
+    a = sparse.csr_matrix((weights.ravel(), (np.repeat(np.arange(n), k), indices.ravel())), shape=(n, n))
+    a.eliminate_zeros()
+    t = a.T.tocsr()
+    return (a + t - a.multiply(t)).tocoo()
+
+
+def _umap(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control) -> np.ndarray:
+    from dlviz.core import umap_sgd
+
+    n = len(x)
+    k = max(2, min(settings.n_neighbors, n - 1))
+    indices, distances = _neighbours(x, k, settings, _Ticker(control, 0.0, 0.3, "finding neighbours"))
+    _stop_if_asked(control)
+    graph = fuzzy_graph(indices, distances)
+    epochs = settings.iterations or (500 if n <= 10_000 else 200)
+    keep = graph.data >= graph.data.max() / epochs
+    head = graph.row[keep].astype(np.int32)
+    tail = graph.col[keep].astype(np.int32)
+    weight = graph.data[keep].astype(np.float64)
+    per_sample = weight.max() / weight
+    next_sample = per_sample.copy()
+    per_negative = per_sample / 5.0
+    next_negative = per_negative.copy()
+    a, b = (np.float32(v) for v in curve(settings.min_dist))
+    layout = np.ascontiguousarray(init, dtype=np.float32).copy()
+    kernel = umap_sgd.epoch_serial if settings.reproducible else umap_sgd.epoch_parallel
+    seed = np.uint64(settings.seed & 0xFFFFFFFFFFFF)
+    ticker = _Ticker(control, 0.3, 1.0, "")
+    for epoch in range(epochs):
+        alpha = np.float32(1.0 - epoch / epochs)  # the learning rate falls linearly to 0
+        kernel(layout, head, tail, per_sample, next_sample, per_negative, next_negative, epoch, alpha, a, b, seed)
+        now = time.perf_counter()
+        if now - ticker.last >= 0.1 or epoch == epochs - 1:
+            ticker((epoch + 1) / epochs, layout.copy(), f"UMAP epoch {epoch + 1} / {epochs}")
+        else:
+            _stop_if_asked(control)
+    return layout
+
+
+# ------------------------------------------------------------------------------------------ t-SNE
+def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control) -> np.ndarray:
+    from openTSNE import TSNEEmbedding, affinity, nearest_neighbors
+
+    n = len(x)
+    perplexity = min(settings.perplexity, (n - 1) / 3)
+    k = min(n - 1, int(3 * perplexity))
+    indices, distances = _neighbours(x, k, settings, _Ticker(control, 0.0, 0.2, "finding neighbours"))
+    _stop_if_asked(control)
+    control.report(0.2, "affinities")
+    threads = _threads(settings)
+    index = nearest_neighbors.PrecomputedNeighbors(indices, distances)
+    affinities = affinity.PerplexityBasedNN(perplexity=perplexity, knn_index=index, n_jobs=threads, random_state=settings.seed)
+    start = init.astype(np.float64)
+    start *= 1e-4 / max(float(start[:, 0].std()), 1e-12)  # t-SNE starts tiny (openTSNE's advice)
+    layout = TSNEEmbedding(start, affinities, n_jobs=threads, random_state=settings.seed, verbose=False)
+    total = settings.iterations or 750
+    early = min(250, total // 3)
+    rate = settings.learning_rate or max(n / settings.exaggeration, 50.0)
+    ticker = _Ticker(control, 0.25, 1.0, "")
+    step, done = 1, 0
+    while done < total:
+        phase_end = early if done < early else total
+        step = max(1, min(step, phase_end - done))
+        exaggerated = done < early
+        began = time.perf_counter()
+        layout.optimize(
+            n_iter=step,
+            exaggeration=settings.exaggeration if exaggerated else None,
+            momentum=0.5 if exaggerated else 0.8,
+            learning_rate=rate,
+            inplace=True,
+            n_jobs=threads,
+        )
+        done += step
+        per_iteration = (time.perf_counter() - began) / step
+        step = max(1, int(0.1 / max(per_iteration, 1e-6)))  # about 10 partial layouts a second
+        ticker(done / total, np.asarray(layout, dtype=np.float32).copy(), f"t-SNE iteration {done} / {total}")
+    return np.ascontiguousarray(np.asarray(layout), dtype=np.float32)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def nearest(vectors: np.ndarray, index: int, k: int = 10, metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest points to point `index` in the original space (itself excluded):
+    (indices, distances), nearest first. Cosine distance is 1 - cosine similarity."""
+    x = np.asarray(vectors, dtype=np.float32)
+    q = x[index]
+    if metric == "cosine":
+        norms = np.linalg.norm(x, axis=1) * max(float(np.linalg.norm(q)), 1e-12)
+        dist = 1.0 - (x @ q) / np.maximum(norms, 1e-12)
+    elif metric == "euclidean":
+        diff = x - q
+        dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    else:
+        raise EmbeddingError(f"Unknown metric {metric!r}; choose euclidean or cosine.")
+    dist[index] = np.inf
+    k = min(k, len(x) - 1)
+    part = np.argpartition(dist, k - 1)[:k]
+    order = part[np.argsort(dist[part], kind="stable")]
+    return order, dist[order]
+
+
+def sample(n: int, size: int, *, labels: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
+    """`size` indices out of range(n), sorted: uniformly at random, or, given labels, stratified so
+    each label keeps its share (every label keeps at least one point)."""
+    rng = np.random.default_rng(seed)
+    if size >= n:
+        return np.arange(n)
+    if labels is None:
+        return np.sort(rng.choice(n, size, replace=False))
+    values, inverse = np.unique(np.asarray(labels), return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(values))
+    exact = counts * size / n
+    quota = np.minimum(np.maximum(1, np.floor(exact)).astype(int), counts)
+    spare = size - int(quota.sum())
+    for g in np.argsort(-(exact - np.floor(exact)), kind="stable"):  # leftovers to the largest remainders
+        if spare <= 0:
+            break
+        if quota[g] < counts[g]:
+            quota[g] += 1
+            spare -= 1
+    picked = [rng.choice(np.flatnonzero(inverse == g), quota[g], replace=False) for g in range(len(values))]
+    return np.sort(np.concatenate(picked))
+
+
+def warm_up() -> str:
+    """Load (or compile, the first time) the numba kernels on a tiny set, so the first real run
+    starts at once. Runs in the background when the explorer opens."""
+    began = time.perf_counter()
+    x = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
+    embed(x, Settings(method="umap", iterations=4))
+    embed(x, Settings(method="umap", iterations=2, reproducible=True))
+    return f"layout kernels ready in {time.perf_counter() - began:.1f} s"
