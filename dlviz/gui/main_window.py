@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.runner = TaskRunner(parent=self)
         self.requested_layer = layer
         self._scanning = None  # the layer the running top-images scan is for
+        self.explorer = None  # the embedding explorer window, made on first use
         self.model_spec = (model, weights, labels)
 
         self.grid = GridPane(self.session)
@@ -207,6 +208,10 @@ class MainWindow(QMainWindow):
         self._action(explain, "&Freeze Backprop Source", lambda: self.backprop.toggle_freeze(), ["D"])
         self._action(explain, "&Pattern Mode (top crop per unit)", self.toggle_patterns, ["S"])
         self._action(explain, "Scan &Folder for Top Images…", lambda: self.top_images.choose_folder())
+        explain.addSeparator()
+        # Ctrl+E already exports the grid, so the explorer takes Ctrl+Shift+E.
+        self._action(explain, "&Embedding Explorer…", self.open_explorer, ["Ctrl+Shift+E"],
+                     tip="t-SNE, UMAP and PCA of the model's classes, an image folder, words or any vectors")
 
         view = menus.addMenu("&View")
         self._action(view, "Cycle &Gamma Boost", self.session.cycle_gamma, ["T"])
@@ -286,6 +291,27 @@ class MainWindow(QMainWindow):
     def _partial(self, kind, partial):
         if kind == "featurevis":
             self.feature_vis.show_image(partial)
+
+    def open_explorer(self):
+        """The embedding explorer: a window of its own, with its own worker, on the loaded model."""
+        from dlviz.app import _user_dir
+        from dlviz.gui.embedding_window import EmbeddingWindow
+
+        if self.explorer is None:
+            self.explorer = EmbeddingWindow(self.session.model, parent=self, cache_dir=_user_dir() / "features")
+            self.explorer.setWindowFlag(Qt.Window)  # top-level, closed with the main window
+            self.explorer.image_wanted.connect(self._open_from_explorer)
+            self.session.model_changed.connect(lambda: setattr(self.explorer, "loaded", self.session.model))
+        self.explorer.loaded = self.session.model
+        self.explorer.show()
+        self.explorer.raise_()
+        self.explorer.activateWindow()
+        return self.explorer
+
+    def _open_from_explorer(self, path):
+        self.open_image(path)
+        self.raise_()
+        self.activateWindow()
 
     def toggle_patterns(self):
         """Pattern mode: the grid shows each unit's best crop (from Top images) instead of its map."""
@@ -570,5 +596,7 @@ class MainWindow(QMainWindow):
         s = self.session
         self.settings.setValue("view", {"contrast": s.contrast, "gamma": s.gamma, "cmap": s.cmap, "opacity": s.opacity})
         self.settings.sync()
+        if self.explorer is not None:
+            self.explorer.close()  # stops its worker thread too
         self.runner.shutdown(15000)
         super().closeEvent(event)

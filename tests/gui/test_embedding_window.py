@@ -227,3 +227,17 @@ def test_bad_input_becomes_one_sentence(explorer, qtbot, tmp_path):
     explorer.words.setPlainText("a, zebra")
     explorer.find_words()
     assert "zebra" in messages[-1] and explorer.view.marked.tolist() == [0]
+
+
+def test_the_main_window_opens_the_explorer_and_image_points_open_in_the_toolbox(window, qtbot, samples):
+    explorer = window.open_explorer()
+    try:
+        assert explorer.isVisible() and explorer.loaded is window.session.model
+        assert explorer.runner is not window.runner  # a long run never holds up forward passes
+        other = next(p for p in sorted(samples.iterdir()) if p.suffix == ".png" and p.name != window.session.image_name)
+        with qtbot.waitSignal(window.ready, timeout=60_000):
+            explorer.image_wanted.emit(str(other))
+        assert window.session.image_path == other
+    finally:
+        explorer.close()
+    assert not explorer.runner._worker.isRunning()
