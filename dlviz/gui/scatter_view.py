@@ -645,13 +645,26 @@ class ScatterView(pg.GraphicsView):
                 text.setText(self.label(k))
                 text.setColor(QColor("#ffffff") if k == self.current else style.TEXT)
                 text.setPos(float(self.pos[k, 0]), float(self.pos[k, 1]))
-                text.show()
             else:
                 text.hide()
         self._draw_names_visible()
 
     def _draw_names_visible(self):
-        pass  # TextItems keep their screen size; pyqtgraph culls the ones out of view
+        """Names that would overlap one already written (in order: the clicked point, its
+        neighbours, the matches) are left out; recomputed when the view moves."""
+        placed: list[QRectF] = []
+        for i, text in enumerate(self._names):
+            if i >= len(self.named) or self.named[i] >= len(self.pos):
+                text.hide()
+                continue
+            k = int(self.named[i])
+            at = self.box.mapViewToScene(QPointF(float(self.pos[k, 0]), float(self.pos[k, 1])))
+            size = text.textItem.boundingRect()
+            rect = QRectF(at.x() + 4, at.y() - size.height() / 2, size.width(), size.height())
+            clash = any(rect.intersects(other) for other in placed)
+            text.setVisible(not clash)
+            if not clash:
+                placed.append(rect)
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
