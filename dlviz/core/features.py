@@ -78,7 +78,36 @@ def class_points(loaded) -> PointSet:
     n = weight.shape[0]
     names = [loaded.label(i) for i in range(n)]
     meta = {"class": _strings(names), "index": _strings(range(n))}
+    if n == 1000 and names[0] == "tench":  # ImageNet's classes: add their broad kind, for colour
+        meta["group"] = _strings([imagenet_group(i) for i in range(n)])
     return PointSet(np.ascontiguousarray(weight, dtype=np.float32), None, meta, "class", name=f"classes of {loaded.name}")
+
+
+# ImageNet's 1000 classes come in runs of one kind (WordNet order): enough to colour a layout of
+# the classes by kind and see that dogs gather with dogs. The rest (398-923 and a few) are objects.
+_IMAGENET_GROUPS = (
+    ((0, 6), "fish"), ((389, 397), "fish"),
+    ((7, 24), "bird"), ((80, 100), "bird"), ((127, 146), "bird"),
+    ((25, 68), "reptile, amphibian"),
+    ((69, 79), "invertebrate"), ((107, 126), "invertebrate"), ((327, 329), "invertebrate"),
+    ((300, 326), "insect"),
+    ((151, 268), "dog"),
+    ((281, 293), "cat"),
+    ((365, 384), "primate"),
+    ((101, 106), "other mammal"), ((147, 150), "other mammal"), ((269, 280), "other mammal"),
+    ((294, 299), "other mammal"), ((330, 364), "other mammal"), ((385, 388), "other mammal"),
+    ((924, 969), "food"),
+    ((970, 980), "landscape"),
+    ((984, 997), "plant, fungus"),
+)
+
+
+def imagenet_group(index: int) -> str:
+    """The broad kind of ImageNet class `index` (0-999): "dog", "bird", "food", ... or "object"."""
+    for (first, last), group in _IMAGENET_GROUPS:
+        if first <= index <= last:
+            return group
+    return "object"
 
 
 # --------------------------------------------------------------------------- image features

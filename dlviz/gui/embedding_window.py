@@ -502,7 +502,10 @@ class EmbeddingWindow(QMainWindow):
         for name in points.meta:
             self.colour_by.addItem(name, name)
             self.sampling.addItem(f"stratified by {name}", name)
-        default = next((c for c in ("folder", "top class") if c in points.meta), None)
+        # colour by the first column that tells points apart: the classes' kind, a dataset's
+        # class folders, or what the model called each image
+        default = next((c for c in ("group", "folder", "top class")
+                        if c in points.meta and len(set(points.meta[c][:5000])) > 1), None)
         if default is not None and default != points.label_column:
             self.colour_by.setCurrentIndex(self.colour_by.findData(default))
         self._resample()

@@ -279,7 +279,7 @@ class ScatterView(pg.GraphicsView):
     mode_changed = Signal(str)  # "points" or "density"
     rendered = Signal()  # after the items were updated for a layout or a view change
 
-    def __init__(self, parent=None, density_threshold: int = 100_000, overlay_limit: int = 20_000,
+    def __init__(self, parent=None, density_threshold: int = 50_000, overlay_limit: int = 20_000,
                  point_size: float = 6.0, bin_px: int = 2):
         super().__init__(parent, background=style.BACKGROUND)
         self.density_threshold = density_threshold
@@ -291,7 +291,7 @@ class ScatterView(pg.GraphicsView):
 
         self.box = _Box(self)
         self.setCentralItem(self.box)
-        self.box.setDefaultPadding(0.04)
+        self.box.setDefaultPadding(0.08)  # room for the names drawn beside points
 
         self.density = pg.ImageItem()
         self.density.setZValue(-10)
@@ -308,7 +308,8 @@ class ScatterView(pg.GraphicsView):
         self.box.addItem(self.scatter, ignoreBounds=True)
         ring = QPen(QColor("#ffffff"), 1.2)
         ring.setCosmetic(True)
-        self.marked_item = pg.ScatterPlotItem(pen=pg.mkPen("#ff6e40", width=1.5), brush=pg.mkBrush("#ff6e40"), size=point_size + 3, pxMode=True)
+        # search matches: white with a dark edge, a colour no key uses
+        self.marked_item = pg.ScatterPlotItem(pen=pg.mkPen("#101114", width=1.5), brush=pg.mkBrush("#ffffff"), size=point_size + 4, pxMode=True)
         self.selected_item = pg.ScatterPlotItem(pen=None, brush=pg.mkBrush(style.SELECT), size=point_size + 1, pxMode=True)
         self.neighbour_item = pg.ScatterPlotItem(pen=pg.mkPen("#ffffff", width=1.5), brush=pg.mkBrush(0, 0, 0, 0), size=point_size + 7, pxMode=True)
         self.current_item = pg.ScatterPlotItem(pen=pg.mkPen("#ffffff", width=2.5), brush=pg.mkBrush("#ffffff"), size=point_size + 6, pxMode=True, symbol="o")
@@ -540,7 +541,8 @@ class ScatterView(pg.GraphicsView):
         lo, hi = np.nanmin(p, 0), np.nanmax(p, 0)
         span = np.maximum(hi - lo, 1e-6)
         x0, y0, w, h = float(lo[0]), float(lo[1]), float(span[0]), float(span[1])
-        self.box.setRange(xRange=(x0, x0 + w), yRange=(y0, y0 + h), padding=0.04)
+        # names are written to the right of their points: leave them room on that side
+        self.box.setRange(xRange=(x0, x0 + 1.15 * w), yRange=(y0, y0 + h), padding=0.05)
         self._follow = True
 
     def _manual_range(self, *args):

@@ -25,7 +25,7 @@ def test_class_points_are_the_classifier_rows(bundled):
     points = class_points(bundled)
     assert points.vectors.shape == (1000, 1280) and points.vectors.dtype == np.float32
     np.testing.assert_array_equal(points.vectors, bundled.model.classifier.weight.detach().numpy())
-    assert list(points.meta) == ["class", "index"] and points.label_column == "class"
+    assert list(points.meta) == ["class", "index", "group"] and points.label_column == "class"
     assert points.labels()[207] == "golden retriever" and points.meta["index"][207] == "207"
     assert points.layout is None and "efficientnet_lite0" in points.name
 
@@ -36,6 +36,27 @@ def test_dogs_lie_next_to_dogs(bundled):
     nearest = np.argsort(-(v @ v[207]))[1:11]
     dogs = [i for i in nearest if 151 <= i <= 268]
     assert len(dogs) >= 7, [points.labels()[i] for i in nearest]
+
+
+def test_imagenet_groups_follow_the_class_list(bundled):
+    groups = class_points(bundled).meta["group"]
+    names = class_points(bundled).labels()
+    assert (groups == "dog").sum() == 118  # Chihuahua (151) to Mexican hairless (268)
+    assert {names[i] for i in np.flatnonzero(groups == "cat")} >= {"tabby", "tiger cat", "Persian cat", "lion", "cheetah"}
+    assert groups[list(names).index("espresso")] == "food" and groups[list(names).index("volcano")] == "landscape"
+    assert groups[list(names).index("goldfish")] == groups[list(names).index("puffer")] == "fish"
+    assert groups[list(names).index("abacus")] == "object"
+
+
+def test_the_class_layout_puts_dogs_beside_dogs(bundled):
+    from dlviz.core.embedding import Settings, embed
+
+    points = class_points(bundled)
+    layout = embed(points.vectors, Settings(method="umap", metric="cosine"))
+    dog = points.meta["group"] == "dog"
+    gaps = np.linalg.norm(layout[dog][:, None] - layout[None], axis=2)
+    nearest = np.argsort(gaps, axis=1)[:, 1:11]
+    assert dog[nearest].mean() > 0.8  # on the picture, a dog's ten nearest classes are dogs
 
 
 def test_classifier_found_in_torchvision_and_1x1_conv_models():
