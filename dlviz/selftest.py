@@ -84,14 +84,14 @@ def _checks():
 
     def embeddings():
         import numpy as np
-        from sklearn.manifold import TSNE
 
+        from dlviz.core.embedding import Settings, embed, warm_up
+
+        warm_up()  # the numba kernels: compiled into NUMBA_CACHE_DIR the first time
         rng = np.random.default_rng(0)
         points = np.concatenate([rng.normal(0, 1, (40, 8)), rng.normal(6, 1, (40, 8))]).astype(np.float32)
-        tsne = TSNE(n_components=2, perplexity=10, init="pca", random_state=0, max_iter=250).fit_transform(points)
-        import umap
-
-        layout = umap.UMAP(n_neighbors=8, random_state=0, n_epochs=50, n_jobs=1).fit_transform(points)
+        tsne = embed(points, Settings(method="tsne", perplexity=10, iterations=250))
+        layout = embed(points, Settings(method="umap", n_neighbors=8, iterations=100))
         for name, xy in (("t-SNE", tsne), ("UMAP", layout)):
             gap = np.linalg.norm(xy[:40].mean(0) - xy[40:].mean(0))
             spread = max(xy[:40].std(), xy[40:].std())
