@@ -19,6 +19,7 @@ KEYS = [
     ("Ctrl+V", "paste an image"),
     ("Ctrl+L", "filter the layer list"),
     ("Ctrl+E", "export the grid as PNG"),
+    ("Ctrl+Shift+E", "open the embedding explorer (t-SNE, UMAP, PCA)"),
     ("Ctrl+Q", "quit"),
     ("h / F1", "show or hide this help"),
 ]
