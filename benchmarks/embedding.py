@@ -35,7 +35,7 @@ def clustered(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     centres = rng.uniform(-10, 10, (30, 50))
     sizes = rng.dirichlet(np.full(30, 2.0))
     label = rng.choice(30, n, p=sizes)
-    spread = rng.uniform(2.0, 5.0, 30)[label, None]
+    spread = rng.uniform(3.0, 7.0, 30)[label, None]
     return (centres[label] + rng.normal(size=(n, 50)) * spread).astype(np.float32), label
 
 
