@@ -93,6 +93,16 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(docks[4], attention_dock)
         self.tabifyDockWidget(attention_dock, top_dock)
         self.tabifyDockWidget(top_dock, featurevis_dock)
+        # Attention crop (issue 6): the pane submits its own "glimpse" and "fovea" jobs, only while on screen.
+        from dlviz.gui.glimpse_pane import GlimpsePane
+
+        self.glimpse = GlimpsePane(self.session)
+        glimpse_dock = self._dock("Attention crop", self.glimpse, Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(featurevis_dock, glimpse_dock)
+        self.runner.priority.insert(self.runner.priority.index("backprop"), "fovea")  # a drag must feel live
+        self.runner.priority.insert(self.runner.priority.index("cam") + 1, "glimpse")
+        self.LONG_WORK = (*self.LONG_WORK, "glimpse")  # Cancel stops slow (Score-CAM) glimpses too
+        self.glimpse.attach(self.runner, lambda: _on_screen(self.glimpse), self._show_progress)
         QTimer.singleShot(0, docks[4].raise_)  # the Backprop tab in front, once the window is up
         self.resizeDocks(docks, [380, 380, 380, 360, 360], Qt.Horizontal)
         self.resizeDocks(docks[:3], [300, 160, 400], Qt.Vertical)
