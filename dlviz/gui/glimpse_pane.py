@@ -98,7 +98,8 @@ class TopList(QWidget):
         self.title = title
         self.role = role  # "before" or "after"
         self.rows: list[dict] = []
-        self.setMinimumHeight(5 * 20 + 26)
+        self.setMinimumHeight(5 * 18 + 24)
+        self.setMaximumHeight(5 * 22 + 30)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
 
     def sizeHint(self):
@@ -140,7 +141,8 @@ class TopList(QWidget):
         painter.fillRect(self.rect(), QColor(style.BACKGROUND))
         painter.setFont(style.title_font(9))
         painter.setPen(style.TEXT)
-        painter.drawText(QRectF(6, 2, self.width() - 12, 20), Qt.AlignVCenter | Qt.AlignLeft, self.title)
+        title = painter.fontMetrics().elidedText(self.title, Qt.ElideRight, self.width() - 12)
+        painter.drawText(QRectF(6, 1, self.width() - 12, 20), Qt.AlignVCenter | Qt.AlignLeft, title)
         painter.setFont(QFont())
         if not self.rows:
             painter.setPen(style.MUTED)
@@ -148,13 +150,13 @@ class TopList(QWidget):
             painter.end()
             return
         metrics = painter.fontMetrics()
-        row_h = max(18.0, min(26.0, (self.height() - 26) / 5))
+        row_h = max(16.0, min(22.0, (self.height() - 24) / 5))
         mark_w = 74.0 if self.role == "after" else 70.0
         value_w = 46.0
         label_w = max(60.0, min(170.0, (self.width() - mark_w - value_w) * 0.55))
         bar_w = max(10.0, self.width() - label_w - value_w - mark_w - 14)
         for k, row in enumerate(self.rows):
-            y = 24 + k * row_h
+            y = 22 + k * row_h
             dim = self.role == "before" and row["tag"]
             text_colour = style.MUTED if dim else style.TEXT
             painter.setPen(text_colour)
@@ -198,7 +200,7 @@ class _Frame(QWidget):
         self.image: QImage | None = None
         self.caption = ("", "")
         self.selected = False
-        self.setMinimumSize(64, 96)
+        self.setMinimumSize(64, 88)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setCursor(Qt.PointingHandCursor)
 
@@ -232,7 +234,7 @@ class _Frame(QWidget):
         painter.setFont(QFont())
         metrics = painter.fontMetrics()
         painter.setPen(style.TEXT if self.selected else QColor(style.TEXT).darker(115))
-        name = metrics.elidedText(self.caption[0], Qt.ElideRight, int(max(side, 60)))
+        name = metrics.elidedText(self.caption[0], Qt.ElideRight, self.width() - 4)
         painter.drawText(QRectF(0, side + 5, self.width(), 15), Qt.AlignCenter, name)
         painter.setPen(style.MUTED)
         painter.drawText(QRectF(0, side + 19, self.width(), 14), Qt.AlignCenter, self.caption[1])
@@ -246,7 +248,7 @@ class _Picture(QWidget):
         super().__init__()
         self.caption = QLabel(caption)
         self.caption.setStyleSheet("color: #9a9a9a")
-        self.caption.setWordWrap(True)
+        self.caption.setMinimumWidth(40)
         self.canvas = pg.GraphicsLayoutWidget()
         self.view = style.image_view(self.canvas)
         layout = QVBoxLayout(self)
@@ -298,6 +300,9 @@ class GlimpsePane(QWidget):
             button.setCheckable(True)
             self.modes.addButton(button, k)
         self.glimpse_button.setChecked(True)
+        for button in (self.glimpse_button, self.fovea_button):
+            button.setStyleSheet("QPushButton { padding: 3px 12px } QPushButton:checked { background: #2f6f9f;"
+                                 " color: white; border: 1px solid #4fc3f7; border-radius: 3px }")
         self.glimpse_button.setToolTip("Attend, crop from the original, look again inside the crop")
         self.fovea_button.setToolTip("Sharp where the eye fixates, coarser towards the edges: drag the fixation")
         self.k = QSpinBox()
@@ -411,15 +416,15 @@ class GlimpsePane(QWidget):
         self.strip_note.setWordWrap(True)
         self.strip_note.setMaximumWidth(150)
         strip_layout.addWidget(self.strip_note)
-        strip.setMinimumHeight(112)
-        strip.setMaximumHeight(150)
+        strip.setMinimumHeight(92)
+        strip.setMaximumHeight(140)
         self.fovea_info = QLabel("")
         self.fovea_info.setWordWrap(True)
         self.fovea_info.setStyleSheet("color: #9a9a9a")
         self.bottom = QStackedWidget()
         self.bottom.addWidget(strip)
         self.bottom.addWidget(self.fovea_info)
-        self.bottom.setMaximumHeight(150)
+        self.bottom.setMaximumHeight(140)
 
         first = QHBoxLayout()
         first.addWidget(self.glimpse_button)
@@ -593,7 +598,8 @@ class GlimpsePane(QWidget):
             self.photo.setImage(rgb, levels=(0, 255))
             self.photo.setRect(QRectF(0, 0, width, height))
             self.original.view.setRange(xRange=(0, width), yRange=(0, height), padding=0.01)
-            self.original.caption.setText(f"{self.session.image_name or 'The photo'} · {width}×{height} px, full resolution")
+            self.original.caption.setText(f"{self.session.image_name or 'The photo'} · {width}×{height} px")
+            self.original.caption.setToolTip("The original at full resolution, with the attention map of the top class")
         self.heat.clear()
         self.crop.clear()
         self.crop_heat.clear()
@@ -671,12 +677,12 @@ class GlimpsePane(QWidget):
         self.fovea_times.append(time.monotonic())
         recent = [t for t in self.fovea_times if self.fovea_times[-1] - t <= 1.0]
         self.fovea_times = recent
-        rate = len(recent) - 1 if len(recent) > 1 else 0
+        rate = len(recent)
         model = self.session.model
         top, name = result.top[0], model.label(result.top[0][0])
         self.fovea_info.setText(
             f"Fixation at ({result.fixation[0]:.0f}, {result.fixation[1]:.0f}) · sees <b>{name}</b> {_percent(top[1])}"
-            f" · {result.ms:.0f} ms per update" + (f" · {rate} updates in the last second" if rate else "")
+            f" · {result.ms:.0f} ms per update" + (f" · {rate} updates in the last second" if rate > 1 else "")
             + f"<br>Sharp within {result.radius:.0f} px of the fixation; the resolution halves each time the distance doubles."
             " Press and drag on the photo to move it.")
         self.redraw()
@@ -760,7 +766,7 @@ class GlimpsePane(QWidget):
             self.before.show_top(before_title, labels, run.full.top)
             self.after.clear("no crop: the attention covers the whole image")
             self.crop.setImage(run.full.crop, levels=(0, 255))
-            self.crop_view.caption.setText("The whole image, as the model sees it (no crop)")
+            self.crop_view.caption.setText("No crop: the whole image")
             self.headline.setText("")
             return
         step = steps[self.selected - 1]
@@ -774,8 +780,9 @@ class GlimpsePane(QWidget):
         self.crop_heat.setRect(QRectF(0, 0, side, side))
         self.crop_heat.show()
         self.crop_view.view.setRange(xRange=(0, side), yRange=(0, side), padding=0.01)
-        self.crop_view.caption.setText(
-            f"Glimpse {self.selected}: [{x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}] cut from the original, resized to {side}×{side}")
+        self.crop_view.caption.setText(f"Glimpse {self.selected} · cut from the original")
+        self.crop_view.caption.setToolTip(f"The box [{x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}] cut from the ORIGINAL photo"
+                                          f" at full resolution, resized to the model's {side}×{side} input")
         self.headline.setText(self._headline(labels, run.full.top[0], step, run.full.probs))
 
     def _headline(self, labels, full_top, step, full_probs) -> str:
@@ -783,8 +790,9 @@ class GlimpsePane(QWidget):
         after_index, after_prob = step.top[0]
         if after_index == before_index:
             change = after_prob - before_prob
+            colour = UP if change > 0.005 else DOWN if change < -0.005 else style.MUTED
             return (f"Still <b>{labels(after_index)}</b>, {_percent(before_prob)} → {_percent(after_prob)}"
-                    f" <span style='color:{(UP if change >= 0 else DOWN).name()}'>{_delta_text(change)}</span>")
+                    f" <span style='color:{colour.name()}'>{_delta_text(change)}</span>")
         return (f"The crop changes its mind: <b>{labels(before_index)}</b> {_percent(before_prob)} → "
                 f"<b style='color:{NEW.name()}'>{labels(after_index)}</b> {_percent(after_prob)}"
                 f" (was {_percent(float(full_probs[after_index]))} on the whole image)")
@@ -835,7 +843,7 @@ class GlimpsePane(QWidget):
             self.crop.setImage(result.model_input, levels=(0, 255))
             side = result.model_input.shape[0]
             self.crop_view.view.setRange(xRange=(0, side), yRange=(0, side), padding=0.01)
-            self.crop_view.caption.setText(f"What the model classifies: the foveated photo at {side}×{side}")
+            self.crop_view.caption.setText(f"Model input · foveated, {side}×{side}")
             fx, fy = result.fixation
             for k, circle in enumerate(self.circles):
                 r = result.radius * 2 ** k
@@ -851,7 +859,7 @@ class GlimpsePane(QWidget):
                 self.after.show_top("Fovea", labels, result.top)
         else:
             self.crop.clear()
-            self.crop_view.caption.setText("What the model classifies: the foveated photo")
+            self.crop_view.caption.setText("Model input · foveated")
         self.crop_heat.hide()
         if self.fixation is not None:
             self.marker.setData([self.fixation[0]], [self.fixation[1]])
