@@ -115,6 +115,4 @@ def warm_up(state):
     """Load or compile the layout kernels on tiny data while the user looks at the window."""
     from dlviz.core import embedding
 
-    if not hasattr(embedding, "warm_up"):
-        return None
     return embedding.warm_up()

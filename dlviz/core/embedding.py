@@ -193,7 +193,7 @@ def curve(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def fuzzy_graph(indices: np.ndarray, distances: np.ndarray):
+def fuzzy_graph(indices: np.ndarray, distances: np.ndarray, check: Callable[[], None] = lambda: None):
     """The symmetric fuzzy neighbour graph (scipy COO) of UMAP: each point's neighbour
     distances become memberships exp(-(d - rho) / sigma), with rho its nearest distance and sigma
     chosen so the memberships sum to log2(k); then A + Aᵀ - A∘Aᵀ."""
@@ -210,6 +210,7 @@ def fuzzy_graph(indices: np.ndarray, distances: np.ndarray):
     high = np.full(n, np.inf)
     sigma = np.ones(n)
     for _ in range(64):
+        check()
         total = np.exp(-gap / sigma[:, None]).sum(axis=1)
         if np.all(np.abs(total - target) < 1e-5):
             break
@@ -233,7 +234,7 @@ def _umap(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
     k = max(2, min(settings.n_neighbors, n - 1))
     indices, distances = _neighbours(x, k, settings, _Ticker(control, 0.0, 0.3, "finding neighbours"))
     _stop_if_asked(control)
-    graph = fuzzy_graph(indices, distances)
+    graph = fuzzy_graph(indices, distances, lambda: _stop_if_asked(control))
     epochs = settings.iterations or (500 if n <= 10_000 else 200)
     keep = graph.data >= graph.data.max() / epochs
     head = graph.row[keep].astype(np.int32)
@@ -260,8 +261,44 @@ def _umap(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
 
 
 # ------------------------------------------------------------------------------------------ t-SNE
+def conditional_probabilities(distances: np.ndarray, perplexity: float, check: Callable[[], None] = lambda: None) -> np.ndarray:
+    """Rows p(j|i) ∝ exp(-β_i d_ij²) over each point's neighbours (n × k), with β_i bisected until
+    the row's entropy is log(perplexity). `check` runs between bisection steps (for stop)."""
+    d2 = distances.astype(np.float64) ** 2
+    d2 -= d2[:, :1]  # relative to the nearest: the same p, without underflow far from everyone
+    n = len(d2)
+    target = math.log(perplexity)
+    beta = np.ones(n)
+    low = np.zeros(n)
+    high = np.full(n, np.inf)
+    for _ in range(100):
+        check()
+        p = np.exp(-d2 * beta[:, None])
+        total = p.sum(axis=1)
+        entropy = np.log(total) + beta * (d2 * p).sum(axis=1) / total
+        if np.all(np.abs(entropy - target) < 1e-5):
+            break
+        spread_out = entropy > target  # too flat: sharpen (raise beta)
+        low = np.where(spread_out, beta, low)
+        high = np.where(spread_out, high, beta)
+        beta = np.where(np.isinf(high), beta * 2, (low + high) / 2)
+    p = np.exp(-d2 * beta[:, None])
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def perplexity_affinities(indices: np.ndarray, distances: np.ndarray, perplexity: float,
+                          check: Callable[[], None] = lambda: None):
+    """t-SNE's input similarities: P = (C + Cᵀ) / 2n (scipy CSR) from the conditional rows C."""
+    from scipy import sparse
+
+    n, k = indices.shape
+    p = conditional_probabilities(distances, perplexity, check)
+    conditional = sparse.csr_matrix((p.ravel(), (np.repeat(np.arange(n), k), indices.ravel())), shape=(n, n))
+    return ((conditional + conditional.T) / (2 * n)).tocsr()
+
+
 def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control) -> np.ndarray:
-    from openTSNE import TSNEEmbedding, affinity, nearest_neighbors
+    from openTSNE import TSNEEmbedding, affinity
 
     n = len(x)
     perplexity = min(settings.perplexity, (n - 1) / 3)
@@ -270,8 +307,8 @@ def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
     _stop_if_asked(control)
     control.report(0.2, "affinities")
     threads = _threads(settings)
-    index = nearest_neighbors.PrecomputedNeighbors(indices, distances)
-    affinities = affinity.PerplexityBasedNN(perplexity=perplexity, knn_index=index, n_jobs=threads, random_state=settings.seed)
+    affinities = affinity.PrecomputedAffinities(
+        perplexity_affinities(indices, distances, perplexity, lambda: _stop_if_asked(control)))
     start = init.astype(np.float64)
     start *= 1e-4 / max(float(start[:, 0].std()), 1e-12)  # t-SNE starts tiny (openTSNE's advice)
     layout = TSNEEmbedding(start, affinities, n_jobs=threads, random_state=settings.seed, verbose=False)

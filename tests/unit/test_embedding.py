@@ -198,3 +198,25 @@ def test_umap_graph_memberships():
 def test_curve_matches_min_dist():
     a, b = embedding.curve(0.1)
     assert abs(a - 1.58) < 0.02 and abs(b - 0.90) < 0.01
+
+
+def test_tsne_similarities_match_the_perplexity(digits):
+    x, _ = digits
+    indices, distances = knn(x.astype(np.float32), 90, exact=True)
+    rows = embedding.conditional_probabilities(distances, 30.0)
+    assert np.allclose(rows.sum(axis=1), 1.0)
+    entropy = -(rows * np.log(np.where(rows > 0, rows, 1.0))).sum(axis=1)
+    assert np.allclose(entropy, np.log(30.0), atol=1e-4)  # the definition of perplexity
+    assert np.all(np.diff(rows, axis=1) <= 1e-12)  # nearer neighbours are more likely
+    p = embedding.perplexity_affinities(indices, distances, 30.0)
+    assert np.isclose(p.sum(), 1.0) and abs(p - p.T).max() < 1e-15  # a symmetric joint distribution
+
+
+def test_tsne_similarities_agree_with_opentsne(digits):
+    from openTSNE import affinity, nearest_neighbors
+
+    x, _ = digits
+    indices, distances = knn(x.astype(np.float32), 90, exact=True)
+    ours = embedding.perplexity_affinities(indices, distances, 30.0)
+    theirs = affinity.PerplexityBasedNN(perplexity=30, knn_index=nearest_neighbors.PrecomputedNeighbors(indices, distances)).P
+    assert abs(ours - theirs).max() < 1e-8
