@@ -103,6 +103,14 @@ class MainWindow(QMainWindow):
         self.runner.priority.insert(self.runner.priority.index("cam") + 1, "glimpse")
         self.LONG_WORK = (*self.LONG_WORK, "glimpse")  # Cancel stops slow (Score-CAM) glimpses too
         self.glimpse.attach(self.runner, lambda: _on_screen(self.glimpse), self._show_progress)
+        # Perturb (issue 6): occlusion and augmentations; the pane submits its own jobs, only while on screen.
+        from dlviz.gui.perturb_pane import PerturbPane
+
+        self.perturb = PerturbPane(self.session)
+        perturb_dock = self._dock("Perturb", self.perturb, Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(glimpse_dock, perturb_dock)
+        self.LONG_WORK = (*self.LONG_WORK, "occlusion")  # the status bar's Cancel stops a sensitivity map too
+        self.perturb.bind(self.runner, lambda: _on_screen(self.perturb))
         QTimer.singleShot(0, docks[4].raise_)  # the Backprop tab in front, once the window is up
         self.resizeDocks(docks, [380, 380, 380, 360, 360], Qt.Horizontal)
         self.resizeDocks(docks[:3], [300, 160, 400], Qt.Vertical)
