@@ -151,12 +151,7 @@ def read_metadata(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
     Returns the columns and their row count.
     """
     path = Path(path)
-    _check_exists(path)
-    lines = _read_text(path)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines:
-        raise VectorError(f"{path.name} is empty.")
+    lines = _lines(path)
     width = len(lines[0].split("\t"))
     if width == 1:
         return {"label": _strings(lines)}, len(lines)
@@ -174,14 +169,19 @@ def read_metadata(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
 
 def read_labels_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
     """One label per line, no header."""
-    path = Path(path)
+    lines = _lines(Path(path))
+    return {"label": _strings(lines)}, len(lines)
+
+
+def _lines(path: Path) -> list[str]:
+    """The file's lines without trailing blank ones; an empty file is an error."""
     _check_exists(path)
     lines = _read_text(path)
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
         raise VectorError(f"{path.name} is empty.")
-    return {"label": _strings(lines)}, len(lines)
+    return lines
 
 
 def _unique_names(header: list[str]) -> list[str]:
