@@ -627,7 +627,8 @@ class GlimpsePane(QWidget):
             self.level_label.setText(f"top {100 - value}%")
         self.level.setToolTip(self.level_label.text())
 
-    def _preview_box(self):
+    def _preview_box(self, dashed=False):
+        """Box 1 as the current settings would place it on the whole image's map (cheap: no look)."""
         run = self.run
         if run is None or self.mode() != "glimpses":
             return
@@ -636,6 +637,7 @@ class GlimpsePane(QWidget):
         height, width = self.session.rgb.shape[:2]
         _, box = next_view(run.full, width, height, self.settings())
         self._set_box(self.boxes[0], box)
+        self.boxes[0].setPen(pg.mkPen(STEP_COLOURS[0], width=2.5, cosmetic=True, style=Qt.DashLine if dashed else Qt.SolidLine))
         self.boxes[0].show()
 
     def _mode_changed(self):
@@ -645,6 +647,7 @@ class GlimpsePane(QWidget):
         for widget in self.box_controls:
             widget.setEnabled(not fovea)
         self.bottom.setCurrentIndex(1 if fovea else 0)
+        self.bottom.setMaximumHeight(56 if fovea else 140)  # the fovea's two lines leave the room to the pictures
         self.photo.draggable = fovea
         self.photo.setCursor(Qt.CrossCursor) if fovea else self.photo.unsetCursor()
         if fovea:
@@ -767,7 +770,9 @@ class GlimpsePane(QWidget):
             self.after.clear("no crop: the attention covers the whole image")
             self.crop.setImage(run.full.crop, levels=(0, 255))
             self.crop_view.caption.setText("No crop: the whole image")
+            self.crop_heat.hide()
             self.headline.setText("")
+            self._preview_box(dashed=True)  # the box it would take, to show why it did not
             return
         step = steps[self.selected - 1]
         x0, y0, x1, y1 = step.box
@@ -783,9 +788,9 @@ class GlimpsePane(QWidget):
         self.crop_view.caption.setText(f"Glimpse {self.selected} · cut from the original")
         self.crop_view.caption.setToolTip(f"The box [{x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}] cut from the ORIGINAL photo"
                                           f" at full resolution, resized to the model's {side}×{side} input")
-        self.headline.setText(self._headline(labels, run.full.top[0], step, run.full.probs))
+        self.headline.setText(self._headline(labels, run.full.top[0], step, run.full.probs, "crop"))
 
-    def _headline(self, labels, full_top, step, full_probs) -> str:
+    def _headline(self, labels, full_top, step, full_probs, what) -> str:
         before_index, before_prob = full_top
         after_index, after_prob = step.top[0]
         if after_index == before_index:
@@ -793,7 +798,7 @@ class GlimpsePane(QWidget):
             colour = UP if change > 0.005 else DOWN if change < -0.005 else style.MUTED
             return (f"Still <b>{labels(after_index)}</b>, {_percent(before_prob)} → {_percent(after_prob)}"
                     f" <span style='color:{colour.name()}'>{_delta_text(change)}</span>")
-        return (f"The crop changes its mind: <b>{labels(before_index)}</b> {_percent(before_prob)} → "
+        return (f"The {what} changes the model's mind: <b>{labels(before_index)}</b> {_percent(before_prob)} → "
                 f"<b style='color:{NEW.name()}'>{labels(after_index)}</b> {_percent(after_prob)}"
                 f" (was {_percent(float(full_probs[after_index]))} on the whole image)")
 
@@ -802,6 +807,8 @@ class GlimpsePane(QWidget):
         fovea = self.mode() == "fovea"
         for k, rect in enumerate(self.boxes):
             if k < len(steps) and not fovea:
+                if k == 0:
+                    rect.setPen(pg.mkPen(STEP_COLOURS[0], width=2.5, cosmetic=True))
                 self._set_box(rect, steps[k].box)
                 rect.show()
             else:
@@ -854,7 +861,7 @@ class GlimpsePane(QWidget):
             if run is not None:
                 self.before.show_top(f"Whole image · {run.full.crop.shape[1]} px input", labels, run.full.top, result.probs, result.top)
                 self.after.show_top("Fovea", labels, result.top, run.full.probs, run.full.top)
-                self.headline.setText(self._headline(labels, run.full.top[0], result, run.full.probs))
+                self.headline.setText(self._headline(labels, run.full.top[0], result, run.full.probs, "fovea"))
             else:
                 self.after.show_top("Fovea", labels, result.top)
         else:
