@@ -469,7 +469,7 @@ class GlimpsePane(QWidget):
         self.jump.clicked.connect(self.jump_to_peak)
         session.model_changed.connect(self._clear)
         session.image_changed.connect(self._image_changed)
-        session.forward_changed.connect(self.refresh)
+        session.forward_changed.connect(self._forward_changed)
         session.view_changed.connect(self.redraw)
 
     # ---------------------------------------------------------------- wiring
@@ -532,7 +532,9 @@ class GlimpsePane(QWidget):
         from dlviz import jobs_glimpse
 
         self.runner.submit("glimpse", jobs_glimpse.glimpse_run, s.model, s.rgb, k, method, settings)
-        self._show_progress(method == "scorecam")
+        if method == "scorecam":  # seconds per look: the window's progress bar and Cancel
+            self._progress_on = True
+            self._show_progress(True)
         if self.run is None:
             self.after.clear("looking…")
 
@@ -576,15 +578,23 @@ class GlimpsePane(QWidget):
         elif kind == "glimpse":
             self._submitted_key = None
             self.after.clear("could not look: see the status bar")
+            if getattr(self, "_progress_on", False):
+                self._progress_on = False
+                self._show_progress(False)
 
     # ---------------------------------------------------------------- changes
+    def _forward_changed(self):
+        self.refresh()
+        self.request_fovea()
+
     def _clear(self):
         self.run = None
         self.fovea_result = None
         self._submitted_key = None
-        self.fixation = None
-        self.before.clear()
-        self.after.clear()
+        model = self.session.model
+        note = "" if model is None or model.hookable else "Attention maps need a model whose layers can be hooked"
+        self.before.clear(note)
+        self.after.clear(note)
         self.headline.setText("")
         for frame in self.frames:
             frame.hide()
@@ -701,7 +711,9 @@ class GlimpsePane(QWidget):
 
     def _show_run(self, run):
         self.run = run
-        self._show_progress(False)
+        if getattr(self, "_progress_on", False):
+            self._progress_on = False
+            self._show_progress(False)
         count = min(len(run.steps), self.k.value())
         self.shown_steps = run.steps[:count]
         self.selected = min(max(1, self.selected), max(1, count))

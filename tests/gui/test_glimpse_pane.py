@@ -6,9 +6,10 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QApplication, QDockWidget
 
 pytest.importorskip("dlviz.core.glimpse")
 
@@ -104,6 +105,23 @@ def test_dragging_the_fixation_updates_the_fovea_live(window, qtbot):
         QTest.mouseClick(canvas.viewport(), Qt.LeftButton, Qt.NoModifier, QPoint(widget_point.x(), widget_point.y()))
     assert pane.fixation == pytest.approx((100, 120), abs=3)
 
+    # A real press-move-release drag ends where the mouse let go.
+    def to_widget(x, y):
+        p = canvas.mapFromScene(view.mapViewToScene(QPointF(x, y)))
+        return QPointF(p.x(), p.y())
+
+    def send(kind, x, y, buttons):
+        where = to_widget(x, y)
+        event = QMouseEvent(kind, where, canvas.viewport().mapToGlobal(where), Qt.LeftButton, buttons, Qt.NoModifier)
+        QApplication.sendEvent(canvas.viewport(), event)
+
+    send(QEvent.MouseButtonPress, 150, 100, Qt.LeftButton)
+    for step in range(1, 11):
+        send(QEvent.MouseMove, 150 + 20 * step, 100 + 10 * step, Qt.LeftButton)
+    send(QEvent.MouseButtonRelease, 350, 200, Qt.NoButton)
+    assert pane.fixation == pytest.approx((350, 200), abs=3)
+    qtbot.waitUntil(lambda: pane.fovea_result.fixation == pane.fixation, timeout=5_000)
+
     # About a second of drag positions, one every 15 ms, as a mouse sends them.
     height, width = window.session.rgb.shape[:2]
     shown = []
@@ -143,6 +161,12 @@ def test_dragging_the_fixation_updates_the_fovea_live(window, qtbot):
     side = pane.run.full.cam.shape[0]
     assert view[0] + px * (view[2] - view[0]) / side <= peak_x <= view[0] + (px + 1) * (view[2] - view[0]) / side
     assert view[1] + py * (view[3] - view[1]) / side <= peak_y <= view[1] + (py + 1) * (view[3] - view[1]) / side
+
+    # A new image in fovea mode: the fixation returns to its centre and the fovea follows.
+    with qtbot.waitSignal(pane.fovea_shown, timeout=30_000):
+        window.open_image(window.session.image_path.parent / "coffee.png")
+    height, width = window.session.rgb.shape[:2]
+    assert pane.fovea_result.fixation == (width / 2, height / 2)
 
 
 def test_hidden_tab_computes_nothing_and_a_new_image_recomputes(window, qtbot, samples):
