@@ -56,6 +56,7 @@ class StripItem:
     image: np.ndarray
     index: int  # top-1 class
     prob: float
+    same_kind: bool = False  # a different class of the clean top-1's broad kind (another cat, say)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class StripResult:
     clean_index: int
     seed: int
     strength: float
+    kind: str | None = None  # the clean top-1's broad kind, when known
 
 
 def strip(state, loaded, crop, clean_index, seed, count=8, strength=0.5):
@@ -79,8 +81,25 @@ def strip(state, loaded, crop, clean_index, seed, count=8, strength=0.5):
         images.append(perturb.apply(crop, aug))
     state.report(0.5, "predicting")
     probs = perturb.probabilities(loaded, np.stack(images))
-    items = [StripItem(a, im, int(p.argmax()), float(p.max())) for a, im, p in zip(augments, images, probs)]
-    return StripResult(items, int(clean_index), int(seed), float(strength))
+    kind = _kind_of(loaded)
+    clean_kind = kind(clean_index)
+    items = []
+    for aug, image, p in zip(augments, images, probs):
+        index = int(p.argmax())
+        near = clean_kind is not None and index != clean_index and kind(index) == clean_kind
+        items.append(StripItem(aug, image, index, float(p.max()), near))
+    return StripResult(items, int(clean_index), int(seed), float(strength), clean_kind)
+
+
+def _kind_of(loaded):
+    """class index -> its broad kind ("cat", "dog", ...) for ImageNet's classes; None where
+    unknown, or for the 500-odd classes that are just "object" (too broad to count as a near miss)."""
+    labels = loaded.labels or []
+    if len(labels) != 1000 or labels[0] != "tench":
+        return lambda index: None
+    from dlviz.core.features import imagenet_group
+
+    return lambda index: None if imagenet_group(index) == "object" else imagenet_group(index)
 
 
 @dataclass

@@ -41,7 +41,7 @@ from dlviz.core.perturb import Augment, occlude, patch_box, unit_value
 from dlviz.gui import style
 
 STRIP_COUNT = 8
-GOOD, BAD = QColor("#81c784"), QColor("#ff8a80")
+GOOD, NEAR, BAD = QColor("#81c784"), QColor("#ffd54f"), QColor("#ff8a80")
 
 
 def signed_heat_rgba(values: np.ndarray, opacity: float = 0.7) -> np.ndarray:
@@ -74,6 +74,7 @@ class TopList(QWidget):
         self.update()
 
     def paintEvent(self, event):
+        """Each row's bar runs behind its name across the width, so a narrow dock stays readable."""
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(style.BACKGROUND))
         if not self.rows:
@@ -81,25 +82,25 @@ class TopList(QWidget):
             painter.drawText(self.rect(), Qt.AlignCenter, "Predictions appear here")
             return
         row_h = max(18.0, min(26.0, (self.height() - 8) / 5))
-        name_w = min(170.0, self.width() * 0.42)
-        value_w = 92.0
-        bar_w = max(10.0, self.width() - name_w - value_w - 12)
         metrics = painter.fontMetrics()
+        value_w = float(metrics.horizontalAdvance("100.0%  +100") + 8)
+        bar_w = max(20.0, self.width() - value_w - 6)
         for k, (name, prob, clean, was_top) in enumerate(self.rows):
             y = 4 + k * row_h
-            painter.setPen(style.SELECT if was_top else style.TEXT)
-            text = metrics.elidedText(name, Qt.ElideRight, int(name_w - 8))
-            painter.drawText(QRectF(6, y, name_w - 8, row_h), Qt.AlignVCenter | Qt.AlignLeft, text)
-            painter.fillRect(QRectF(name_w, y + 4, bar_w, row_h - 8), QColor(255, 255, 255, 18))
-            colour = QColor(style.ACCENT) if k == 0 else QColor(style.ACCENT).darker(150)
-            painter.fillRect(QRectF(name_w, y + 4, max(1.0, bar_w * prob), row_h - 8), colour)
+            painter.fillRect(QRectF(2, y + 2, bar_w, row_h - 4), QColor(255, 255, 255, 16))
+            colour = QColor(style.ACCENT).darker(170 if k == 0 else 240)
+            painter.fillRect(QRectF(2, y + 2, max(1.0, bar_w * prob), row_h - 4), colour)
             if clean is not None:  # where this class stood on the clean image
-                x = name_w + bar_w * clean
-                painter.fillRect(QRectF(x - 1, y + 1, 2, row_h - 2), QColor("#f5f5f5"))
+                painter.fillRect(QRectF(2 + bar_w * clean - 1, y + 1, 2, row_h - 2), QColor("#f5f5f5"))
+            painter.setPen(style.SELECT if was_top else style.TEXT)
+            text = metrics.elidedText(name, Qt.ElideRight, int(bar_w - 10))
+            painter.drawText(QRectF(7, y, bar_w - 10, row_h), Qt.AlignVCenter | Qt.AlignLeft, text)
             painter.setPen(style.TEXT)
-            delta = "" if clean is None else f"  {100 * (prob - clean):+.0f}"
-            painter.drawText(QRectF(name_w + bar_w + 4, y, value_w - 8, row_h), Qt.AlignVCenter | Qt.AlignRight,
-                             f"{prob:.1%}{delta}")
+            painter.drawText(QRectF(bar_w + 4, y, value_w - 6, row_h), Qt.AlignVCenter | Qt.AlignLeft, f"{prob:.1%}")
+            if clean is not None:
+                delta = round(100 * (prob - clean))
+                painter.setPen(style.MUTED if delta == 0 else (GOOD if delta > 0 else BAD))
+                painter.drawText(QRectF(bar_w + 4, y, value_w - 6, row_h), Qt.AlignVCenter | Qt.AlignRight, f"{delta:+d}")
         painter.end()
 
 
@@ -116,9 +117,8 @@ class _Slider(QWidget):
         self.slider.setValue(neutral)
         self.slider.setToolTip(tip)
         self.label = QLabel(name)
-        self.label.setMinimumWidth(64)
         self.value_label = QLabel("")
-        self.value_label.setMinimumWidth(44)
+        self.value_label.setMinimumWidth(32)
         self.value_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -168,11 +168,11 @@ class _Tile(QWidget):
         self.correct = None
         self.setCursor(Qt.PointingHandCursor)
 
-    def show_item(self, image, text, correct, tip):
+    def show_item(self, image, text, verdict, tip):
+        """verdict: "right" (the clean top-1), "near" (another class of its kind) or "wrong"."""
         self.image = np.ascontiguousarray(image)
-        self.correct = correct
-        colour = GOOD if correct else BAD
-        mark = "✓" if correct else "✗"
+        self.correct = verdict
+        colour, mark = {"right": (GOOD, "✓"), "near": (NEAR, "≈"), "wrong": (BAD, "✗")}[verdict]
         self.caption.setText(f"<span style='color:{colour.name()}'>{mark}</span> {text}")
         self.setToolTip(tip)
         self._scale()
@@ -189,7 +189,7 @@ class _Tile(QWidget):
         side = max(16, min(self.picture.width(), self.picture.height()) - 4)
         pixmap = QPixmap.fromImage(qimage).scaled(side, side, Qt.KeepAspectRatio, Qt.SmoothTransformation)
         painter = QPainter(pixmap)
-        painter.setPen(GOOD if self.correct else BAD)
+        painter.setPen({"right": GOOD, "near": NEAR}.get(self.correct, BAD))
         for inset in (0, 1):
             painter.drawRect(inset, inset, pixmap.width() - 1 - 2 * inset, pixmap.height() - 1 - 2 * inset)
         painter.end()
@@ -339,15 +339,17 @@ class PerturbPane(QWidget):
         ]
         self.sliders: dict[str, _Slider] = {}
         grid = QGridLayout()
-        grid.setHorizontalSpacing(14)
+        grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
         for k, (key, name, lo, hi, neutral, scale, unit, tip) in enumerate(specs):
             slider = _Slider(name, lo, hi, neutral, scale, unit, tip)
             slider.changed.connect(self._augment_changed)
             self.sliders[key] = slider
             grid.addWidget(slider, k % 5, k // 5)
-        self.flip = QCheckBox("Flip (mirror left-right)")
+        self.flip = QCheckBox("Flip ↔")
+        self.flip.setToolTip("Mirror left-right")
         self.flip.toggled.connect(self._augment_changed)
+        self.flip.toggled.connect(lambda on: self.flip.setStyleSheet("color: #ffd54f" if on else ""))
         self.reset = QPushButton("Reset")
         self.reset.setToolTip("Back to the clean image")
         self.reset.clicked.connect(self.reset_augment)
@@ -558,7 +560,7 @@ class PerturbPane(QWidget):
             self.OCCLUDE: "Drag the yellow-framed patch (or click) to hide part of the image; "
                           "the white ticks mark each class on the clean image.",
             self.AUGMENT: "Move a slider: the model sees the changed image at once. Changed settings are yellow.",
-            self.STRIP: "Random training-style augmentations. ✓: same top-1 as the clean image. "
+            self.STRIP: "Random training-style augmentations. ✓ same top-1 as the clean image, ≈ same kind, ✗ other. "
                         "Click one to open it in Augment.",
         }[index])
         self.result = None
@@ -665,15 +667,17 @@ class PerturbPane(QWidget):
     def show_strip(self, result):
         self.strip_result = result
         s = self.session
-        right = 0
+        right = near = 0
         for tile, item in zip(self.tiles, result.items):
-            correct = item.index == result.clean_index
-            right += correct
+            verdict = "right" if item.index == result.clean_index else "near" if item.same_kind else "wrong"
+            right += verdict == "right"
+            near += verdict == "near"
             tip = ", ".join(f"{name} {getattr(item.augment, name)}" for name in item.augment.changes()) or "no change"
-            tile.show_item(item.image, f"{s.model.label(item.index)} {item.prob:.0%}", correct, tip)
-        self.strip_caption.setText(f"{right} of {len(result.items)} keep the clean top-1, "
-                                   f"<b>{s.model.label(result.clean_index)}</b>. A model trained on such "
-                                   "variations learns what stays the same.")
+            tile.show_item(item.image, f"{s.model.label(item.index)} {item.prob:.0%}", verdict, tip)
+        kept = f"{right} of {len(result.items)} keep the clean top-1, <b>{s.model.label(result.clean_index)}</b>"
+        if near:
+            kept += f"; {near} more (≈) still see a {result.kind}"
+        self.strip_caption.setText(kept + ". Training on such variations teaches what stays the same.")
 
     # ---------------------------------------------------------------- drawing
     def _set_picture(self, image):
