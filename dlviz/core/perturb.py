@@ -268,18 +268,19 @@ def random_augment(rng, strength: float = 0.5) -> Augment:
     on = rng.random(size=4) < 0.5  # crop, blur and noise are not in every training image
     seed = int(rng.integers(0, 2**31 - 1))
     r = RANGES
+    # Rounded to the Augment tab's slider steps, so a strip item opened there is the same image.
     return Augment(
-        rotate=round(float(u[0] * r["rotate"] * s), 1),
+        rotate=float(round(u[0] * r["rotate"] * s)),
         flip=flip,
-        shift_x=round(float(u[1] * r["shift"] * s), 3),
-        shift_y=round(float(u[2] * r["shift"] * s), 3),
-        zoom=round(float(1.0 + u[3] * r["zoom"] * s), 3),
-        crop=round(float(abs(u[4]) * r["crop"] * s), 3) if on[0] else 0.0,
+        shift_x=round(float(u[1] * r["shift"] * s), 2),
+        shift_y=round(float(u[2] * r["shift"] * s), 2),
+        zoom=round(float(1.0 + u[3] * r["zoom"] * s), 2),
+        crop=round(float(abs(u[4]) * r["crop"] * s), 2) if on[0] else 0.0,
         crop_x=round(float(u[5]), 3) if on[0] else 0.0,
         crop_y=round(float(u[6]), 3) if on[0] else 0.0,
-        brightness=round(float(1.0 + u[7] * r["brightness"] * s), 3),
-        contrast=round(float(1.0 + rng.uniform(-1, 1) * r["contrast"] * s), 3),
-        blur=round(float(rng.uniform(0, 1) * r["blur"] * s), 2) if on[1] else 0.0,
-        noise=round(float(rng.uniform(0, 1) * r["noise"] * s), 1) if on[2] else 0.0,
+        brightness=round(float(1.0 + u[7] * r["brightness"] * s), 2),
+        contrast=round(float(1.0 + rng.uniform(-1, 1) * r["contrast"] * s), 2),
+        blur=round(float(rng.uniform(0, 1) * r["blur"] * s), 1) if on[1] else 0.0,
+        noise=float(round(rng.uniform(0, 1) * r["noise"] * s)) if on[2] else 0.0,
         noise_seed=seed,
     )
