@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -445,7 +446,8 @@ class GlimpsePane(QWidget):
         second.addWidget(self.aspect)
         self.box_controls = [self.box_mode, self.level, self.level_label, self.margin, self.aspect]
 
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(5)
         layout.addLayout(first)
@@ -454,6 +456,19 @@ class GlimpsePane(QWidget):
         layout.addWidget(self.headline)
         layout.addLayout(lists, 0)
         layout.addWidget(self.bottom, 2)
+        # On a small screen the tab scrolls rather than making the whole window taller.
+        scroller = QScrollArea()
+        scroller.setWidget(content)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.NoFrame)
+        scroller.setMinimumSize(120, 120)
+        # Transparent, so the pane's own visible region (the window's "is it on screen?" test)
+        # is not hidden behind the scroll area's viewport.
+        scroller.viewport().setAutoFillBackground(False)
+        content.setAutoFillBackground(False)  # setWidget turned it on
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroller)
 
         self._update_level_label()
         self._mode_changed()
