@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QTabWidget,
@@ -55,6 +56,14 @@ def signed_heat_rgba(values: np.ndarray, opacity: float = 0.7) -> np.ndarray:
     rgba[..., 2] = np.where(drop, 40, 245)
     rgba[..., 3] = (np.sqrt(strength) * 255 * opacity).astype(np.uint8)
     return rgba
+
+
+class _Canvas(pg.GraphicsLayoutWidget):
+    """A picture canvas that asks for little: the pane scrolls, and a scroll area sizes its
+    (word-wrapping) content by preferred sizes, so a tall hint would push the controls out of view."""
+
+    def sizeHint(self):
+        return QSize(180, 180)
 
 
 class TopList(QWidget):
@@ -109,8 +118,9 @@ class _Slider(QWidget):
 
     changed = Signal()
 
-    def __init__(self, name, lo, hi, neutral, scale, unit, tip):
+    def __init__(self, name, lo, hi, neutral, scale, unit, tip, highlight=True):
         super().__init__()
+        self.highlight = highlight  # yellow name while away from its neutral value
         self.name, self.neutral, self.scale, self.unit = name, neutral, scale, unit
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(lo, hi)
@@ -130,7 +140,7 @@ class _Slider(QWidget):
 
     def _moved(self):
         self.value_label.setText(f"{self.value():g}{self.unit}")
-        changed = self.slider.value() != self.neutral
+        changed = self.highlight and self.slider.value() != self.neutral
         self.label.setStyleSheet("color: #ffd54f" if changed else "")
         self.changed.emit()
 
@@ -154,7 +164,7 @@ class _Tile(QWidget):
         self.index = index
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignCenter)
-        self.picture.setMinimumSize(48, 48)
+        self.picture.setMinimumSize(24, 24)
         self.picture.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
         self.caption = QLabel("")
         self.caption.setAlignment(Qt.AlignCenter)
@@ -218,11 +228,13 @@ class PerturbPane(QWidget):
         self._extra = Augment()  # crop position and noise seed, set by a strip item
 
         # ---- the picture and what the model makes of it
-        self.caption = QLabel("Drag the grey patch over the image")
+        self.caption = QLabel("")
         self.caption.setWordWrap(True)
-        self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.setMinimumSize(160, 160)
+        self.caption.setToolTip("White ticks mark where each class stood on the clean image; "
+                                "changed settings are yellow")
+        self.canvas = _Canvas()
         self.view = style.image_view(self.canvas)
+        self.canvas.setMinimumSize(100, 100)
         self.image = pg.ImageItem()
         self.overlay = pg.ImageItem()
         self.view.addItem(self.image)
@@ -258,11 +270,22 @@ class PerturbPane(QWidget):
         self.tabs.addTab(self._strip_page(), "Strip")
         self.tabs.currentChanged.connect(self._mode_changed)
 
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.caption)
         layout.addWidget(self.top_area, 1)
         layout.addWidget(self.tabs)
+        # Scrolls rather than forcing its height on the window: it shares the column with Unit.
+        scroller = QScrollArea()
+        scroller.setWidget(content)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.NoFrame)
+        scroller.setMinimumSize(120, 120)
+        self._scroller = scroller
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroller)
 
         session.forward_changed.connect(self._clean_changed)
         session.model_changed.connect(self._model_changed)
@@ -274,7 +297,7 @@ class PerturbPane(QWidget):
     # ---------------------------------------------------------------- pages
     def _occlude_page(self):
         page = QWidget()
-        self.patch_size = _Slider("Patch", 8, 112, 32, 1, " px", "The side of the grey patch")
+        self.patch_size = _Slider("Patch", 8, 112, 32, 1, " px", "The side of the grey patch", highlight=False)
         self.patch_size.changed.connect(self._patch_resized)
         self.fill = QComboBox()
         for text, value in (("grey", "grey"), ("image mean", "mean"), ("black", "black")):
@@ -287,7 +310,7 @@ class PerturbPane(QWidget):
         self.target.setToolTip("What the sensitivity map measures the drop of")
         self.stride = QComboBox()
         for value in (4, 8, 16, 28, 56):
-            self.stride.addItem(f"stride {value} px", value)
+            self.stride.addItem(f"step {value} px", value)
         self.stride.setCurrentIndex(2)
         self.stride.setToolTip("How far the patch moves between two positions of the map (smaller: finer, slower)")
         self.run_map = QPushButton("Sensitivity map")
@@ -296,7 +319,8 @@ class PerturbPane(QWidget):
         self.cancel_map = QPushButton("Cancel")
         self.cancel_map.clicked.connect(self.cancel)
         self.cancel_map.setEnabled(False)
-        self.show_map = QCheckBox("Show map")
+        self.show_map = QCheckBox("Show")
+        self.show_map.setToolTip("Lay the sensitivity map over the image")
         self.show_map.setChecked(True)
         self.show_map.toggled.connect(self._draw_picture)
         self.map_progress = QProgressBar()
@@ -304,19 +328,25 @@ class PerturbPane(QWidget):
         self.map_progress.setTextVisible(True)
         self.map_progress.setFormat("no map yet")
         self.map_progress.setValue(0)
+        # Combos and the progress bar may shrink: the pane must fit a narrow dock and a short window.
+        for box in (self.fill, self.target, self.stride):
+            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(5)
+        self.map_progress.setMinimumWidth(50)
         row1 = QHBoxLayout()
         row1.addWidget(self.patch_size, 3)
-        row1.addWidget(QLabel("fill"))
         row1.addWidget(self.fill, 1)
         row2 = QHBoxLayout()
-        row2.addWidget(QLabel("Map the drop of"))
+        drop = QLabel("Map drop of")
+        drop.setToolTip(self.target.toolTip())
+        row2.addWidget(drop)
         row2.addWidget(self.target, 1)
         row2.addWidget(self.stride, 1)
+        row2.addWidget(self.show_map)
         row3 = QHBoxLayout()
         row3.addWidget(self.run_map)
         row3.addWidget(self.cancel_map)
         row3.addWidget(self.map_progress, 1)
-        row3.addWidget(self.show_map)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(4, 6, 4, 4)
         for row in (row1, row2, row3):
@@ -366,7 +396,7 @@ class PerturbPane(QWidget):
 
     def _strip_page(self):
         page = QWidget()
-        self.strength = _Slider("Strength", 0, 100, 50, 0.01, "", "How far each random augmentation may go")
+        self.strength = _Slider("Strength", 0, 100, 50, 0.01, "", "How far each random augmentation may go", highlight=False)
         self.strength.slider.sliderReleased.connect(self.request_strip)
         self.strength.slider.valueChanged.connect(lambda: not self.strength.slider.isSliderDown() and self.request_strip())
         self.shuffle = QPushButton("Shuffle")
@@ -388,7 +418,19 @@ class PerturbPane(QWidget):
         layout.addWidget(self.strip_caption)
         layout.addLayout(grid, 1)
         layout.addLayout(controls)
-        return page
+        # The strip has the whole pane to itself (the picture above hides), so its page must not
+        # make the tab widget tall for the other two pages: it scrolls when the pane is short.
+        scroller = QScrollArea()
+        scroller.setWidget(page)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.NoFrame)
+        scroller.setMinimumHeight(40)
+        return scroller
+
+    def visibleRegion(self):
+        """What of the pane can be seen. The scroll area covers the pane wholly, and Qt counts
+        the pane itself as obscured by it, so ask the scrolled content instead."""
+        return self._scroller.widget().visibleRegion()
 
     # ---------------------------------------------------------------- wiring
     def bind(self, runner, on_screen=None):
@@ -557,11 +599,10 @@ class PerturbPane(QWidget):
         self.patch.setVisible(occluding)
         self.top_area.setVisible(index != self.STRIP)
         self.caption.setText({
-            self.OCCLUDE: "Drag the yellow-framed patch (or click) to hide part of the image; "
-                          "the white ticks mark each class on the clean image.",
-            self.AUGMENT: "Move a slider: the model sees the changed image at once. Changed settings are yellow.",
-            self.STRIP: "Random training-style augmentations. ✓ same top-1 as the clean image, ≈ same kind, ✗ other. "
-                        "Click one to open it in Augment.",
+            self.OCCLUDE: "Drag the patch (or click) to hide part of the image.",
+            self.AUGMENT: "Move a slider: the model sees the changed image at once.",
+            self.STRIP: "Random training-style augmentations: ✓ same top-1 as the clean image, "
+                        "≈ same kind, ✗ other. Click one to open it in Augment.",
         }[index])
         self.result = None
         self._draw_picture()
