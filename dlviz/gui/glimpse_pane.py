@@ -259,6 +259,23 @@ class _Picture(QWidget):
         layout.addWidget(self.canvas, 1)
 
 
+class _WrapLabel(QLabel):
+    """A word-wrapped label that does not make the layout height-for-width: in a scroll area that
+    would size the contents by their preferred height (taller than the dock) instead of filling it.
+    (QLabel turns height-for-width back on with every setText, so a size policy cannot.)"""
+
+    def hasHeightForWidth(self):
+        return False
+
+
+class _Content(QWidget):
+    """The pane's contents in its scroll area: they ask for no more than their minimum, so they
+    fill the dock (pyqtgraph views would otherwise ask for ~640×480 each and always scroll)."""
+
+    def sizeHint(self):
+        return self.minimumSizeHint()
+
+
 # --------------------------------------------------------------------------- the pane
 
 
@@ -398,7 +415,7 @@ class GlimpsePane(QWidget):
         lists.setSpacing(6)
         lists.addWidget(self.before, 1)
         lists.addWidget(self.after, 1)
-        self.headline = QLabel("")
+        self.headline = _WrapLabel("")
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.RichText)
 
@@ -412,14 +429,14 @@ class GlimpsePane(QWidget):
             frame.clicked.connect(self.select)
             frame.hide()
             strip_layout.addWidget(frame, 1)
-        self.strip_note = QLabel("")
+        self.strip_note = _WrapLabel("")
         self.strip_note.setStyleSheet("color: #9a9a9a")
         self.strip_note.setWordWrap(True)
         self.strip_note.setMaximumWidth(150)
         strip_layout.addWidget(self.strip_note)
         strip.setMinimumHeight(92)
         strip.setMaximumHeight(140)
-        self.fovea_info = QLabel("")
+        self.fovea_info = _WrapLabel("")
         self.fovea_info.setWordWrap(True)
         self.fovea_info.setStyleSheet("color: #9a9a9a")
         self.bottom = QStackedWidget()
@@ -446,7 +463,8 @@ class GlimpsePane(QWidget):
         second.addWidget(self.aspect)
         self.box_controls = [self.box_mode, self.level, self.level_label, self.margin, self.aspect]
 
-        content = QWidget()
+        self.headline.setMinimumHeight(self.headline.fontMetrics().lineSpacing() * 2 + 4)
+        content = _Content()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(5)
