@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -88,13 +89,32 @@ def embed(vectors: np.ndarray, settings: Settings = Settings(), control: Control
         control.report(1.0, "PCA done", init)
         return init
     control.report(0.0, "first layout: PCA", init.copy())
-    _stop_if_asked(control)
-    if settings.method == "umap":
-        layout = _umap(x, init, settings, control)
-    else:
-        layout = _tsne(x, init, settings, control)
+    with _one_at_a_time(control):
+        if settings.method == "umap":
+            layout = _umap(x, init, settings, control)
+        else:
+            layout = _tsne(x, init, settings, control)
     control.report(1.0, f"done in {time.perf_counter() - start:.1f} s", layout)
     return layout
+
+
+# numba's parallel code (our UMAP epochs) aborts the process if two threads enter it at once, and
+# two layouts at once would only halve each other's speed: runs from any thread take turns.
+_RUNNING = threading.Lock()
+
+
+class _one_at_a_time:
+    def __init__(self, control: Control):
+        self.control = control
+
+    def __enter__(self):
+        while not _RUNNING.acquire(timeout=0.05):
+            self.control.report(0.0, "waiting for another layout to finish")
+            _stop_if_asked(self.control)
+        return self
+
+    def __exit__(self, *exc):
+        _RUNNING.release()
 
 
 # ------------------------------------------------------------------------------------------ input
@@ -381,11 +401,21 @@ def sample(n: int, size: int, *, labels: np.ndarray | None = None, seed: int = 0
     return np.sort(np.concatenate(picked))
 
 
+_warm = False
+
+
 def warm_up() -> str:
-    """Load (or compile, the first time) the numba kernels on a tiny set, so the first real run
-    starts at once. Runs in the background when the explorer opens."""
+    """Load (or compile, the first time) the numba kernels and import openTSNE on a tiny set, so
+    the first real run starts at once. The app calls it in the background after its first image
+    is on screen, and the explorer again when it opens (then it returns at once)."""
+    global _warm
+    if _warm:
+        return "layout kernels ready"
     began = time.perf_counter()
     x = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
     embed(x, Settings(method="umap", iterations=4))
     embed(x, Settings(method="umap", iterations=2, reproducible=True))
+    import openTSNE  # noqa: F401  (its compiled parts load in a second or so)
+
+    _warm = True
     return f"layout kernels ready in {time.perf_counter() - began:.1f} s"

@@ -220,3 +220,23 @@ def test_tsne_similarities_agree_with_opentsne(digits):
     ours = embedding.perplexity_affinities(indices, distances, 30.0)
     theirs = affinity.PerplexityBasedNN(perplexity=30, knn_index=nearest_neighbors.PrecomputedNeighbors(indices, distances)).P
     assert abs(ours - theirs).max() < 1e-8
+
+
+def test_layouts_from_two_threads_take_turns():
+    x, _ = blobs(3000)
+    epochs = []  # the thread of every reported epoch, in order
+
+    class Watch(Control):
+        def report(self, fraction, text="", partial=None):
+            if text.startswith("UMAP epoch"):
+                epochs.append(threading.get_ident())
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(embed(x, Settings(iterations=200), Watch()))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 2 and len(set(epochs)) == 2
+    switches = sum(a != b for a, b in zip(epochs, epochs[1:]))
+    assert switches == 1  # one run's epochs all come before the other's
