@@ -142,7 +142,7 @@ def test_dragging_the_fixation_updates_the_fovea_live(window, qtbot):
     qtbot.waitUntil(lambda: not timer.isActive(), timeout=5_000)
     during = [t for t in shown if t - start <= 1.0]
     rate = len(during) / 1.0
-    print(f"\nfovea updates while dragging: {rate:.0f}/s ({pane.fovea_result.ms:.0f} ms per update)")
+    print(f"\nfovea updates while dragging: {rate:.0f}/s ({pane.fovea_result.ms:.0f} ms per update, {pane.fovea_result.forward_ms:.0f} ms of it the forward pass)")
     assert rate >= 3
     # The last position is always classified, and the labels say so.
     qtbot.waitUntil(lambda: pane.fovea_result.fixation == pane.fixation, timeout=5_000)
