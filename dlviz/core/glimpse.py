@@ -47,8 +47,8 @@ class BoxSettings:
     """How a class attention map becomes a box (the keyword arguments of `attention_box`)."""
 
     mode: str = "threshold"
-    level: float = 0.5
-    margin: float = 0.15
+    level: float = 0.7
+    margin: float = 0.0
     aspect: str | float = "square"
     min_size: float = 0.125
 
@@ -93,8 +93,8 @@ def attention_box(
     cam_map: np.ndarray,
     *,
     mode: str = "threshold",
-    level: float = 0.5,
-    margin: float = 0.15,
+    level: float = 0.7,
+    margin: float = 0.0,
     aspect: str | float = "square",
     min_size: float = 0.125,
 ) -> Box:
@@ -108,6 +108,10 @@ def attention_box(
     a width / height ratio) and is shifted inside the map; only a box larger than the map is cut.
     So a box keeps its aspect unless the map itself is too small for it. An all-zero (or flat)
     map gives the whole map.
+
+    The defaults (threshold 0.7 of the peak, no margin) come from benchmarks/attention_crop.py:
+    a map upsampled from 7×7 cells is already wider than the object, so a margin or a lower
+    threshold made boxes (and so crops) too loose on small objects.
     """
     from scipy import ndimage
 
@@ -309,12 +313,22 @@ def look(
     return Glimpse(tuple(float(v) for v in box), tuple(float(v) for v in view), crop, heat, target, forward.probs, forward.top(5))
 
 
-def next_view(glimpse: Glimpse, width: int, height: int, settings: BoxSettings | None = None) -> tuple[Box, Box]:
+def next_view(
+    glimpse: Glimpse, width: int, height: int, settings: BoxSettings | None = None, min_side: float = 0.0
+) -> tuple[Box, Box]:
     """(view, box) in original pixels for the look after `glimpse`: the attention box on its
-    map, mapped through its view and fitted to the image (see `fit_view`)."""
+    map, mapped through its view, grown about its centre to at least `min_side` original pixels
+    wide and high, and fitted to the image (see `fit_view`)."""
     settings = settings or BoxSettings()
     in_crop = attention_box(glimpse.cam, **settings.kwargs())
-    return fit_view(to_original(in_crop, glimpse.view, glimpse.cam.shape[::-1]), width, height)
+    x0, y0, x1, y1 = to_original(in_crop, glimpse.view, glimpse.cam.shape[::-1])
+    if x1 - x0 < min_side:
+        cx = (x0 + x1) / 2
+        x0, x1 = cx - min_side / 2, cx + min_side / 2
+    if y1 - y0 < min_side:
+        cy = (y0 + y1) / 2
+        y0, y1 = cy - min_side / 2, cy + min_side / 2
+    return fit_view((x0, y0, x1, y1), width, height)
 
 
 def glimpses(
@@ -326,6 +340,7 @@ def glimpses(
     layer: str | None = None,
     class_index: int | None = None,
     settings: BoxSettings | None = None,
+    min_side: float | None = None,
     stop_ratio: float = 0.9,
     report: Report | None = None,
     should_stop: StopCheck | None = None,
@@ -333,7 +348,10 @@ def glimpses(
     """(full, steps): the whole image letterboxed, then up to `k` glimpses, each attending
     inside the one before. `class_index` fixes the class whose map places each box; by default
     each view follows its own top-1 class. Steps stop early when a box would keep more than
-    `stop_ratio` of the previous one's area (nothing left to zoom into). `report(fraction,
+    `stop_ratio` of the previous one's area (nothing left to zoom into). Boxes are at least
+    `min_side` original pixels wide and high (default: the model's input size, so a crop is
+    never magnified: below that, zooming adds no detail the original has, it only enlarges
+    fewer pixels of it; 0 lets the boxes shrink freely). `report(fraction,
     text)` follows each look; when `should_stop()` turns true the looks so far are returned
     (full is None if it was stopped before the first look finished).
     """
@@ -342,6 +360,7 @@ def glimpses(
     rgb = np.asarray(rgb)
     height, width = rgb.shape[:2]
     layer = layer or _default_layer(loaded)
+    min_side = float(loaded.preprocess.crop if min_side is None else min_side)
     options = {"method": method, "layer": layer, "class_index": class_index, "should_stop": should_stop}
     stopped = should_stop or (lambda: False)
     full = look(loaded, rgb, letterbox_view(width, height), box=(0.0, 0.0, float(width), float(height)), **options)
@@ -354,7 +373,7 @@ def glimpses(
     for step in range(k):
         if stopped():
             break
-        view, box = next_view(current, width, height, settings)
+        view, box = next_view(current, width, height, settings, min_side)
         if _area(box) > stop_ratio * _area(current.box):
             break
         glimpse = look(loaded, rgb, view, box=box, **options)
