@@ -11,10 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-COMMANDS = ("predict", "layers", "activations", "shot", "cam", "backprop", "featurevis", "topimages", "embed")
+COMMANDS = ("predict", "layers", "activations", "shot", "cam", "backprop", "featurevis", "topimages", "embed", "attend")
 # Commands that live in their own modules: (module, its commands).
 _EXTENSIONS = (("dlviz.cli_explain", ("cam", "backprop")), ("dlviz.cli_featurevis", ("featurevis",)),
-               ("dlviz.cli_topimages", ("topimages",)), ("dlviz.cli_embed", ("embed",)))
+               ("dlviz.cli_topimages", ("topimages",)), ("dlviz.cli_embed", ("embed",)), ("dlviz.cli_attend", ("attend",)))
 
 
 class CliError(Exception):
