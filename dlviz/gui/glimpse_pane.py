@@ -764,7 +764,10 @@ class GlimpsePane(QWidget):
                 frame.hide()
         if count < self.k.value():
             self.strip_note.setText(f"Stopped after {count}: the next box would hold almost all of the last one."
-                                    if count else "The attention covers the whole image: nothing to zoom into.")
+                                    if count else "The attention covers the whole image: nothing to zoom into."
+                                    " A higher level or a smaller margin makes a tighter box.")
+            self.strip_note.setMaximumWidth(150 if count else 16777215)
+            self.strip_note.setAlignment(Qt.AlignVCenter | (Qt.AlignLeft if count else Qt.AlignHCenter))
             self.strip_note.show()
         else:
             self.strip_note.hide()
