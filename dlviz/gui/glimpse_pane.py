@@ -524,10 +524,13 @@ class GlimpsePane(QWidget):
         self.request_fovea()
 
     def make_room(self):
-        """Grow the dock to what the tab needs when it comes to the front (never shrink it)."""
+        """The first time the tab comes to the front, grow the dock to what it needs (never shrink
+        it); after that the user's own sizing stands."""
         dock, window = self.parentWidget(), self.window()
-        if not isinstance(dock, QDockWidget) or dock.isFloating() or not hasattr(window, "resizeDocks"):
+        if (getattr(self, "_room_made", False) or not isinstance(dock, QDockWidget) or dock.isFloating()
+                or not hasattr(window, "resizeDocks")):
             return
+        self._room_made = True
         if dock.width() < ROOM.width():
             window.resizeDocks([dock], [min(ROOM.width(), int(window.width() * 0.5))], Qt.Horizontal)
         if dock.height() < ROOM.height():
