@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlviz.core.glimpse import BoxSettings  # numpy and PIL only: torch stays in the worker
 from dlviz.gui import style
 from dlviz.gui.unit_pane import heat_rgba
 
@@ -46,7 +47,8 @@ STEP_COLOURS = [QColor(c) for c in ("#4fc3f7", "#ffd54f", "#ff8a65", "#ce93d8", 
 UP = QColor("#81c784")
 DOWN = QColor("#e57373")
 NEW = QColor("#ffb74d")
-LEVEL_DEFAULTS = {"threshold": 50, "percentile": 80}
+_DEFAULT_BOX = BoxSettings()
+LEVEL_DEFAULTS = {"threshold": round(_DEFAULT_BOX.level * 100), "percentile": 80}
 ROOM = QSize(660, 640)  # what the tab needs to be readable; the dock grows to it when raised
 
 
@@ -341,7 +343,7 @@ class GlimpsePane(QWidget):
         self.level_label.setMinimumWidth(64)
         self.margin = QSpinBox()
         self.margin.setRange(0, 50)
-        self.margin.setValue(15)
+        self.margin.setValue(round(_DEFAULT_BOX.margin * 100))
         self.margin.setSuffix(" %")
         self.margin.setPrefix("margin ")
         self.margin.setToolTip("Grow the box by this share of its size on every side")
@@ -540,8 +542,6 @@ class GlimpsePane(QWidget):
         return "fovea" if self.fovea_button.isChecked() else "glimpses"
 
     def settings(self):
-        from dlviz.core.glimpse import BoxSettings
-
         return BoxSettings(mode=self.box_mode.currentData(), level=self.level.value() / 100,
                            margin=self.margin.value() / 100, aspect=self.aspect.currentData())
 
@@ -681,7 +681,7 @@ class GlimpsePane(QWidget):
         from dlviz.core.glimpse import next_view
 
         height, width = self.session.rgb.shape[:2]
-        _, box = next_view(run.full, width, height, self.settings())
+        _, box = next_view(run.full, width, height, self.settings(), float(self.session.model.preprocess.crop))
         self._set_box(self.boxes[0], box)
         self.boxes[0].setPen(pg.mkPen(STEP_COLOURS[0], width=2.5, cosmetic=True, style=Qt.DashLine if dashed else Qt.SolidLine))
         self.boxes[0].show()
