@@ -376,8 +376,11 @@ class GlimpsePane(QWidget):
         self.points.setZValue(10)
         view.addItem(self.points)
         self.numbers = []
-        for k in range(6):
-            text = pg.TextItem(str(k), color="#111111", anchor=(0.5, 0.5))
+        # Each number sits beside its point, on a different side, so close fixations stay readable.
+        for k, anchor in enumerate([(0.5, 0.5), (-0.25, 1.15), (-0.25, -0.15), (1.25, 1.15), (1.25, -0.15), (-0.4, 0.5)]):
+            colour = STEP_COLOURS[(k - 1) % len(STEP_COLOURS)]
+            text = pg.TextItem(str(k), color=colour, anchor=anchor, fill=pg.mkBrush(20, 20, 24, 200),
+                               border=pg.mkPen(colour, width=1))
             text.setFont(style.title_font(9))
             text.setZValue(11)
             text.hide()
@@ -874,7 +877,7 @@ class GlimpsePane(QWidget):
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         self.path.setData(xs, ys)
         brushes = [pg.mkBrush(255, 255, 255, 220)] + [pg.mkBrush(STEP_COLOURS[k]) for k in range(len(steps))]
-        sizes = [13] + [20] * len(steps)
+        sizes = [11] + [12] * len(steps)
         self.points.setData(x=xs, y=ys, brush=brushes, size=sizes)
         for k, text in enumerate(self.numbers):
             if k < len(points):
