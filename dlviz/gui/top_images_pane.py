@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from dlviz import resources
-from dlviz.core.topimages import crop_around
 from dlviz.gui import style
 
 
@@ -133,6 +132,8 @@ class TopImagesPane(QWidget):
             return []
         out = []
         for name, value, position in scan.top.best(unit):
+            from dlviz.core.topimages import crop_around  # imports torch: only once a scan exists
+
             crop = crop_around(scan.crops[name], position, scan.top.map_size, scan.field_px)
             out.append((crop, name, value))
         return out
