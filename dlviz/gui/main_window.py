@@ -7,6 +7,8 @@ puts results into the session. It never waits for the worker.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt, QTimer, Signal
@@ -47,6 +49,30 @@ ZOO = [
     "mobilenet_v3_large", "efficientnet_b0", "convnext_tiny", "regnet_y_800mf", "vit_b_16",
 ]
 MAX_RECENT = 10
+
+
+_warming = None
+
+
+def warm_layout_kernels() -> None:
+    """Once per process, after the first image is on screen: load (or compile, the first time) the
+    embedding explorer's numba kernels on a plain background thread, so its first layout starts
+    at once. It touches no widget; the core's lock keeps it from overlapping a layout. Off when
+    DLVIZ_WARM_UP=0 (the test suite, which warms up where it needs to)."""
+    global _warming
+    if _warming is not None or os.environ.get("DLVIZ_WARM_UP", "1") == "0":
+        return
+
+    def warm():
+        try:
+            from dlviz.core import embedding
+
+            log.info(embedding.warm_up())
+        except Exception:  # the explorer reports its own errors when it opens
+            log.exception("warming the layout kernels failed")
+
+    _warming = threading.Thread(target=warm, name="dlviz-warm-up", daemon=True)
+    _warming.start()
 
 
 def _on_screen(widget) -> bool:
@@ -385,6 +411,7 @@ class MainWindow(QMainWindow):
         elif kind == "forward":
             self.session.set_result(result)
             self._update_status()
+            warm_layout_kernels()
         QTimer.singleShot(0, self._check_ready)
 
     def set_labels(self, labels: list[str]):

@@ -271,3 +271,22 @@ def test_view_settings_are_remembered(make_window, settings):
     second = make_window(wait=False)
     assert (second.session.gamma, second.session.cmap, second.session.opacity) == (0.5, "ice", 0.25)
     assert second.unit.opacity.value() == 25 or second.session.result is None
+
+
+def test_layout_kernels_warm_up_in_the_background_after_the_first_image(make_window, qtbot, monkeypatch):
+    import threading
+
+    from dlviz.core import embedding
+    from dlviz.gui import main_window
+
+    calls = []
+    monkeypatch.setenv("DLVIZ_WARM_UP", "1")
+    monkeypatch.setattr(main_window, "_warming", None)
+    monkeypatch.setattr(embedding, "warm_up", lambda: calls.append(threading.current_thread()) or "ready")
+    window = make_window()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10_000)
+    assert calls[0] is not threading.main_thread() and window.session.result is not None
+    window.request_forward()  # a second image does not warm up again
+    with qtbot.waitSignal(window.ready, timeout=30_000):
+        pass
+    assert len(calls) == 1
