@@ -21,6 +21,8 @@ def add_parsers(commands, model_options) -> None:
     p.add_argument("--class", dest="target", metavar="INDEX|NAME",
                    help="the class whose map places the boxes (default: each view's own top-1 class)")
     p.add_argument("--layer", help="a layer with a C×H×W output (default: the last convolutional stage)")
+    p.add_argument("--map-scale", type=int, default=1, choices=(1, 2, 3), metavar="N",
+                   help="compute each map on the view at N × the input size: finer maps, tighter first boxes (default 1)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--out", metavar="DIR", help="write glimpse-1.png, ... (the crops) and path.png (the boxes on the image)")
     model_options(p)
@@ -89,7 +91,8 @@ def cmd_attend(args) -> int:
     if args.target is not None:
         target = class_index(loaded, args.target, np.zeros(len(loaded.labels) if loaded.labels else _classes(loaded)))
     report = _stderr_progress() if args.method == "scorecam" else None
-    full, steps = gl.glimpses(loaded, rgb, args.glimpses, method=args.method, layer=layer, class_index=target, report=report)
+    full, steps = gl.glimpses(loaded, rgb, args.glimpses, method=args.method, layer=layer, class_index=target,
+                               map_scale=args.map_scale, report=report)
     if out is not None:
         from PIL import Image
 

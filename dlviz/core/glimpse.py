@@ -290,11 +290,18 @@ def look(
     layer: str | None = None,
     class_index: int | None = None,
     box: Box | None = None,
+    map_scale: int = 1,
     report: Report | None = None,
     should_stop: StopCheck | None = None,
 ) -> Glimpse | None:
     """Crop `view` from the original at full resolution, classify it and map the attention for
-    `class_index` (default: the crop's own top-1 class). None if stopped (Score-CAM)."""
+    `class_index` (default: the crop's own top-1 class). None if stopped.
+
+    With `map_scale` > 1 the map is computed on the same view cut at `map_scale` × the input
+    size (the network is convolutional up to its global pooling, so its last maps get
+    `map_scale` × finer: 14×14 instead of 7×7 for the bundled model at 2) and then resized to
+    the crop's size; the prediction still comes from the crop at the model's own input size.
+    A finer map places tighter boxes on small objects, for about map_scale² the map's cost."""
     from dlviz.core import attribution
     from dlviz.core.activations import run
 
@@ -305,7 +312,15 @@ def look(
     forward = run(loaded, x, layers=[])
     target = int(np.argmax(forward.probs)) if class_index is None else int(class_index)
     layer = layer or attribution.default_cam_layer(loaded)
-    heat = attribution.cam(loaded.model, x, layer, target, method, report=report, should_stop=should_stop)
+    if map_scale > 1:
+        size = preprocess.crop * int(map_scale)
+        fine = crop_original(rgb, view, size, fill=fill_colour(preprocess), resample=preprocess.interpolation)
+        heat = attribution.cam(loaded.model, preprocess.normalise(fine), layer, target, method, report=report, should_stop=should_stop)
+        if heat is not None:
+            small = Image.fromarray(heat, mode="F").resize((preprocess.crop, preprocess.crop), Image.Resampling.BOX)
+            heat = np.clip(np.asarray(small, np.float32), 0.0, 1.0)
+    else:
+        heat = attribution.cam(loaded.model, x, layer, target, method, report=report, should_stop=should_stop)
     if heat is None:
         return None
     if box is None:
@@ -342,6 +357,7 @@ def glimpses(
     settings: BoxSettings | None = None,
     min_side: float | None = None,
     stop_ratio: float = 0.9,
+    map_scale: int = 1,
     report: Report | None = None,
     should_stop: StopCheck | None = None,
 ) -> tuple[Glimpse, list[Glimpse]]:
@@ -361,7 +377,7 @@ def glimpses(
     height, width = rgb.shape[:2]
     layer = layer or _default_layer(loaded)
     min_side = float(loaded.preprocess.crop if min_side is None else min_side)
-    options = {"method": method, "layer": layer, "class_index": class_index, "should_stop": should_stop}
+    options = {"method": method, "layer": layer, "class_index": class_index, "map_scale": map_scale, "should_stop": should_stop}
     stopped = should_stop or (lambda: False)
     full = look(loaded, rgb, letterbox_view(width, height), box=(0.0, 0.0, float(width), float(height)), **options)
     steps: list[Glimpse] = []
