@@ -151,8 +151,8 @@ def test_model_classes(tmp_path):
     out = tmp_path / "c.tsv"
     ok(embed(tmp_path, "classes", "--method", "pca", "--out", out))
     header, rows = table(out)
-    assert header == ["x", "y", "class", "index"] and len(rows) == 1000
-    assert rows[207][2:] == ["golden retriever", "207"]
+    assert header == ["x", "y", "class", "index", "group"] and len(rows) == 1000
+    assert rows[207][2:] == ["golden retriever", "207", "dog"]
 
 
 def test_glove_package(tmp_path):
