@@ -14,6 +14,8 @@ computes nothing while it is hidden behind another tab.
 
 from __future__ import annotations
 
+from html import escape
+
 import time
 
 import numpy as np
@@ -261,6 +263,11 @@ class _Picture(QWidget):
         layout.addWidget(self.canvas, 1)
 
 
+def _html_percent(p) -> str:
+    """A probability for rich text: "<0.1%" would otherwise open a tag and swallow the rest."""
+    return escape(_percent(p))
+
+
 class _WrapLabel(QLabel):
     """A word-wrapped label that does not make the layout height-for-width: in a scroll area that
     would size the contents by their preferred height (taller than the dock) instead of filling it.
@@ -413,6 +420,10 @@ class GlimpsePane(QWidget):
         pictures.setSpacing(6)
         pictures.addWidget(self.original, 3)
         pictures.addWidget(self.crop_view, 2)
+        # The pictures are the point of the tab: in a short dock they keep a readable size and
+        # the lists below scroll into view, rather than everything shrinking to thumbnails.
+        for picture in (self.original, self.crop_view):
+            picture.setMinimumHeight(230)
 
         self.before = TopList("Whole image", "before")
         self.after = TopList("Crop", "after")
@@ -468,7 +479,7 @@ class GlimpsePane(QWidget):
         second.addWidget(self.aspect)
         self.box_controls = [self.box_mode, self.level, self.level_label, self.margin, self.aspect]
 
-        self.headline.setMinimumHeight(self.headline.fontMetrics().lineSpacing() * 2 + 4)
+        self.headline.setMinimumHeight(self.headline.fontMetrics().lineSpacing() * 3 + 4)  # a change of mind takes two lines, wrapped in a narrow dock three
         content = _Content()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -733,7 +744,7 @@ class GlimpsePane(QWidget):
         model = self.session.model
         top, name = result.top[0], model.label(result.top[0][0])
         self.fovea_info.setText(
-            f"Fixation at ({result.fixation[0]:.0f}, {result.fixation[1]:.0f}) · sees <b>{name}</b> {_percent(top[1])}"
+            f"Fixation at ({result.fixation[0]:.0f}, {result.fixation[1]:.0f}) · sees <b>{escape(name)}</b> {_html_percent(top[1])}"
             f" · {result.ms:.0f} ms per update" + (f" · {rate} updates in the last second" if rate > 1 else "")
             + f"<br>Sharp within {result.radius:.0f} px of the fixation; the resolution halves each time the distance doubles."
             " Press and drag on the photo to move it.")
@@ -850,11 +861,12 @@ class GlimpsePane(QWidget):
         if after_index == before_index:
             change = after_prob - before_prob
             colour = UP if change > 0.005 else DOWN if change < -0.005 else style.MUTED
-            return (f"Still <b>{labels(after_index)}</b>, {_percent(before_prob)} → {_percent(after_prob)}"
+            return (f"Still <b>{escape(labels(after_index))}</b>, {_html_percent(before_prob)} → {_html_percent(after_prob)}"
                     f" <span style='color:{colour.name()}'>{_delta_text(change)}</span>")
-        return (f"The {what} changes the model's mind: <b>{labels(before_index)}</b> {_percent(before_prob)} → "
-                f"<b style='color:{NEW.name()}'>{labels(after_index)}</b> {_percent(after_prob)}"
-                f" (was {_percent(float(full_probs[after_index]))} on the whole image)")
+        return (f"The {what} changes the model's mind: <b>{escape(labels(before_index))}</b> {_html_percent(before_prob)} → "
+                f"<b style='color:{NEW.name()}'>{escape(labels(after_index))}</b> {_html_percent(after_prob)}"
+                f"<br><span style='color:{style.MUTED.name()}'>{escape(labels(after_index))} had"
+                f" {_html_percent(float(full_probs[after_index]))} on the whole image</span>")
 
     def _draw_path(self, run):
         steps = getattr(self, "shown_steps", []) if run is not None else []

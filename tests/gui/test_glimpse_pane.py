@@ -187,3 +187,24 @@ def test_hidden_tab_computes_nothing_and_a_new_image_recomputes(window, qtbot, s
         window.open_image(samples / "rocket.jpg")  # on screen: the new image is looked at
     assert pane.run is not first
     assert pane.run.full.box[2:] == tuple(map(float, window.session.rgb.shape[1::-1]))
+
+
+def test_headline_keeps_tiny_probabilities_readable(qtbot):
+    """"<0.1%" in rich text once opened a tag and swallowed the rest of the sentence."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    from PySide6.QtGui import QTextDocument
+
+    from dlviz.gui.glimpse_pane import GlimpsePane
+    from dlviz.session import Session
+
+    pane = GlimpsePane(Session())
+    qtbot.addWidget(pane)
+    probs = np.zeros(10)
+    probs[3] = 0.0004
+    step = SimpleNamespace(top=[(3, 0.28)])
+    html = pane._headline(lambda i: f"class {i}", (1, 0.3), step, probs, "crop")
+    document = QTextDocument()
+    document.setHtml(html)
+    assert document.toPlainText().endswith("class 3 had <0.1% on the whole image")
