@@ -113,7 +113,9 @@ def warm_up() -> None:
     from dlviz.core.embedding import warm_up as ours
 
     ours()
-    x = np.random.default_rng(0).normal(size=(300, 10)).astype(np.float32)
+    # 5,000 points: below 4,096 umap-learn measures all distances and never compiles NN-descent,
+    # which a first 20k run would then pay for (some 20 s here)
+    x = np.random.default_rng(0).normal(size=(5000, 10)).astype(np.float32)
     umap.UMAP(n_epochs=20).fit_transform(x)
 
 

@@ -336,24 +336,36 @@ def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
     early = min(250, total // 3)
     rate = settings.learning_rate or max(n / settings.exaggeration, 50.0)
     ticker = _Ticker(control, 0.25, 1.0, "")
-    step, done = 1, 0
-    while done < total:
-        phase_end = early if done < early else total
-        step = max(1, min(step, phase_end - done))
-        exaggerated = done < early
-        began = time.perf_counter()
-        layout.optimize(
-            n_iter=step,
-            exaggeration=settings.exaggeration if exaggerated else None,
-            momentum=0.5 if exaggerated else 0.8,
-            learning_rate=rate,
-            inplace=True,
-            n_jobs=threads,
-        )
-        done += step
-        per_iteration = (time.perf_counter() - began) / step
-        step = max(1, int(0.1 / max(per_iteration, 1e-6)))  # about 10 partial layouts a second
-        ticker(done / total, np.asarray(layout, dtype=np.float32).copy(), f"t-SNE iteration {done} / {total}")
+    steps = [0]  # gradients computed so far
+
+    def gradient(embedding, P, should_eval_error=False, **params):
+        """openTSNE's gradient (Barnes-Hut below 10k points, FFT above, as its "auto"), wrapped to
+        show the layout ~10 times a second and to stop within one iteration. Its callbacks would
+        do the same but evaluate the KL divergence at each, some 40% more per iteration."""
+        steps[0] += 1
+        done = min(steps[0], total)
+        if time.perf_counter() - ticker.last >= 0.1:
+            ticker(done / total, np.asarray(embedding, dtype=np.float32).copy(), f"t-SNE iteration {done} / {total}")
+        else:
+            _stop_if_asked(control)
+        return repulsion(embedding, P, should_eval_error=False, **params)
+
+    from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
+
+    repulsion = kl_divergence_fft if n >= 10_000 else kl_divergence_bh
+    for begin, end in ((0, early), (early, total)):
+        if end > begin:
+            exaggerated = begin < early
+            layout.optimize(
+                n_iter=end - begin,
+                exaggeration=settings.exaggeration if exaggerated else None,
+                momentum=0.5 if exaggerated else 0.8,
+                learning_rate=rate,
+                inplace=True,
+                n_jobs=threads,
+                negative_gradient_method=gradient,
+            )
+            steps[0] = end  # openTSNE computes one more gradient at the end of a call
     return np.ascontiguousarray(np.asarray(layout), dtype=np.float32)
 
 
