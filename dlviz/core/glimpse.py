@@ -25,18 +25,13 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
+from dlviz.core.preprocess import RESAMPLE
+
 Box = tuple[float, float, float, float]
 Report = Callable[[float, str], None]
 StopCheck = Callable[[], bool]
 
 BOX_MODES = ("threshold", "percentile")
-
-_RESAMPLE = {
-    "nearest": Image.Resampling.NEAREST,
-    "bilinear": Image.Resampling.BILINEAR,
-    "bicubic": Image.Resampling.BICUBIC,
-    "lanczos": Image.Resampling.LANCZOS,
-}
 
 
 # --------------------------------------------------------------------------- boxes
@@ -231,7 +226,7 @@ def crop_original(
         raise ValueError(f"box {box} is empty")
     height, width = rgb.shape[:2]
     image = Image.fromarray(rgb)
-    method = _RESAMPLE[resample]
+    method = RESAMPLE[resample]
     if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:
         return np.array(image.resize((out_w, out_h), method, box=(x0, y0, x1, y1)))
     out = np.empty((out_h, out_w, 3), np.uint8)

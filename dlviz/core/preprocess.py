@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-_RESAMPLE = {
+RESAMPLE = {
     "nearest": Image.Resampling.NEAREST,
     "bilinear": Image.Resampling.BILINEAR,
     "bicubic": Image.Resampling.BICUBIC,
@@ -44,7 +44,7 @@ class Preprocess:
         """
         height, width = rgb.shape[:2]
         image = Image.fromarray(rgb)
-        return np.array(image.resize((self.crop, self.crop), _RESAMPLE[self.interpolation], box=self.crop_box(width, height)))
+        return np.array(image.resize((self.crop, self.crop), RESAMPLE[self.interpolation], box=self.crop_box(width, height)))
 
     def to_tensor(self, rgb: np.ndarray):
         """A 1×3×crop×crop float32 tensor ready for the model."""

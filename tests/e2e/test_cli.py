@@ -15,20 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from clirun import cli  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(*args, env=None, timeout=120) -> subprocess.CompletedProcess:
-    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "dlviz.app", *map(str, args)],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def check_ok(done: subprocess.CompletedProcess) -> None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,31 +10,12 @@ import pytest
 from PIL import Image
 
 import dlviz.cli
+from clirun import cli, user_error  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 COFFEE = ROOT / "assets" / "samples" / "coffee.png"
 
 pytestmark = pytest.mark.skipif("attend" not in dlviz.cli.COMMANDS, reason="attend not wired into dlviz.cli yet")
-
-
-def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dlviz.app", *map(str, args)],
-        cwd=ROOT,
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def user_error(done, *words):
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr and not done.stdout
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
-    for word in words:
-        assert word in lines[0]
 
 
 @pytest.fixture(scope="module")

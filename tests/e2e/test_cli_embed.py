@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clirun import user_error  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,16 +23,6 @@ def embed(tmp_path, *args, timeout=120) -> subprocess.CompletedProcess:
 def ok(done) -> None:
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-
-
-def user_error(done, *words) -> str:
-    assert done.returncode == 2, (done.returncode, done.stderr)
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
-    assert done.stdout == ""
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 def table(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +9,7 @@ import pytest
 from PIL import Image
 
 import dlviz.cli
+from clirun import cli, user_error  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CHELSEA = ROOT / "assets" / "samples" / "chelsea.png"
@@ -20,26 +18,6 @@ pytestmark = pytest.mark.skipif(
     "cam" not in dlviz.cli.COMMANDS or "backprop" not in dlviz.cli.COMMANDS,
     reason="cam/backprop not wired into dlviz.cli yet",
 )
-
-
-def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dlviz.app", *map(str, args)],
-        cwd=ROOT,
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def user_error(done, *words):
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr and not done.stdout
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
-    for word in words:
-        assert word in lines[0]
 
 
 def test_cam_npy_and_png(tmp_path):
