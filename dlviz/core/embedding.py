@@ -288,20 +288,28 @@ def conditional_probabilities(distances: np.ndarray, perplexity: float, check: C
     d2 -= d2[:, :1]  # relative to the nearest: the same p, without underflow far from everyone
     n = len(d2)
     target = math.log(perplexity)
-    beta = np.ones(n)
+    scale = d2.mean(axis=1)
+    beta = np.where(scale > 0, 1.0 / np.where(scale > 0, scale, 1.0), 1.0)  # a start near the answer
     low = np.zeros(n)
     high = np.full(n, np.inf)
+    active = np.arange(n)  # rows not yet at the target entropy: only they are computed again
     for _ in range(100):
         check()
-        p = np.exp(-d2 * beta[:, None])
+        d, b = d2[active], beta[active]
+        p = np.exp(-d * b[:, None])
         total = p.sum(axis=1)
-        entropy = np.log(total) + beta * (d2 * p).sum(axis=1) / total
-        if np.all(np.abs(entropy - target) < 1e-5):
-            break
+        entropy = np.log(total) + b * (d * p).sum(axis=1) / total
+        open_ = np.abs(entropy - target) >= 1e-5
         spread_out = entropy > target  # too flat: sharpen (raise beta)
-        low = np.where(spread_out, beta, low)
-        high = np.where(spread_out, high, beta)
-        beta = np.where(np.isinf(high), beta * 2, (low + high) / 2)
+        lo, hi = low[active], high[active]
+        lo = np.where(spread_out, b, lo)
+        hi = np.where(spread_out, hi, b)
+        step = np.where(np.isinf(hi), b * 2, (lo + hi) / 2)
+        low[active], high[active] = lo, hi
+        beta[active] = np.where(open_, step, b)
+        active = active[open_]
+        if not len(active):
+            break
     p = np.exp(-d2 * beta[:, None])
     return p / p.sum(axis=1, keepdims=True)
 
