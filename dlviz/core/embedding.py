@@ -43,7 +43,7 @@ class Settings:
     perplexity: float = 30.0
     learning_rate: float | None = None  # None: n / exaggeration (the "auto" rule)
     exaggeration: float = 12.0
-    iterations: int | None = None  # None: 750 for t-SNE; for UMAP 500 below 10k points, else 200
+    iterations: int | None = None  # None: 750 for t-SNE; for UMAP 500 up to 10k points, else 150
     # UMAP
     n_neighbors: int = 15
     min_dist: float = 0.1
@@ -255,7 +255,9 @@ def _umap(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
     indices, distances = _neighbours(x, k, settings, _Ticker(control, 0.0, 0.3, "finding neighbours"))
     _stop_if_asked(control)
     graph = fuzzy_graph(indices, distances, lambda: _stop_if_asked(control))
-    epochs = settings.iterations or (500 if n <= 10_000 else 200)
+    # 150 above 10k points (umap-learn uses 200): as trustworthy on the benchmark sets and GloVe
+    # words (within 0.001-0.004 of 200 epochs), a quarter less time
+    epochs = settings.iterations or (500 if n <= 10_000 else 150)
     keep = graph.data >= graph.data.max() / epochs
     head = graph.row[keep].astype(np.int32)
     tail = graph.col[keep].astype(np.int32)

@@ -61,7 +61,7 @@ def _edge(e, emb, head, tail, per_sample, next_sample, per_negative, next_negati
     next_sample[e] += per_sample[e]
     negatives = int((epoch - next_negative[e]) / per_negative[e])
     for p in range(negatives):
-        k = int(_hash(seed, epoch, e, p) % np.uint64(n))
+        k = int(((_hash(seed, epoch, e, p) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))  # in [0, n) without a division
         if k == i:
             continue
         d2 = np.float32(0.0)
