@@ -135,14 +135,14 @@ def main(argv=None) -> int:
     warm_up()
     print(f"{time.perf_counter() - began:.1f} s")
     sets = [("digits", *digits())] + [(f"clustered {n // 1000}k", *clustered(n)) for n in sizes]
-    print(f"{'data':<14}{'method':<14}{'time s':>9}{'first s':>9}{'trust':>8}{'10-NN':>8}")
+    print(f"{'data':<16}{'method':<14}{'time s':>9}{'first s':>9}{'trust':>8}{'10-NN':>8}")
     results: dict[tuple[str, str], tuple[float, float, float]] = {}
     for name, x, labels in sets:
         for method, run in METHODS.items():
             if any(word in method for word in args.skip):
                 continue
             if method == "sklearn tsne" and len(x) > args.slow_limit:
-                print(f"{name:<14}{method:<14}{'skipped (--slow-limit)':>34}")
+                print(f"{name:<16}{method:<14}{'skipped (--slow-limit)':>34}")
                 continue
             began = time.perf_counter()
             layout, first = run(x)
@@ -150,7 +150,7 @@ def main(argv=None) -> int:
             trust, accuracy = quality(x, np.asarray(layout, dtype=np.float32), labels)
             results[name, method] = (elapsed, trust, accuracy)
             shown = f"{first:.2f}" if first is not None else f"{elapsed:.2f}"
-            print(f"{name:<14}{method:<14}{elapsed:>9.2f}{shown:>9}{trust:>8.3f}{accuracy:>8.3f}", flush=True)
+            print(f"{name:<16}{method:<14}{elapsed:>9.2f}{shown:>9}{trust:>8.3f}{accuracy:>8.3f}", flush=True)
     target = "clustered 20k" if any(n == 20000 for n in sizes) else sets[-1][0]
     ours = results.get((target, f"dlviz {DEFAULT_METHOD}"))
     peers = {m: results[target, m] for m in PEERS if (target, m) in results}
