@@ -84,6 +84,18 @@ def _grow_to_aspect(x0, y0, x1, y1, ratio):
     return x0, y0, x1, y1
 
 
+def _at_least(box: Box, side: float) -> Box:
+    """The box grown about its centre until it is at least `side` wide and high."""
+    x0, y0, x1, y1 = box
+    if x1 - x0 < side:
+        cx = (x0 + x1) / 2
+        x0, x1 = cx - side / 2, cx + side / 2
+    if y1 - y0 < side:
+        cy = (y0 + y1) / 2
+        y0, y1 = cy - side / 2, cy + side / 2
+    return x0, y0, x1, y1
+
+
 def attention_box(
     cam_map: np.ndarray,
     *,
@@ -143,13 +155,7 @@ def attention_box(
     y0, y1 = float(rows.min()), float(rows.max() + 1)
     grow_x, grow_y = margin * (x1 - x0), margin * (y1 - y0)
     x0, x1, y0, y1 = x0 - grow_x, x1 + grow_x, y0 - grow_y, y1 + grow_y
-    smallest = min_size * max(width, height)
-    if x1 - x0 < smallest:
-        cx = (x0 + x1) / 2
-        x0, x1 = cx - smallest / 2, cx + smallest / 2
-    if y1 - y0 < smallest:
-        cy = (y0 + y1) / 2
-        y0, y1 = cy - smallest / 2, cy + smallest / 2
+    x0, y0, x1, y1 = _at_least((x0, y0, x1, y1), min_size * max(width, height))
     if ratio is not None:
         x0, y0, x1, y1 = _grow_to_aspect(x0, y0, x1, y1, ratio)
     x0, x1 = _fit(x0, x1, width)
@@ -331,14 +337,8 @@ def next_view(
     wide and high, and fitted to the image (see `fit_view`)."""
     settings = settings or BoxSettings()
     in_crop = attention_box(glimpse.cam, **settings.kwargs())
-    x0, y0, x1, y1 = to_original(in_crop, glimpse.view, glimpse.cam.shape[::-1])
-    if x1 - x0 < min_side:
-        cx = (x0 + x1) / 2
-        x0, x1 = cx - min_side / 2, cx + min_side / 2
-    if y1 - y0 < min_side:
-        cy = (y0 + y1) / 2
-        y0, y1 = cy - min_side / 2, cy + min_side / 2
-    return fit_view((x0, y0, x1, y1), width, height)
+    box = _at_least(to_original(in_crop, glimpse.view, glimpse.cam.shape[::-1]), min_side)
+    return fit_view(box, width, height)
 
 
 def glimpses(
