@@ -41,9 +41,9 @@ from PySide6.QtWidgets import (
 
 from dlviz.core.glimpse import BoxSettings  # numpy and PIL only: torch stays in the worker
 from dlviz.gui import style
+from dlviz.gui.attention_pane import METHOD_NAMES, METHODS  # torch-free, unlike core.attribution's list
 from dlviz.gui.unit_pane import heat_rgba
 
-METHOD_NAMES = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "layercam": "LayerCAM", "scorecam": "Score-CAM"}
 # One colour per glimpse: its box, its fixation point and its filmstrip frame.
 STEP_COLOURS = [QColor(c) for c in ("#4fc3f7", "#ffd54f", "#ff8a65", "#ce93d8", "#a5d6a7")]
 UP = QColor("#81c784")
@@ -309,10 +309,8 @@ class GlimpsePane(QWidget):
         self.fovea_times: list[float] = []  # when each fovea result was drawn (monotonic)
 
         # ---- controls
-        from dlviz.core.attribution import CAM_METHODS
-
         self.method = QComboBox()
-        for name in CAM_METHODS:
+        for name in METHODS:  # the Attention tab's list: core.attribution would import torch here
             self.method.addItem(METHOD_NAMES.get(name, name), name)
         self.method.setToolTip("How the attention map is made (Score-CAM takes seconds per look)")
         self.opacity = QSlider(Qt.Horizontal)
