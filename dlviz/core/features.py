@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -114,19 +115,24 @@ def imagenet_group(index: int) -> str:
 
 
 class _Tap(OwnedHook):
-    """Captures one module's output (or, with `inputs`, its first input) while in the block."""
+    """Captures one module's output (or, with `inputs`, its first input) while in the block, from
+    passes on the thread that entered it only: the explorer's worker shares the model with the
+    main window's, whose passes (a fovea drag, say) must not land in the features."""
 
     def __init__(self, module: nn.Module, inputs: bool = False):
         self.module, self.inputs = module, inputs
         self.value: torch.Tensor | None = None
 
     def _pre(self, module, args):
-        self.value = args[0]
+        if threading.get_ident() == self._thread:
+            self.value = args[0]
 
     def _post(self, module, args, output):
-        self.value = output
+        if threading.get_ident() == self._thread:
+            self.value = output
 
     def __enter__(self):
+        self._thread = threading.get_ident()
         if self.inputs:
             self._handle = self.module.register_forward_pre_hook(self._pre)
         else:

@@ -189,3 +189,22 @@ def test_thumbnails_letterbox_and_grey_for_unreadable(tmp_path):
     red_rows = np.nonzero((tiles[0, :, 32] == [255, 0, 0]).all(axis=1))[0]
     assert 15 <= len(red_rows) <= 17
     assert (tiles[1:] == 128).all()
+
+
+def test_feature_hook_ignores_passes_from_other_threads(bundled):
+    """The explorer's worker and the main window's share one model object."""
+    import threading
+
+    import torch
+
+    from dlviz.core.features import _Tap
+
+    x = torch.zeros(1, 3, 224, 224)
+    with _Tap(bundled.model.classifier, inputs=True) as tap, torch.no_grad():
+        other = threading.Thread(target=lambda: bundled.model(x))
+        other.start()
+        other.join()
+        assert tap.value is None
+        bundled.model(x)
+        assert tap.value is not None and tap.value.shape == (1, 1280)
+    assert active_hooks(bundled.model) == 0
