@@ -114,6 +114,7 @@ class EmbeddingWindow(QMainWindow):
         self.runner = TaskRunner(priority=KINDS, parent=self)
         self.pause_event = threading.Event()
         self.points = None  # PointSet as loaded
+        self.hide_on_close = False  # the toolbox sets it: then closing hides, `shutdown` ends
         self.base_index = None  # rows of `points` in `current` (sampling)
         self.current = None  # PointSet shown (sampled), rows = view indices
         self.coords = None  # (n, 2) float32 of `current`, or None before a run
@@ -889,9 +890,19 @@ class EmbeddingWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
     def shutdown(self) -> bool:
+        """End the worker thread for good (the window's last act)."""
+        self.hide_on_close = False
         self.pause_event.clear()
         return self.runner.shutdown(15000)
 
     def closeEvent(self, event):
+        if self.hide_on_close:
+            # Opened from the toolbox: closing stops any work and hides the window, which keeps
+            # its points and layout for the next time it is opened; the toolbox ends it on exit.
+            self.runner.cancel("source")
+            self.stop()
+            event.ignore()
+            self.hide()
+            return
         self.shutdown()
         super().closeEvent(event)

@@ -344,6 +344,7 @@ class MainWindow(QMainWindow):
         if self.explorer is None:
             self.explorer = EmbeddingWindow(self.session.model, parent=self, cache_dir=_user_dir() / "features")
             self.explorer.setWindowFlag(Qt.Window)  # top-level, closed with the main window
+            self.explorer.hide_on_close = True  # reopened as it was left
             self.explorer.image_wanted.connect(self._open_from_explorer)
             self.session.model_changed.connect(lambda: setattr(self.explorer, "loaded", self.session.model))
         self.explorer.loaded = self.session.model
@@ -642,6 +643,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view", {"contrast": s.contrast, "gamma": s.gamma, "cmap": s.cmap, "opacity": s.opacity})
         self.settings.sync()
         if self.explorer is not None:
-            self.explorer.close()  # stops its worker thread too
+            self.explorer.shutdown()  # ends its worker thread
+            self.explorer.close()
         self.runner.shutdown(15000)
         super().closeEvent(event)

@@ -238,6 +238,12 @@ def test_the_main_window_opens_the_explorer_and_image_points_open_in_the_toolbox
         with qtbot.waitSignal(window.ready, timeout=60_000):
             explorer.image_wanted.emit(str(other))
         assert window.session.image_path == other
+        explorer.close()  # hides, and keeps its worker for the next time
+        assert not explorer.isVisible() and explorer.runner._worker.isRunning()
+        assert window.open_explorer() is explorer and explorer.isVisible()
+        with qtbot.waitSignal(explorer.runner.finished, timeout=60_000):
+            explorer.load_classes()  # still works after a close and a reopen
     finally:
+        explorer.shutdown()
         explorer.close()
     assert not explorer.runner._worker.isRunning()
