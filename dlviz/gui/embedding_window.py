@@ -490,6 +490,7 @@ class EmbeddingWindow(QMainWindow):
     def set_points(self, points):
         """A new point set: shown at once when it comes with a 2-D layout, else waiting for Run."""
         self.points = points
+        self._sampled = None  # a new set is always sampled afresh
         self._stack.clear()
         dims = f", {points.vectors.shape[1]:,}-d" if points.vectors is not None else ""
         info = f"{len(points):,} points{dims}"
@@ -515,10 +516,23 @@ class EmbeddingWindow(QMainWindow):
         else:
             self.say(f"Loaded {info}. Press Run to lay them out.")
 
+    def _drop_run(self):
+        """The points on screen are about to change: a layout still running is for the old ones."""
+        if self._running:
+            self.runner.cancel("embed")
+            self.pause_event.clear()
+            self._running = False
+            self._set_running(False)
+
     def _resample(self):
         points = self.points
         if points is None:
             return
+        key = (id(points), self.max_points.value(), self.sampling.currentData(), self.seed.value())
+        if key == getattr(self, "_sampled", None):
+            return  # focus left "Max points" unchanged, or the same choice again: keep the layout
+        self._sampled = key
+        self._drop_run()
         n, limit = len(points), self.max_points.value()
         if n > limit:
             from dlviz.core.embedding import sample
@@ -656,11 +670,12 @@ class EmbeddingWindow(QMainWindow):
         elif kind == "embed":
             self._running = False
             self._set_running(False)
-            if result is None:
-                return
+            if result is None or len(result.layout) != len(self.current):
+                return  # stopped, or laid out points that are no longer the ones shown
             self.coords = np.ascontiguousarray(result.layout[:, :2], np.float32)
             self._show_layout(new=len(self.view.pos) != len(self.coords))
-            text = f"{self.method.currentText()} of {len(self.current):,} points in {result.seconds:.1f} s"
+            name = self.method.itemText(self.method.findData(result.settings.method))  # the run's, not the combo's now
+            text = f"{name} of {len(self.current):,} points in {result.seconds:.1f} s"
             self.iteration.setText(text)
             self.say(text + ".")
             self.layout_shown.emit()
@@ -817,6 +832,7 @@ class EmbeddingWindow(QMainWindow):
 
     def show_all(self):
         if self._stack:
+            self._drop_run()
             self.current, self.coords, self.base_index = self._stack[0]
             self._stack.clear()
             self._thumbs.clear()

@@ -247,3 +247,23 @@ def test_the_main_window_opens_the_explorer_and_image_points_open_in_the_toolbox
         explorer.shutdown()
         explorer.close()
     assert not explorer.runner._worker.isRunning()
+
+
+def test_resampling_drops_a_running_layout_and_an_unchanged_limit_keeps_it(explorer, qtbot):
+    explorer.set_points(clusters(6000, d=20))
+    explorer.max_points.setValue(200_000)
+    explorer.max_points.editingFinished.emit()  # focus left the box, nothing changed
+    count = []
+    explorer.runner.partial.connect(lambda kind, p: kind == "embed" and count.append(1))
+    explorer.method.setCurrentIndex(explorer.method.findData("tsne"))
+    explorer.tsne_iterations.setValue(5000)
+    explorer.run()
+    qtbot.waitUntil(lambda: len(count) >= 2, timeout=60_000)
+    explorer.max_points.editingFinished.emit()  # unchanged: the run goes on
+    assert explorer.runner.running_kind() == "embed"
+    explorer.max_points.setValue(3000)
+    explorer.max_points.editingFinished.emit()  # 3,000 of the 6,000 now: the old run is for other points
+    qtbot.waitUntil(lambda: explorer.runner.running_kind() is None, timeout=5_000)
+    assert len(explorer.current) == 3000 and not explorer.stop_button.isEnabled()
+    qtbot.wait(300)
+    assert explorer.coords is None or len(explorer.coords) == 3000
