@@ -224,7 +224,9 @@ def apply(crop: np.ndarray, aug: Augment) -> np.ndarray:
             x = torch.rot90(x, int(aug.rotate // 90) % 4, dims=(1, 2))
         else:
             x = F.affine(
-                x, angle=float(aug.rotate), translate=[round(aug.shift_x * width), round(aug.shift_y * height)],
+                # torchvision's affine turns clockwise for a positive angle; ours (like np.rot90
+                # and the slider) turns anticlockwise
+                x, angle=-float(aug.rotate), translate=[round(aug.shift_x * width), round(aug.shift_y * height)],
                 scale=float(max(aug.zoom, 0.05)), shear=[0.0, 0.0], interpolation=InterpolationMode.BILINEAR, fill=0,
             )
     if aug.brightness != 1.0:

@@ -116,6 +116,17 @@ def test_rotate_a_quarter_turn_of_a_square_is_rot90():
     image = _photo()
     assert np.array_equal(apply(image, Augment(rotate=90)), np.rot90(image))
     assert np.array_equal(apply(image, Augment(rotate=-90)), np.rot90(image, -1))
+
+
+def test_rotation_turns_the_same_way_at_every_angle():
+    """89 degrees (resampled) lands where 90 (a quarter turn) does, not on the opposite side."""
+    image = np.zeros((64, 64, 3), np.uint8)
+    image[5:20, 40:60] = 255
+    for angle in (89, -89):
+        turned = apply(image, Augment(rotate=angle)).astype(float)
+        same = np.abs(turned - np.rot90(image, 1 if angle > 0 else -1)).mean()
+        opposite = np.abs(turned - np.rot90(image, -1 if angle > 0 else 1)).mean()
+        assert same < 5 < opposite
     # A general angle goes through the affine warp: the centre stays, the corners come in black.
     turned = apply(image, Augment(rotate=45))
     assert (turned[0, 0] == 0).all() and turned.shape == image.shape
