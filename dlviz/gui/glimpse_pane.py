@@ -636,6 +636,15 @@ class GlimpsePane(QWidget):
         self.request_fovea()
 
     def _clear(self):
+        if self.runner is not None:
+            # looks at the old image (Score-CAM ones take seconds) must not hold up the new
+            # image's forward pass, nor draw their boxes over it when they end
+            self.runner.cancel("glimpse")
+            self.runner.cancel("fovea")
+        self._fovea_in_flight, self._fovea_again = 0.0, False
+        if getattr(self, "_progress_on", False):
+            self._progress_on = False
+            self._show_progress(False)
         self.run = None
         self.fovea_result = None
         self._submitted_key = None

@@ -269,7 +269,16 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
 
     # ---------------------------------------------------------------- requests
+    # Work that is about the image (or model) on screen: a new one makes it worthless, and the
+    # single worker would otherwise finish it (Score-CAM looks take seconds) before loading.
+    ABOUT_THE_IMAGE = ("backprop", "cam", "glimpse", "fovea", "occlusion", "perturb", "perturb-strip")
+
+    def _drop_work_on_the_old_image(self):
+        for kind in self.ABOUT_THE_IMAGE:
+            self.runner.cancel(kind)
+
     def load_model(self, name=None, weights=None, labels=None):
+        self._drop_work_on_the_old_image()
         self.model_spec = (name, weights, labels)
         label = name or (Path(weights).name if weights else "the bundled EfficientNet-Lite0")
         self.say(f"Loading {label}…")
@@ -277,6 +286,7 @@ class MainWindow(QMainWindow):
         self._show_progress(True)
 
     def open_image(self, source, name=None):
+        self._drop_work_on_the_old_image()
         self.runner.submit("image", jobs.load_image, source, name)
 
     def request_forward(self):

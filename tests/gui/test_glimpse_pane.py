@@ -208,3 +208,20 @@ def test_headline_keeps_tiny_probabilities_readable(qtbot):
     document = QTextDocument()
     document.setHtml(html)
     assert document.toPlainText().endswith("class 3 had <0.1% on the whole image")
+
+
+def test_a_new_image_cancels_the_old_images_slow_looks(window, qtbot, samples):
+    pane = window.glimpse
+    with qtbot.waitSignal(pane.glimpses_shown, timeout=60_000):
+        _raise_tab(window)
+    pane.method.setCurrentIndex(pane.method.findData("scorecam"))  # seconds for every look
+    pane.refresh()
+    qtbot.waitUntil(lambda: window.runner.running_kind() == "glimpse", timeout=10_000)
+    old_image = window.session.rgb
+    began = time.perf_counter()
+    with qtbot.waitSignal(window.runner.finished, timeout=30_000, check_params_cb=lambda kind, result: kind == "forward"):
+        window.open_image(samples / "rocket.jpg")
+    assert time.perf_counter() - began < 8  # not held up behind Score-CAM's looks at the old image
+    assert window.session.rgb is not old_image
+    assert pane.run is None or pane.run.full.box[2:] == tuple(map(float, window.session.rgb.shape[1::-1]))
+    pane.method.setCurrentIndex(pane.method.findData("gradcam"))
