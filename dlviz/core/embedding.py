@@ -424,6 +424,7 @@ def sample(n: int, size: int, *, labels: np.ndarray | None = None, seed: int = 0
 
 
 _warm = False
+_WARMING = threading.Lock()
 
 
 def warm_up() -> str:
@@ -431,13 +432,14 @@ def warm_up() -> str:
     the first real run starts at once. The app calls it in the background after its first image
     is on screen, and the explorer again when it opens (then it returns at once)."""
     global _warm
-    if _warm:
-        return "layout kernels ready"
-    began = time.perf_counter()
-    x = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
-    embed(x, Settings(method="umap", iterations=4))
-    embed(x, Settings(method="umap", iterations=2, reproducible=True))
-    import openTSNE  # noqa: F401  (its compiled parts load in a second or so)
+    with _WARMING:  # a second caller (the explorer opening during the app's warm-up) waits for it
+        if _warm:
+            return "layout kernels ready"
+        began = time.perf_counter()
+        x = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
+        embed(x, Settings(method="umap", iterations=4))
+        embed(x, Settings(method="umap", iterations=2, reproducible=True))
+        import openTSNE  # noqa: F401  (its compiled parts load in a second or so)
 
-    _warm = True
-    return f"layout kernels ready in {time.perf_counter() - began:.1f} s"
+        _warm = True
+        return f"layout kernels ready in {time.perf_counter() - began:.1f} s"

@@ -194,6 +194,17 @@ def _load(path: Path):
         return None
 
 
+def images_below(folder: Path) -> list[Path]:
+    """The images in `folder` and in its subfolders, at any depth (hidden ones skipped): a
+    dataset kept one folder per class is read whole, each image labelled by its folder."""
+    found = list(image_files_in(folder))
+    for root, dirs, _ in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs:
+            found.extend(image_files_in(Path(root) / name))
+    return found
+
+
 def folder_features(
     loaded,
     folder,
@@ -214,9 +225,9 @@ def folder_features(
     folder = Path(folder)
     if not folder.is_dir():
         raise VectorError(f"{folder} is not a folder.")
-    paths = image_files_in(folder)
+    paths = images_below(folder)
     if not paths:
-        raise VectorError(f"{folder.name or folder} holds no image files.")
+        raise VectorError(f"{folder.name or folder} holds no image files (nor do its subfolders).")
     module, inputs = _feature_module(loaded, layer)
     layer_name = layer or PENULTIMATE
     report = progress or (lambda fraction, text: None)
@@ -227,12 +238,14 @@ def folder_features(
         vectors, files, top, skipped = cached
         report(1.0, f"{len(files)} images (cached)")
     else:
-        vectors, files, top, skipped = _compute(loaded, paths, module, inputs, batch, report, should_stop)
+        vectors, files, top, skipped = _compute(loaded, folder, paths, module, inputs, batch, report, should_stop)
         _save(cache_file, vectors, files, top, [list(s) for s in skipped])
     absolute = [str((folder / name).resolve()) for name in files]
     meta = {
         "file": _strings(files),
-        "folder": _strings([Path(p).parent.name for p in absolute]),
+        # the subfolder an image is in: the class, for a dataset kept one folder per class
+        "folder": _strings([Path(name).parent.as_posix() if Path(name).parent != Path(".") else folder.name
+                            for name in files]),
         "top class": _strings(top),
     }
     title = f"{folder.name} ({'features' if layer is None else layer} of {loaded.name})"
@@ -257,7 +270,7 @@ def _feature_module(loaded, layer: str | None) -> tuple[nn.Module | None, bool]:
         raise VectorError(f"The model has no layer '{layer}'; see `dlviz layers`.") from None
 
 
-def _compute(loaded, paths, module, inputs, batch, report, should_stop):
+def _compute(loaded, folder, paths, module, inputs, batch, report, should_stop):
     chunks, files, top, skipped = [], [], [], []
     batch = max(1, int(batch))
     for start in range(0, len(paths), batch):
@@ -267,7 +280,7 @@ def _compute(loaded, paths, module, inputs, batch, report, should_stop):
         for path in paths[start:start + batch]:
             try:
                 tensors.append(loaded.preprocess.to_tensor(load_image(path)))
-                names.append(path.name)
+                names.append(path.relative_to(folder).as_posix())
             except ImageError as exc:
                 skipped.append((str(path), str(exc)))
         if tensors:

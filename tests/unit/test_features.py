@@ -4,6 +4,7 @@ the on-disk cache, skipped images, progress, cancel and thumbnails."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +209,19 @@ def test_feature_hook_ignores_passes_from_other_threads(bundled):
         bundled.model(x)
         assert tap.value is not None and tap.value.shape == (1, 1280)
     assert active_hooks(bundled.model) == 0
+
+
+def test_a_folder_per_class_dataset_is_read_whole_and_labelled_by_folder(bundled, samples, tmp_path):
+    import shutil
+
+    for sub, names in (("cats", ["chelsea.png"]), ("drinks", ["coffee.png"]), ("drinks/hot", ["coffee.png"])):
+        (tmp_path / "data" / sub).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copy(samples / name, tmp_path / "data" / sub / name)
+    (tmp_path / "data" / ".hidden").mkdir()
+    shutil.copy(samples / "chelsea.png", tmp_path / "data" / ".hidden" / "x.png")
+    points = folder_features(bundled, tmp_path / "data", cache_dir=tmp_path / "cache")
+    assert list(points.meta["file"]) == ["cats/chelsea.png", "drinks/coffee.png", "drinks/hot/coffee.png"]
+    assert list(points.meta["folder"]) == ["cats", "drinks", "drinks/hot"]
+    assert all(Path(p).is_file() for p in points.images)
+    assert np.allclose(points.vectors[1], points.vectors[2], atol=1e-5)  # the same photo twice
