@@ -82,6 +82,7 @@ class TaskRunner(QObject):
     progress = Signal(str, float, str)  # kind, fraction, text
     partial = Signal(str, object)  # kind, a partial result sent with progress
     busy_changed = Signal(bool)
+    cancelled = Signal(str)  # kind: its running or waiting request was cancelled; no result will come
 
     _finished = Signal(str, int, object)
     _failed = Signal(str, int, str, str)
@@ -117,10 +118,16 @@ class TaskRunner(QObject):
         """Forget the current and pending requests of a kind (or of every kind)."""
         with self._lock:
             kinds = [kind] if kind else list(self._latest)
+            dropped = []
             for k in kinds:
+                if k in self._pending or (self._running is not None and self._running.kind == k
+                                          and self._latest.get(k) == self._running.ident):
+                    dropped.append(k)
                 self._counter += 1
                 self._latest[k] = self._counter
                 self._pending.pop(k, None)
+        for k in dropped:  # so a view waiting for that result can stop waiting
+            self.cancelled.emit(k)
         self.busy_changed.emit(self.is_busy())
 
     def is_busy(self) -> bool:

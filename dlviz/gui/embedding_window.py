@@ -443,7 +443,7 @@ class EmbeddingWindow(QMainWindow):
 
     def _submit_source(self, text, fn, *args):
         self.say(text)
-        self.runner.cancel("embed")
+        self._drop_run()  # a layout of the old points: Pause and Stop go back to rest too
         self.runner.submit("source", fn, *args)
         self._show_busy(True, text)
 

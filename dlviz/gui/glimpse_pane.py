@@ -528,6 +528,7 @@ class GlimpsePane(QWidget):
             self._show_progress = show_progress
         runner.finished.connect(self._finished)
         runner.failed.connect(self._failed)
+        runner.cancelled.connect(self._cancelled)
         dock = self.parentWidget()
         if isinstance(dock, QDockWidget):
             dock.visibilityChanged.connect(lambda shown: shown and QTimer.singleShot(0, self._raised))
@@ -626,6 +627,18 @@ class GlimpsePane(QWidget):
         elif kind == "glimpse":
             self._submitted_key = None
             self.after.clear("could not look: see the status bar")
+            if getattr(self, "_progress_on", False):
+                self._progress_on = False
+                self._show_progress(False)
+
+    def _cancelled(self, kind):
+        """A request of ours was cancelled (the status bar's Cancel, a new image): stop waiting."""
+        if kind == "fovea":
+            self._fovea_in_flight, self._fovea_again = 0.0, False
+        elif kind == "glimpse":
+            self._submitted_key = None  # the same image and settings may be asked for again
+            if self.run is None:
+                self.after.clear("stopped")
             if getattr(self, "_progress_on", False):
                 self._progress_on = False
                 self._show_progress(False)

@@ -448,6 +448,7 @@ class PerturbPane(QWidget):
         runner.failed.connect(self._failed)
         runner.progress.connect(self._progress)
         runner.partial.connect(self._partial)
+        runner.cancelled.connect(self._cancelled)
         dock = self.parentWidget()
         if dock is not None and hasattr(dock, "visibilityChanged"):
             dock.visibilityChanged.connect(lambda visible: visible and self.refresh())
@@ -521,6 +522,10 @@ class PerturbPane(QWidget):
         if self.runner is not None:
             self.runner.cancel(jobs_perturb.OCCLUSION)
         self._map_idle("cancelled")
+
+    def _cancelled(self, kind):
+        if kind == jobs_perturb.OCCLUSION:  # the status bar's Cancel, or a new image
+            self._map_idle("cancelled")
 
     def reshuffle(self):
         self.seed += 1

@@ -122,3 +122,17 @@ def test_the_sensitivity_map_shows_progress_and_can_be_cancelled(window, qtbot):
     qtbot.wait(50)
     assert not finished, "a cancelled map is never shown"
     assert fractions[-1] < 0.1
+
+
+def test_the_status_bar_cancel_puts_the_map_controls_back(window, qtbot):
+    pane = _raise(window)
+    _wait_kind(qtbot, window, "perturb")
+    pane.patch_size.slider.setValue(32)
+    pane.stride.setCurrentIndex(pane.stride.findData(4))  # minutes of work
+    fractions = []
+    window.runner.progress.connect(lambda kind, f, text: kind == "occlusion" and fractions.append(f))
+    pane.run_map.click()
+    qtbot.waitUntil(lambda: bool(fractions), timeout=30_000)
+    window.cancel()  # the status bar's Cancel, not the tab's own button
+    assert pane.run_map.isEnabled() and not pane.cancel_map.isEnabled()
+    assert pane.map_progress.format() == "cancelled"

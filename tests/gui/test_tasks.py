@@ -77,3 +77,32 @@ def test_shutdown_stops_a_running_job(qtbot):
     start = time.monotonic()
     assert runner.shutdown()
     assert time.monotonic() - start < 2.0
+
+
+def test_cancel_says_which_waiting_or_running_kinds_lost_their_result(qtbot):
+    import threading
+
+    from dlviz.tasks import TaskRunner
+
+    runner = TaskRunner(priority=("slow", "queued"))
+    started, release = threading.Event(), threading.Event()
+
+    def slow(state):
+        started.set()
+        release.wait(10)
+
+    said = []
+    runner.cancelled.connect(said.append)
+    try:
+        runner.submit("slow", slow)
+        assert started.wait(10)
+        runner.submit("queued", lambda state: None)
+        runner.cancel("idle")  # nothing of that kind: nothing to say
+        runner.cancel("queued")
+        runner.cancel("slow")
+        assert said == ["queued", "slow"]
+        runner.cancel("slow")  # already cancelled: said once
+        assert said == ["queued", "slow"]
+    finally:
+        release.set()
+        assert runner.shutdown()
