@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from dlviz import jobs  # noqa: E402
+from dlviz.work import toolbox as jobs  # noqa: E402
 from dlviz.core.images import load_image  # noqa: E402
 from dlviz.core.memory import tune_allocator  # noqa: E402
 from dlviz.core.models import LoadedModel, default_layer, discover_layers, load_model  # noqa: E402

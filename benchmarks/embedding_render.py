@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from dlviz.gui.scatter_view import ScatterView, categorical
+    from dlviz.gui.explorer.scatter import ScatterView, categorical
 
     rows = []
     for n in args.sizes:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 def _checks():
-    from dlviz import resources
+    from dlviz import paths as resources
 
     state: dict = {}
 

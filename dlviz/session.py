@@ -28,7 +28,7 @@ class Session(QObject):
         self.rgb: np.ndarray | None = None
         self.image_path: Path | None = None
         self.image_name = ""
-        self.result = None  # dlviz.jobs.ForwardResult for (model, rgb)
+        self.result = None  # dlviz.work.toolbox.ForwardResult for (model, rgb)
         self.layer: str | None = None
         self.unit = 0
         self.contrast = 0.0  # 0: one scale per layer, 1: one per channel

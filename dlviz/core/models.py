@@ -19,7 +19,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from dlviz import resources
+from dlviz import paths as resources
 from dlviz.core.preprocess import BUNDLED_PREPROCESS, Preprocess
 
 BUNDLED = "efficientnet_lite0"

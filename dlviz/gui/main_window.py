@@ -25,21 +25,22 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from dlviz import jobs, resources
+from dlviz import paths as resources
+from dlviz.work import toolbox as jobs
 from dlviz.core.images import IMAGE_FILTER, neighbour_image
 from dlviz.core.mosaic import COLORMAPS
-from dlviz.gui.attention_pane import AttentionPane
-from dlviz.gui.backprop_pane import BackpropPane
-from dlviz.gui.featurevis_pane import FeatureVisPane
-from dlviz.gui.grid_pane import GridPane
-from dlviz.gui.help_overlay import HelpOverlay
-from dlviz.gui.top_images_pane import TopImagesPane
-from dlviz.gui.input_pane import InputPane
-from dlviz.gui.layer_pane import LayerPane
-from dlviz.gui.predictions_pane import PredictionsPane
-from dlviz.gui.unit_pane import UnitPane
+from dlviz.gui.panes.attention import AttentionPane
+from dlviz.gui.panes.backprop import BackpropPane
+from dlviz.gui.panes.featurevis import FeatureVisPane
+from dlviz.gui.panes.grid import GridPane
+from dlviz.gui.widgets.help_overlay import HelpOverlay
+from dlviz.gui.panes.top_images import TopImagesPane
+from dlviz.gui.panes.input import InputPane
+from dlviz.gui.panes.layers import LayerPane
+from dlviz.gui.panes.predictions import PredictionsPane
+from dlviz.gui.panes.unit import UnitPane
 from dlviz.session import Session
-from dlviz.tasks import TaskRunner
+from dlviz.work.runner import TaskRunner
 
 log = logging.getLogger("dlviz")
 
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(attention_dock, top_dock)
         self.tabifyDockWidget(top_dock, featurevis_dock)
         # Attention crop (issue 6): the pane submits its own "glimpse" and "fovea" jobs, only while on screen.
-        from dlviz.gui.glimpse_pane import GlimpsePane
+        from dlviz.gui.panes.glimpse import GlimpsePane
 
         self.glimpse = GlimpsePane(self.session)
         glimpse_dock = self._dock("Attention crop", self.glimpse, Qt.RightDockWidgetArea)
@@ -130,7 +131,7 @@ class MainWindow(QMainWindow):
         self.LONG_WORK = (*self.LONG_WORK, "glimpse")  # Cancel stops slow (Score-CAM) glimpses too
         self.glimpse.attach(self.runner, lambda: _on_screen(self.glimpse), self._show_progress)
         # Perturb (issue 6): occlusion and augmentations; the pane submits its own jobs, only while on screen.
-        from dlviz.gui.perturb_pane import PerturbPane
+        from dlviz.gui.panes.perturb import PerturbPane
 
         self.perturb = PerturbPane(self.session)
         perturb_dock = self._dock("Perturb", self.perturb, Qt.RightDockWidgetArea)
@@ -349,7 +350,7 @@ class MainWindow(QMainWindow):
     def open_explorer(self):
         """The embedding explorer: a window of its own, with its own worker, on the loaded model."""
         from dlviz.app import _user_dir
-        from dlviz.gui.embedding_window import EmbeddingWindow
+        from dlviz.gui.explorer.window import EmbeddingWindow
 
         if self.explorer is None:
             self.explorer = EmbeddingWindow(self.session.model, parent=self, cache_dir=_user_dir() / "features")

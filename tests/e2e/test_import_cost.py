@@ -11,10 +11,10 @@ BUILD = """
 import sys
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-import dlviz.gui.main_window, dlviz.gui.embedding_window
-from dlviz.gui.glimpse_pane import GlimpsePane
-from dlviz.gui.perturb_pane import PerturbPane
-from dlviz.gui.embedding_window import EmbeddingWindow
+import dlviz.gui.main_window, dlviz.gui.explorer.window
+from dlviz.gui.panes.glimpse import GlimpsePane
+from dlviz.gui.panes.perturb import PerturbPane
+from dlviz.gui.explorer.window import EmbeddingWindow
 from dlviz.session import Session
 panes = [GlimpsePane(Session()), PerturbPane(Session())]
 print('torch' in sys.modules, 'numba' in sys.modules)

@@ -13,7 +13,7 @@ from dlviz.core.vectors import make_points
 
 @pytest.fixture
 def explorer(qtbot, bundled, tmp_path):
-    from dlviz.gui.embedding_window import EmbeddingWindow
+    from dlviz.gui.explorer.window import EmbeddingWindow
 
     window = EmbeddingWindow(bundled, cache_dir=tmp_path / "cache")
     qtbot.addWidget(window)

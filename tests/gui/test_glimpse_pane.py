@@ -196,7 +196,7 @@ def test_headline_keeps_tiny_probabilities_readable(qtbot):
     import numpy as np
     from PySide6.QtGui import QTextDocument
 
-    from dlviz.gui.glimpse_pane import GlimpsePane
+    from dlviz.gui.panes.glimpse import GlimpsePane
     from dlviz.session import Session
 
     pane = GlimpsePane(Session())

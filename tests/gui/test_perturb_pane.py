@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QDockWidget
 
-from dlviz import jobs_perturb
+from dlviz.work import perturb as jobs_perturb
 
 
 def _raise(window):

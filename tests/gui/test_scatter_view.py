@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from dlviz.gui.scatter_view import ScatterView, categorical, continuous, numeric, point_in_polygon
+from dlviz.gui.explorer.scatter import ScatterView, categorical, continuous, numeric, point_in_polygon
 
 
 def clustered(n, seed=0, k=8):

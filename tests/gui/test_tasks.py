@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from dlviz.tasks import TaskRunner, UserError
+from dlviz.work.runner import TaskRunner, UserError
 
 
 def _slow(state, value, seconds=0.3):
@@ -82,7 +82,7 @@ def test_shutdown_stops_a_running_job(qtbot):
 def test_cancel_says_which_waiting_or_running_kinds_lost_their_result(qtbot):
     import threading
 
-    from dlviz.tasks import TaskRunner
+    from dlviz.work.runner import TaskRunner
 
     runner = TaskRunner(priority=("slow", "queued"))
     started, release = threading.Event(), threading.Event()

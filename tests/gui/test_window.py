@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 
-from dlviz import jobs
+from dlviz.work import toolbox as jobs
 from dlviz.core.mosaic import make_layout
 
 

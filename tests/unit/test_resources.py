@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROBE = "from dlviz import resources as r; print(r.assets_dir()); print(len(r.sample_images()), len(r.imagenet_classes()))"
+PROBE = "from dlviz import paths as resources as r; print(r.assets_dir()); print(len(r.sample_images()), len(r.imagenet_classes()))"
 
 
 def test_source_tree():
-    from dlviz import resources
+    from dlviz import paths as resources
 
     assert resources.assets_dir() == ROOT / "assets"
     assert len(resources.sample_images()) >= 6 and len(resources.imagenet_classes()) == 1000

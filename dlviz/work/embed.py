@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlviz.tasks import UserError
+from dlviz.work.runner import UserError
 
 
 @dataclass

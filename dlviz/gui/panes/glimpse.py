@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
 
 from dlviz.core.glimpse import BoxSettings  # numpy and PIL only: torch stays in the worker
 from dlviz.gui import style
-from dlviz.gui.attention_pane import METHOD_NAMES, METHODS  # torch-free, unlike core.attribution's list
-from dlviz.gui.unit_pane import heat_rgba
+from dlviz.gui.panes.attention import METHOD_NAMES, METHODS  # torch-free, unlike core.attribution's list
+from dlviz.gui.panes.unit import heat_rgba
 
 # One colour per glimpse: its box, its fixation point and its filmstrip frame.
 STEP_COLOURS = [QColor(c) for c in ("#4fc3f7", "#ffd54f", "#ff8a65", "#ce93d8", "#a5d6a7")]
@@ -578,7 +578,7 @@ class GlimpsePane(QWidget):
             return
         self._submitted_key = key + (k,)
         self._run_key = key
-        from dlviz import jobs_glimpse
+        from dlviz.work import glimpse as jobs_glimpse
 
         self.runner.submit("glimpse", jobs_glimpse.glimpse_run, s.model, s.rgb, k, method, settings)
         if method == "scorecam":  # seconds per look: the window's progress bar and Cancel
@@ -602,7 +602,7 @@ class GlimpsePane(QWidget):
         self._fovea_again = False
         self._fovea_in_flight = time.monotonic()
         s = self.session
-        from dlviz import jobs_glimpse
+        from dlviz.work import glimpse as jobs_glimpse
 
         self.runner.submit("fovea", jobs_glimpse.fovea, s.model, s.rgb, self.fixation)
 

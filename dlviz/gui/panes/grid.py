@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, PAD_RGB, make_layout, mosaic_index, padded_lut
 from dlviz.gui import style
-from dlviz.gui.layer_pane import shape_text
+from dlviz.gui.panes.layers import shape_text
 
 
 def _combo(items, tip):

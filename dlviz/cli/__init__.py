@@ -13,8 +13,8 @@ from pathlib import Path
 
 COMMANDS = ("predict", "layers", "activations", "shot", "cam", "backprop", "featurevis", "topimages", "embed", "attend")
 # Commands that live in their own modules: (module, its commands).
-_EXTENSIONS = (("dlviz.cli_explain", ("cam", "backprop")), ("dlviz.cli_featurevis", ("featurevis",)),
-               ("dlviz.cli_topimages", ("topimages",)), ("dlviz.cli_embed", ("embed",)), ("dlviz.cli_attend", ("attend",)))
+_EXTENSIONS = (("dlviz.cli.explain", ("cam", "backprop")), ("dlviz.cli.featurevis", ("featurevis",)),
+               ("dlviz.cli.topimages", ("topimages",)), ("dlviz.cli.embed", ("embed",)), ("dlviz.cli.attend", ("attend",)))
 
 
 class CliError(Exception):

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlviz import jobs_perturb
+from dlviz.work import perturb as jobs_perturb
 from dlviz.core.perturb import Augment, occlude, patch_box, unit_value
 from dlviz.gui import style
 

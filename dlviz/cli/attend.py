@@ -68,7 +68,7 @@ def draw_path(rgb, steps):
 
 def cmd_attend(args) -> int:
     from dlviz.cli import CliError, _image, _load
-    from dlviz.cli_explain import _check_layer, _hookable, _save, _stderr_progress, class_index
+    from dlviz.cli.explain import _check_layer, _hookable, _save, _stderr_progress, class_index
 
     if args.glimpses < 1:
         raise CliError(f"--glimpses must be at least 1, not {args.glimpses}")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlviz.gui import style
-from dlviz.gui.unit_pane import heat_rgba
+from dlviz.gui.panes.unit import heat_rgba
 
 METHODS = ("gradcam", "gradcam++", "layercam", "scorecam")
 METHOD_NAMES = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "layercam": "LayerCAM", "scorecam": "Score-CAM"}

@@ -44,9 +44,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlviz import jobs_embed
-from dlviz.gui.scatter_view import ScatterView, categorical, continuous, numeric
-from dlviz.tasks import TaskRunner
+from dlviz.work import embed as jobs_embed
+from dlviz.gui.explorer.scatter import ScatterView, categorical, continuous, numeric
+from dlviz.work.runner import TaskRunner
 
 SOURCES = (("Classes of the loaded model", "classes"), ("Image folder…", "folder"),
            ("Vector file…", "file"), ("Words: GloVe 6B", "words"))
