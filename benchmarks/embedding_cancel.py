@@ -30,7 +30,8 @@ MOMENTS = (0.3, 1.0, 2.0, 4.0, 8.0)
 
 
 def stop_after(x, method, seconds):
-    from dlviz.core.embedding import Cancelled, Control, Settings, embed
+    from dlviz.core.embedding import Control, Settings, embed
+    from dlviz.core.errors import Cancelled
 
     class Watch(Control):
         def __init__(self):

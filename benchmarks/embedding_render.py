@@ -49,7 +49,8 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from dlviz.gui.explorer.scatter import ScatterView, categorical
+    from dlviz.gui.explorer.colours import categorical
+    from dlviz.gui.explorer.scatter import ScatterView
 
     rows = []
     for n in args.sizes:

@@ -1,10 +1,33 @@
-"""The one place that knows where dlviz's assets live, in the source tree or in a frozen bundle."""
+"""The one place that knows where dlviz keeps things: the user folder and its caches, and the
+bundled assets (in the source tree, an installed wheel or a frozen bundle).
+
+It imports nothing of dlviz, so every layer may use it.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+
+# ---------------------------------------------------------------------------- the user folder
+
+def user_dir() -> Path:
+    """Where dlviz keeps caches and its error log: $DLVIZ_HOME, else ~/.cache/dlviz."""
+    return Path(os.environ.get("DLVIZ_HOME") or Path.home() / ".cache" / "dlviz")
+
+
+def cache_dir(name: str) -> Path:
+    """One cache's folder under the user folder: "topimages", "featurevis", "features", "numba"."""
+    return user_dir() / name
+
+
+def error_log() -> Path:
+    return user_dir() / "errors.log"
+
+
+# ---------------------------------------------------------------------------- assets
 
 def assets_dir() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)

@@ -14,16 +14,16 @@ import time
 import traceback
 from pathlib import Path
 
+from dlviz import paths, runtime
+
 
 def _checks():
-    from dlviz import paths as resources
-
     state: dict = {}
 
     def assets():
-        samples = resources.sample_images()
-        classes = resources.imagenet_classes()
-        assert len(samples) >= 6, f"only {len(samples)} sample photos in {resources.asset('samples')}"
+        samples = paths.sample_images()
+        classes = paths.imagenet_classes()
+        assert len(samples) >= 6, f"only {len(samples)} sample photos in {paths.asset('samples')}"
         assert len(classes) == 1000, f"{len(classes)} ImageNet class names"
         return f"{len(samples)} photos, {len(classes)} class names"
 
@@ -47,7 +47,7 @@ def _checks():
         from dlviz.core.images import load_image
 
         loaded = state["model"]
-        rgb = load_image(resources.asset("samples", "chelsea.png"))
+        rgb = load_image(paths.asset("samples", "chelsea.png"))
         forward = state["forward"] = run(loaded, loaded.preprocess.to_tensor(rgb))
         top = [loaded.label(i) for i, _ in forward.top(3)]
         assert top[0] in ("tiger cat", "Egyptian cat", "tabby"), f"the cat photo was called {top}"
@@ -70,11 +70,11 @@ def _checks():
     def panes():
         from PIL import Image
 
-        from dlviz.app import take_screenshot
+        from dlviz.gui.offscreen import take_screenshot
 
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "panes.png"
-            problem = take_screenshot(resources.default_image(), out, (1280, 800), timeout_s=120)
+            problem = take_screenshot(paths.default_image(), out, (1280, 800), timeout_s=120)
             assert problem is None, problem
             with Image.open(out) as image:
                 colours = len(image.convert("RGB").getcolors(1 << 20) or [])
@@ -111,9 +111,7 @@ def _checks():
 
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from dlviz.app import _prepare_environment
-
-    _prepare_environment()
+    runtime.prepare()
     out = sys.stdout if sys.stdout is not None else open(os.devnull, "w")
     failures = []
     for name, check in _checks():

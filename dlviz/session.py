@@ -1,34 +1,115 @@
-"""What the user is looking at: model, image, recorded activations, layer, unit and view settings.
+"""What the user is looking at: the model, the input, its recorded activations, the layer, the unit
+and how they are shown.
 
-The session holds state and says when it changes; it owns no widgets. Panes read it and ask it to
-change; they never talk to each other.
+Plain Python, no Qt: the window's panes listen to the session's signals and ask it to change (they
+never talk to each other), and the command line can read a saved session without a window.
+
+`to_dict()` turns everything that can be saved into a versioned dict of plain values (strings,
+numbers, lists, dicts), each pane's options included; `read()` checks such a dict and brings an
+older one up to date, and `apply()` puts its view back once its model and input are loaded.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
 
-from dlviz.core.mosaic import CONTRASTS, GAMMAS
+from dlviz.core.errors import DlvizError
+from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS
+
+VERSION = 1
 
 
-class Session(QObject):
-    model_changed = Signal()
-    image_changed = Signal()
-    forward_changed = Signal()
-    layer_changed = Signal()
-    unit_changed = Signal()
-    view_changed = Signal()  # contrast, gamma, colormap or overlay opacity
+class Signal:
+    """Slots called in the order they were connected, on the thread that emits (the GUI thread)."""
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
+    def __init__(self):
+        self._slots: list[Callable] = []
+
+    def connect(self, slot: Callable) -> None:
+        self._slots.append(slot)
+
+    def disconnect(self, slot: Callable) -> None:
+        self._slots.remove(slot)
+
+    def emit(self, *args) -> None:
+        for slot in list(self._slots):
+            slot(*args)
+
+
+class SessionError(DlvizError):
+    """A saved session that cannot be read."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which model to load: the bundled one (all None), a torchvision name, or a weights file."""
+
+    name: str | None = None
+    weights: str | None = None
+    labels: str | None = None
+
+    def describe(self) -> str:
+        if self.weights:
+            return Path(self.weights).name
+        return self.name or "the bundled EfficientNet-Lite0"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "weights": self.weights, "labels": self.labels}
+
+    @staticmethod
+    def from_dict(data) -> "ModelSpec":
+        data = data if isinstance(data, dict) else {}
+        return ModelSpec(*(_text(data.get(key)) for key in ("name", "weights", "labels")))
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """Where the input comes from: a file, or pasted data (which a saved session cannot bring back).
+    Live sources (camera, video) will be kinds of their own."""
+
+    kind: str  # "file" or "pasted"
+    path: Path | None = None
+    name: str = ""
+
+    @staticmethod
+    def of(path, name: str | None = None) -> "InputSource":
+        if path is None:
+            return InputSource("pasted", None, name or "pasted image")
+        path = Path(path)
+        return InputSource("file", path, name or path.name)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "path": str(self.path) if self.path else None, "name": self.name}
+
+    @staticmethod
+    def from_dict(data) -> "InputSource | None":
+        if not isinstance(data, dict) or data.get("kind") != "file" or not _text(data.get("path")):
+            return None
+        return InputSource.of(data["path"], _text(data.get("name")))
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+class Session:
+    """The state of the toolbox window; `model_changed`, `image_changed`, `forward_changed`,
+    `layer_changed`, `unit_changed` and `view_changed` say what changed."""
+
+    def __init__(self):
+        self.model_changed, self.image_changed, self.forward_changed = Signal(), Signal(), Signal()
+        self.layer_changed, self.unit_changed, self.view_changed = Signal(), Signal(), Signal()
         self.model = None  # dlviz.core.models.LoadedModel
+        self.model_spec = ModelSpec()
+        self.model_version = 0  # goes up with every model loaded
         self.rgb: np.ndarray | None = None
-        self.image_path: Path | None = None
-        self.image_name = ""
-        self.result = None  # dlviz.work.toolbox.ForwardResult for (model, rgb)
+        self.input: InputSource | None = None
+        self.input_version = 0  # goes up with every new image (every frame, once input is live)
+        self.result = None  # dlviz.work.toolbox.ForwardResult of (model, rgb)
         self.layer: str | None = None
         self.unit = 0
         self.contrast = 0.0  # 0: one scale per layer, 1: one per channel
@@ -38,8 +119,18 @@ class Session(QObject):
         self.render_ms = 0.0
         self.missing_layer: str | None = None  # asked for at start but not in the model
         self._unit_is_fresh = False  # the unit was reset before activations existed
+        self._parts: dict[str, tuple[Callable[[], dict], Callable[[dict], None]]] = {}
+        self._unknown: dict = {}  # fields of a saved session this version does not know: saved again as they were
 
     # ---------------------------------------------------------------- derived
+    @property
+    def image_path(self) -> Path | None:
+        return self.input.path if self.input else None
+
+    @property
+    def image_name(self) -> str:
+        return self.input.name if self.input else ""
+
     def layer_info(self):
         if self.model is None or self.layer is None:
             return None
@@ -77,9 +168,21 @@ class Session(QObject):
         shown = [info for info in self.model.layers if info.kind in ("map", "vector")]
         return [info.name for info in sorted(shown, key=lambda info: info.finish)]
 
+    def output_layer(self) -> str | None:
+        """The last layer whose units are the classes."""
+        model = self.model
+        count = len(model.labels or []) if model else 0
+        for name in reversed(self.displayable_layers()):
+            shape = (count,) if name == "output" else model.layer(name).shape
+            if shape == (count,):
+                return name
+        return None
+
     # ---------------------------------------------------------------- changes
-    def set_model(self, loaded, layer: str | None = None) -> None:
+    def set_model(self, loaded, layer: str | None = None, spec: ModelSpec | None = None) -> None:
         self.model = loaded
+        self.model_spec = spec or self.model_spec
+        self.model_version += 1
         self.result = None
         names = self.displayable_layers()
         requested = layer
@@ -92,8 +195,9 @@ class Session(QObject):
         self.model_changed.emit()
         self.layer_changed.emit()
 
-    def set_image(self, rgb: np.ndarray, path: Path | None, name: str) -> None:
-        self.rgb, self.image_path, self.image_name = rgb, path, name
+    def set_image(self, rgb: np.ndarray, source: InputSource) -> None:
+        self.rgb, self.input = rgb, source
+        self.input_version += 1
         self.result = None
         self.image_changed.emit()
 
@@ -104,6 +208,10 @@ class Session(QObject):
             self._unit_is_fresh = False
         self.unit = min(self.unit, max(self.unit_count() - 1, 0))
         self.forward_changed.emit()
+
+    def set_labels(self, labels: list[str]) -> None:
+        self.model.labels = labels
+        self.forward_changed.emit()  # every name on screen is drawn again
 
     def set_layer(self, name: str) -> None:
         if name == self.layer or name not in self.displayable_layers():
@@ -133,6 +241,13 @@ class Session(QObject):
             self.unit = unit
             self.unit_changed.emit()
 
+    def show_class(self, index: int) -> None:
+        """Go to the output layer with class `index` as the unit."""
+        layer = self.output_layer()
+        if layer is not None:
+            self.set_layer(layer)
+            self.set_unit(index)
+
     def set_view(self, contrast=None, gamma=None, cmap=None, opacity=None) -> None:
         if contrast is not None:
             self.contrast = float(contrast)
@@ -149,6 +264,78 @@ class Session(QObject):
 
     def cycle_contrast(self) -> None:
         self.set_view(contrast=_next(CONTRASTS, self.contrast))
+
+    # ---------------------------------------------------------------- saving
+    def register(self, name: str, state: Callable[[], dict], restore: Callable[[dict], None]) -> None:
+        """A part of the window (a pane, the explorer) whose options are saved under `name`."""
+        self._parts[name] = (state, restore)
+
+    def view_dict(self) -> dict:
+        return {"contrast": self.contrast, "gamma": self.gamma, "cmap": self.cmap, "opacity": self.opacity}
+
+    def set_view_dict(self, view) -> None:
+        """Apply a saved view, skipping values that are not what they should be (a hand-edited file)."""
+        if not isinstance(view, dict):
+            return
+        cmap = view.get("cmap")
+        self.set_view(contrast=_number(view.get("contrast"), 0.0, 1.0), gamma=_number(view.get("gamma"), 0.05, 1.0),
+                      cmap=cmap if cmap in COLORMAPS else None, opacity=_number(view.get("opacity"), 0.0, 1.0))
+
+    def to_dict(self) -> dict:
+        """Everything that can be saved, as plain values."""
+        data = dict(self._unknown)
+        data.update({
+            "version": VERSION,
+            "model": self.model_spec.to_dict(),
+            "input": self.input.to_dict() if self.input else None,
+            "layer": self.layer,
+            "unit": self.unit,
+            "view": self.view_dict(),
+            "panes": {name: state() for name, (state, _) in self._parts.items()},
+        })
+        return data
+
+    @staticmethod
+    def read(data) -> dict:
+        """A saved session checked and brought up to this version, or SessionError (one sentence)."""
+        if not isinstance(data, dict):
+            raise SessionError("This is not a dlviz session: it holds no settings.")
+        version = data.get("version")
+        if not isinstance(version, int) or version < 1:
+            raise SessionError("This is not a dlviz session: it has no version number.")
+        if version > VERSION:
+            raise SessionError(f"This session was saved by a newer dlviz (format {version}; this one reads up to {VERSION}).")
+        return dict(data)
+
+    def apply(self, data: dict) -> list[str]:
+        """Put back the layer, unit, view and pane options of a saved session (read with `read`),
+        once its model and input are loaded. Returns what could not be put back, in words."""
+        problems = []
+        self._unknown = {key: value for key, value in data.items() if key not in _KNOWN}
+        layer = data.get("layer")
+        if isinstance(layer, str) and layer != self.layer:
+            if layer in self.displayable_layers():
+                self.set_layer(layer)
+            else:
+                problems.append(f"layer {layer}")
+        unit = data.get("unit")
+        if isinstance(unit, int) and not isinstance(unit, bool):
+            self.set_unit(unit)
+        self.set_view_dict(data.get("view"))
+        panes = data.get("panes") if isinstance(data.get("panes"), dict) else {}
+        for name, (_, restore) in self._parts.items():
+            if isinstance(panes.get(name), dict):
+                restore(panes[name])
+        return problems
+
+
+_KNOWN = ("version", "model", "input", "layer", "unit", "view", "panes")
+
+
+def _number(value, low: float, high: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return min(max(float(value), low), high)
 
 
 def _next(steps, value):

@@ -7,17 +7,19 @@ again inside, up to K times (see dlviz.core.glimpse).
 
 from __future__ import annotations
 
-from pathlib import Path
 
-COMMANDS = ("attend",)
-_CAM_METHODS = ("gradcam", "gradcam++", "layercam", "scorecam")
+from dlviz.cli.common import (
+    StderrProgress, check_folder, check_layer, class_index, hookable, load_image, load_model, model_options, out_folder, save,
+)
+from dlviz.core import catalogue
+from dlviz.core.errors import DlvizError
 
 
-def add_parsers(commands, model_options) -> None:
+def add_parsers(commands) -> None:
     p = commands.add_parser("attend", help="attend, crop from the original and look again: boxes and top-5 per glimpse")
     p.add_argument("image")
     p.add_argument("--glimpses", type=int, default=3, metavar="K", help="how many glimpses at most (default 3)")
-    p.add_argument("--method", default="gradcam", choices=_CAM_METHODS)
+    p.add_argument("--method", default="gradcam", choices=tuple(catalogue.CAM_METHODS))
     p.add_argument("--class", dest="target", metavar="INDEX|NAME",
                    help="the class whose map places the boxes (default: each view's own top-1 class)")
     p.add_argument("--layer", help="a layer with a C×H×W output (default: the last convolutional stage)")
@@ -67,17 +69,13 @@ def draw_path(rgb, steps):
 
 
 def cmd_attend(args) -> int:
-    from dlviz.cli import CliError, _image, _load
-    from dlviz.cli.explain import _check_layer, _hookable, _save, _stderr_progress, class_index
-
     if args.glimpses < 1:
-        raise CliError(f"--glimpses must be at least 1, not {args.glimpses}")
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise CliError(f"--out {out} is a file, not a folder")
-    rgb = _image(args.image)
-    loaded = _load(args)
-    _hookable(loaded)
+        raise DlvizError(f"--glimpses must be at least 1, not {args.glimpses}")
+    if args.out:
+        check_folder(args.out)
+    rgb = load_image(args.image)
+    loaded = load_model(args)
+    hookable(loaded)
     import json
 
     import numpy as np
@@ -86,25 +84,25 @@ def cmd_attend(args) -> int:
     from dlviz.core.attribution import default_cam_layer
 
     layer = args.layer or default_cam_layer(loaded)
-    _check_layer(loaded, layer, maps_only=True)
+    check_layer(loaded, layer, maps_only=True)
     target = None
     if args.target is not None:
         target = class_index(loaded, args.target, np.zeros(len(loaded.labels) if loaded.labels else _classes(loaded)))
-    report = _stderr_progress() if args.method == "scorecam" else None
-    full, steps = gl.glimpses(loaded, rgb, args.glimpses, method=args.method, layer=layer, class_index=target,
-                               map_scale=args.map_scale, report=report)
+    progress = StderrProgress("Score-CAM") if args.method == "scorecam" else None
+    try:
+        full, steps = gl.glimpses(loaded, rgb, args.glimpses, method=args.method, layer=layer, class_index=target,
+                                  map_scale=args.map_scale, progress=progress)
+    finally:
+        progress and progress.end()
+    out = out_folder(args.out) if args.out else None
     if out is not None:
         from PIL import Image
 
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CliError(f"could not make the folder {out}: {exc.strerror or exc}") from exc
         for n, glimpse in enumerate(steps, start=1):
             path = out / f"glimpse-{n}.png"
-            _save(path, lambda p=path, g=glimpse: Image.fromarray(g.crop).save(p))
+            save(path, lambda p=path, g=glimpse: Image.fromarray(g.crop).save(p))
         path = out / "path.png"
-        _save(path, lambda: draw_path(rgb, steps).save(path))
+        save(path, lambda: draw_path(rgb, steps).save(path))
     if args.json:
         print(json.dumps({
             "image": str(args.image),

@@ -8,21 +8,22 @@ and one row per point.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-COMMANDS = ("embed",)
-METHODS = ("pca", "tsne", "umap")  # as dlviz.core.embedding.METHODS, without importing it here
+from dlviz.cli.common import StderrProgress, load_model, model_options, out_folder, say
+from dlviz.core import catalogue
+from dlviz.core.errors import DlvizError
 
 
-def add_parsers(commands, model_options):
+def add_parsers(commands) -> None:
     p = commands.add_parser(
         "embed", help="a 2-D or 3-D layout (PCA, t-SNE, UMAP) of vectors, an image folder, the model's classes or GloVe words",
         description="INPUT: a vector file (.tsv .npy .csv .txt .vec .txt.gz .vec.gz), a folder of images, "
                     "'classes' (the model's classes) or 'glove' (needs pip install \"dlviz[words]\"). "
                     "--labels names the points of a vector file, or the classes of --model otherwise.")
     p.add_argument("input")
-    p.add_argument("--method", choices=METHODS, default="umap", help="default umap")
+    p.add_argument("--method", choices=tuple(catalogue.EMBED_METHODS), default=catalogue.default(catalogue.EMBED_METHODS),
+                   help=f"default {catalogue.default(catalogue.EMBED_METHODS)}")
     p.add_argument("--out", required=True, help="coords.tsv: header x, y[, z], metadata columns; one row per point")
     p.add_argument("--metadata", help="a projector metadata TSV for a vector file (header row when 2+ columns)")
     p.add_argument("--dims", type=int, choices=(2, 3), default=2)
@@ -41,13 +42,7 @@ def add_parsers(commands, model_options):
     model_options(p)
 
 
-def _say(text: str) -> None:
-    print(text, file=sys.stderr)
-
-
 def _check_numbers(args) -> None:
-    from dlviz.cli import CliError
-
     checks = (
         (args.perplexity > 0, f"--perplexity must be above 0, not {args.perplexity:g}"),
         (args.neighbors >= 2, f"--neighbors must be at least 2, not {args.neighbors}"),
@@ -59,66 +54,48 @@ def _check_numbers(args) -> None:
     )
     for ok, message in checks:
         if not ok:
-            raise CliError(message)
+            raise DlvizError(message)
 
 
-class _Progress:
-    """Progress on stderr, drawn only for a person watching a terminal."""
-
-    def __init__(self):
-        self.live = sys.stderr.isatty()
-        self.drawn = False
-
-    def __call__(self, fraction: float, text: str = "") -> None:
-        if self.live:
-            sys.stderr.write(f"\r{fraction:4.0%} {text[:60]:<60}")
-            sys.stderr.flush()
-            self.drawn = True
-
-    def end(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\n")
-            self.drawn = False
-
-
-def _points(args, progress):
+def _points(args):
     """The PointSet that INPUT names."""
-    from dlviz.cli import CliError, _load
     from dlviz.core import vectors
 
     source = Path(args.input)
     word = args.input.lower() if not source.exists() else None
     model_input = word == "classes" or source.is_dir()
     if args.metadata and (model_input or word == "glove"):
-        raise CliError("--metadata is for vector files, not for an image folder, 'classes' or 'glove'")
+        raise DlvizError("--metadata is for vector files, not for an image folder, 'classes' or 'glove'")
     if args.layer and not source.is_dir():
-        raise CliError("--layer is for an image folder")
+        raise DlvizError("--layer is for an image folder")
     if word == "glove":
         return vectors.read_glove(args.limit)
     if word == "classes":
         from dlviz.core.features import class_points
 
-        return class_points(_load(args))
+        return class_points(load_model(args))
     if source.is_dir():
         from dlviz.core.features import folder_features
 
-        loaded = _load(args)
+        loaded = load_model(args)
         if args.layer and loaded.hookable and args.layer not in loaded.layer_names:
-            raise CliError(f"the model has no layer '{args.layer}'; see `dlviz layers`")
-        points = folder_features(loaded, source, layer=args.layer, progress=progress)
-        progress.end()
+            raise DlvizError(loaded.no_layer(args.layer))
+        progress = StderrProgress("features")
+        try:
+            points = folder_features(loaded, source, layer=args.layer, progress=progress)
+        finally:
+            progress.end()
         if points.skipped:
             names = ", ".join(Path(path).name for path, _ in points.skipped[:5])
             more = "" if len(points.skipped) <= 5 else f" and {len(points.skipped) - 5} more"
-            _say(f"skipped {len(points.skipped)} unreadable image(s): {names}{more}")
+            say(f"skipped {len(points.skipped)} unreadable image(s): {names}{more}")
         return points
     if args.model or args.weights:
-        raise CliError("--model and --weights are for an image folder or 'classes'")
+        raise DlvizError("--model and --weights are for an image folder or 'classes'")
     return vectors.read_points(source, metadata=args.metadata, labels=args.labels, limit=args.limit)
 
 
 def _sampled(points, args):
-    from dlviz.cli import CliError
     from dlviz.core import embedding
 
     n = len(points)
@@ -129,49 +106,40 @@ def _sampled(points, args):
     labels = None
     if args.stratify:
         if args.stratify not in points.meta:
-            raise CliError(f"no metadata column '{args.stratify}'; the columns are: {', '.join(points.meta)}")
+            raise DlvizError(f"no metadata column '{args.stratify}'; the columns are: {', '.join(points.meta)}")
         labels = points.meta[args.stratify]
     chosen = embedding.sample(n, args.sample, labels=labels, seed=args.seed)
     how = f"stratified by {args.stratify}" if args.stratify else "at random"
-    _say(f"embedding {len(chosen):,} of {n:,} points, sampled {how}")
+    say(f"embedding {len(chosen):,} of {n:,} points, sampled {how}")
     return points.subset(chosen)
 
 
 def cmd_embed(args):
-    from dlviz.cli import CliError
     from dlviz.core import embedding, vectors
 
+    class Line(StderrProgress, embedding.Control):
+        """Progress on stderr that never pauses the run."""
+
     _check_numbers(args)
-    progress = _Progress()
+    progress = Line(args.method)
     try:
-        points = _sampled(_points(args, progress), args)
+        points = _sampled(_points(args), args)
         if points.layout is not None:
             layout = points.layout
-            _say(f"{points.name or args.input} holds {layout.shape[1]}-d points: written as they are, without {args.method}")
+            say(f"{points.name or args.input} holds {layout.shape[1]}-d points: written as they are, without {args.method}")
         else:
             settings = embedding.Settings(
                 method=args.method, dims=args.dims, seed=args.seed, reproducible=args.reproducible,
                 metric=args.metric, perplexity=args.perplexity, iterations=args.iterations,
                 n_neighbors=args.neighbors, min_dist=args.min_dist)
-
-            class Control(embedding.Control):
-                def report(self, fraction, text="", partial=None):
-                    progress(fraction, f"{args.method}: {text}")
-
-            layout = embedding.embed(points.vectors, settings, Control())
-            progress.end()
+            layout = embedding.embed(points.vectors, settings, progress)
         out = Path(args.out)
         vectors.write_layout_tsv(out, layout, points)
         if args.projector:
-            folder = Path(args.projector)
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise CliError(f"could not create {folder}: {exc.strerror or exc}") from exc
+            folder = out_folder(args.projector)
             vectors.write_projector(points, folder / "tensors.tsv", folder / "metadata.tsv")
-    except (vectors.VectorError, embedding.EmbeddingError) as exc:
+    finally:
         progress.end()
-        raise CliError(str(exc)) from exc
     print(f"{len(points):,} points, {layout.shape[1]}-d -> {out}")
     return 0
 

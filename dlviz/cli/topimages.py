@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-COMMANDS = ("topimages",)
+from dlviz import paths
+from dlviz.cli.common import StderrProgress, check_layer, load_model, model_options, out_folder
+from dlviz.core.errors import DlvizError
 
 
-def add_parsers(commands, model_options):
+def add_parsers(commands) -> None:
     p = commands.add_parser("topimages", help="for every unit of a layer, the images of a folder that excite it most")
     p.add_argument("folder")
     p.add_argument("--layer", required=True)
@@ -19,9 +20,8 @@ def add_parsers(commands, model_options):
     model_options(p)
 
 
-def _units(text, count):
-    from dlviz.cli import CliError
-
+def units_in(text, count) -> list[int]:
+    """The units that `--units` names ("0-15,42"), or all of them."""
     if not text:
         return list(range(count))
     chosen = []
@@ -30,40 +30,31 @@ def _units(text, count):
             lo, _, hi = part.partition("-")
             chosen.extend(range(int(lo), int(hi or lo) + 1))
     except ValueError:
-        raise CliError(f"--units must look like 0-15,42, not '{text}'") from None
+        raise DlvizError(f"--units must look like 0-15,42, not '{text}'") from None
     bad = [u for u in chosen if not 0 <= u < count]
     if bad:
-        raise CliError(f"unit {bad[0]} does not exist: the layer has units 0 to {count - 1}")
+        raise DlvizError(f"unit {bad[0]} does not exist: the layer has units 0 to {count - 1}")
     return chosen
 
 
-def cmd_topimages(args):
+def cmd_topimages(args) -> int:
     from PIL import Image
 
-    from dlviz.cli import CliError, _load
     from dlviz.core import topimages
     from dlviz.core.images import load_image
 
     if args.k < 1:
-        raise CliError("--k must be at least 1")
-    loaded = _load(args)
-    if args.layer not in loaded.layer_names:
-        raise CliError(f"the model has no layer '{args.layer}'; see `dlviz layers`")
-    units = _units(args.units, loaded.layer(args.layer).shape[0])
-    out = Path(args.out)
+        raise DlvizError("--k must be at least 1")
+    loaded = load_model(args)
+    check_layer(loaded, args.layer)
+    units = units_in(args.units, loaded.layer(args.layer).shape[0])
+    out = out_folder(args.out)
+    progress = StderrProgress("scanning")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CliError(f"could not create {out}: {exc.strerror or exc}") from exc
-
-    def progress(fraction, text):
-        sys.stderr.write(f"\rscanning: {text}   ")
-        sys.stderr.flush()
-
-    from dlviz.app import _user_dir
-
-    result = topimages.scan(loaded, args.folder, args.layer, args.k, cache_dir=_user_dir() / "topimages", report=progress)
-    sys.stderr.write("\n")
+        result = topimages.scan(loaded, args.folder, args.layer, args.k, cache_dir=paths.cache_dir("topimages"),
+                                progress=progress)
+    finally:
+        progress.end()
     field = topimages.receptive_field(loaded.model, args.layer, loaded.preprocess.crop, effective=0.9)
     crops = {}
     index = {"model": loaded.name, "layer": args.layer, "folder": str(Path(args.folder).resolve()),

@@ -26,6 +26,10 @@ def _modules_by_name(model: nn.Module) -> dict[str, nn.Module]:
     return modules
 
 
+class EndPass(Exception):
+    """Raised by a hook to end a forward pass once what it was waiting for is in hand."""
+
+
 class OwnedHook:
     """Base for context managers that own one hook: it is removed on exit, whatever happened."""
 

@@ -22,27 +22,21 @@ from __future__ import annotations
 import copy
 import math
 import threading
-from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlviz.core.activations import OwnedHook
+from dlviz.core import catalogue
+from dlviz.core.activations import EndPass, OwnedHook
+from dlviz.core.progress import Progress, given
 
-Report = Callable[[float, str], None]
-StopCheck = Callable[[], bool]
-
-METHODS = ("gradient", "guided", "deconv", "smoothgrad")
-FILTERS = ("raw", "grey", "norm", "norm-blur")
-CAM_METHODS = ("gradcam", "gradcam++", "layercam", "scorecam")
+METHODS = tuple(catalogue.BACKPROP_METHODS)
+FILTERS = tuple(catalogue.FILTERS)
+CAM_METHODS = tuple(catalogue.CAM_METHODS)
 
 _RELUS = (nn.ReLU, nn.ReLU6)
-
-
-class _Done(Exception):
-    """Raised by a hook to end a forward pass once the objective is known."""
 
 
 # --------------------------------------------------------------------------- hooks
@@ -156,7 +150,7 @@ class LayerCapture(OwnedHook):
             raise TypeError(f"layer '{self.layer}' does not output a tensor")
         if self.mode == "objective":
             self.value = _unit_objective(output, self.unit)
-            raise _Done
+            raise EndPass
         activation = output.detach().requires_grad_(True)
         self.value = activation
         return activation.clone()
@@ -201,7 +195,7 @@ def _input_gradient(model, x, layer, unit, rule) -> torch.Tensor:
                 with LayerCapture(model, layer, "objective", unit) as capture:
                     try:
                         model(x_in)
-                    except _Done:
+                    except EndPass:
                         pass
                 if capture.value is None:
                     raise ValueError(f"layer '{layer}' did not run in the forward pass")
@@ -224,8 +218,7 @@ def backprop(
     *,
     samples: int = 16,
     noise: float = 0.15,
-    report: Report | None = None,
-    should_stop: StopCheck | None = None,
+    progress: Progress | None = None,
     seed: int = 0,
 ) -> np.ndarray:
     """d(objective)/d(input) as float32 3×H×W for the input `x` (1×3×H×W).
@@ -239,9 +232,9 @@ def backprop(
     - "deconv": Zeiler and Fergus's deconvnet, each ReLU module passes back the positive part
       of the gradient whatever its forward input was;
     - "smoothgrad": the mean plain gradient over `samples` copies of `x` with Gaussian noise of
-      std `noise` × (x.max() - x.min()) (seeded by `seed`, so a view does not flicker). It calls
-      `report(fraction, text)` after each sample and, when `should_stop()` turns true, returns
-      the mean of the samples done so far (zeros if none).
+      std `noise` × (x.max() - x.min()) (seeded by `seed`, so a view does not flicker). It
+      reports after each sample and, when `progress.should_stop()` turns true, returns the mean
+      of the samples done so far (zeros if none).
 
     Functional relus (not modules) keep their ordinary gradient in every method. A layer whose
     module runs more than once per pass (resnet's shared "layer4.1.relu") is taken at its first
@@ -255,18 +248,18 @@ def backprop(
         rule = None if method == "gradient" else method
         return _input_gradient(model, x, layer, unit, rule)[0].float().numpy().astype(np.float32, copy=False)
 
-    report = report or (lambda fraction, text: None)
+    progress = given(progress)
     sigma = float(noise) * float(x.max() - x.min())
     generator = torch.Generator().manual_seed(seed)
     total = torch.zeros_like(x[0], dtype=torch.float32)
     done = 0
     for k in range(max(1, int(samples))):
-        if should_stop is not None and should_stop():
+        if progress.should_stop():
             break
         noisy = x + sigma * torch.randn(x.shape, generator=generator, dtype=x.dtype) if sigma > 0 else x
         total += _input_gradient(model, noisy, layer, unit, None)[0].float()
         done += 1
-        report(done / max(1, int(samples)), f"smoothgrad {done}/{samples}")
+        progress.report(done / max(1, int(samples)), f"smoothgrad {done}/{samples}")
     if done:
         total /= done
     return total.numpy().astype(np.float32, copy=False)
@@ -369,7 +362,7 @@ def _gradcampp_weights(activation, grad):
     return (alpha * F.relu(grad)).sum(dim=(2, 3), keepdim=True)
 
 
-def _score_weights(model, x, activation, class_index, batch, report, should_stop):
+def _score_weights(model, x, activation, class_index, batch, progress: Progress):
     """Score-CAM: each channel, upsampled and scaled to [0, 1], masks the input; the softmax
     score of the class for the masked input is the channel's weight. None if stopped."""
     size = x.shape[-2:]
@@ -383,14 +376,13 @@ def _score_weights(model, x, activation, class_index, batch, report, should_stop
     x = x.detach()
     with torch.no_grad():
         for start in range(0, len(live), batch):
-            if should_stop is not None and should_stop():
+            if progress.should_stop():
                 return None
             index = live[start:start + batch]
             masks = (upsampled[index] - low[index, None, None]) / (high - low)[index, None, None]
             probs = torch.softmax(_logits(model(x * masks[:, None])).float(), dim=1)
             weights[index] = probs[:, class_index]
-            if report is not None:
-                report(min(1.0, (start + len(index)) / len(live)), f"scorecam {start + len(index)}/{len(live)} channels")
+            progress.report(min(1.0, (start + len(index)) / len(live)), f"scorecam {start + len(index)}/{len(live)} channels")
     return weights.view(1, -1, 1, 1)
 
 
@@ -402,8 +394,7 @@ def cam(
     method: str = "gradcam",
     *,
     batch: int = 32,
-    report: Report | None = None,
-    should_stop: StopCheck | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray | None:
     """A class attention map, float32 H×W of the input's size, in [0, 1].
 
@@ -411,7 +402,7 @@ def cam(
     gradcam: ReLU(sum_k mean(g_k) A_k); gradcam++: weights sum_ij alpha_kij ReLU(g_kij) with
     alpha = g² / (2g² + sum_ab A_kab · g³); layercam: ReLU(sum_k ReLU(g_k) ⊙ A_k); scorecam:
     weights are the class's softmax score for the input masked by each channel (batched
-    `batch` masks per forward pass, progress through `report`, None if `should_stop()`).
+    `batch` masks per forward pass, reported, None if `progress.should_stop()`).
     The map is upsampled bilinearly and divided by its maximum; an all-zero map stays zero.
     """
     if method not in CAM_METHODS:
@@ -419,6 +410,7 @@ def cam(
     if x.dim() != 4 or x.shape[0] != 1:
         raise ValueError("x must be one image, shaped 1×3×H×W")
     size = tuple(x.shape[-2:])
+    progress = given(progress)
     if method == "scorecam":
         with torch.no_grad(), LayerCapture(model, layer, "activation") as capture:
             logits = _logits(model(x.detach()))
@@ -428,11 +420,11 @@ def cam(
         if not 0 <= class_index < logits.shape[1]:
             raise IndexError(f"class {class_index} is outside 0..{logits.shape[1] - 1}")
         activation = activation.detach().float()
-        weights = _score_weights(model, x, activation, class_index, batch, report, should_stop)
+        weights = _score_weights(model, x, activation, class_index, batch, progress)
         if weights is None:
             return None
         return _finish_map((weights * activation).sum(dim=1)[0], size)
-    if should_stop is not None and should_stop():
+    if progress.should_stop():
         return None
     activation, grad, _ = _activation_and_gradient(model, x, layer, class_index)
     activation, grad = activation.float(), grad.float()
@@ -441,8 +433,7 @@ def cam(
     else:
         weights = _gradcam_weights(activation, grad) if method == "gradcam" else _gradcampp_weights(activation, grad)
         weighted = (weights * activation).sum(dim=1)[0]
-    if report is not None:
-        report(1.0, method)
+    progress.report(1.0, method)
     return _finish_map(weighted, size)
 
 

@@ -14,21 +14,16 @@ import os
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
-METHODS = ("pca", "tsne", "umap")
-DEFAULT_METHOD = "umap"
+from dlviz.core import catalogue
+from dlviz.core.errors import EmbeddingError
+from dlviz.core.progress import Progress, given
+
+METHODS = tuple(catalogue.EMBED_METHODS)
+DEFAULT_METHOD = catalogue.default(catalogue.EMBED_METHODS)
 METRICS = ("euclidean", "cosine")
-
-
-class EmbeddingError(Exception):
-    """Input that cannot be embedded (too few points, NaN values, ...): one sentence."""
-
-
-class Cancelled(Exception):
-    """The caller asked the run to stop."""
 
 
 @dataclass(frozen=True)
@@ -52,14 +47,9 @@ class Settings:
         return replace(self, **changes)
 
 
-class Control:
-    """A run's link to its caller; the default neither reports nor stops."""
-
-    def report(self, fraction: float, text: str = "", partial: np.ndarray | None = None) -> None:
-        pass
-
-    def should_stop(self) -> bool:
-        return False
+class Control(Progress):
+    """A run's link to its caller: a Progress (partial layouts come with the reports) that can
+    also hold the run between iterations. The default neither reports, stops nor pauses."""
 
     def paused(self) -> bool:
         return False
@@ -110,7 +100,7 @@ class _one_at_a_time:
     def __enter__(self):
         while not _RUNNING.acquire(timeout=0.05):
             self.control.report(0.0, "waiting for another layout to finish")
-            _stop_if_asked(self.control)
+            _wait_or_stop(self.control)
         return self
 
     def __exit__(self, *exc):
@@ -166,39 +156,48 @@ def _random_init(n: int, settings: Settings) -> np.ndarray:
     return rng.uniform(-10, 10, (n, settings.dims)).astype(np.float32)
 
 
-def _stop_if_asked(control: Control) -> None:
+def _wait_or_stop(control: Control) -> None:
+    """Hold while the run is paused; raise Cancelled once it is stopped."""
     while control.paused() and not control.should_stop():
         time.sleep(0.02)
-    if control.should_stop():
-        raise Cancelled()
+    control.check()
 
 
-ProgressFn = Callable[[float, str], None]
+class _Stage(Progress):
+    """One stage of a run, from `low` to `high` of the whole. Reports are throttled to about ten
+    a second (a partial layout always goes through); every report and check holds while the run
+    is paused and raises Cancelled once it is stopped."""
 
-
-class _Ticker:
-    """Progress within one stage of a run, throttled; checks pause and cancel on every tick."""
-
-    def __init__(self, control: Control, low: float, high: float, text: str):
+    def __init__(self, control: Control, low: float, high: float, text: str = ""):
         self.control, self.low, self.high, self.text = control, low, high, text
         self.last = 0.0
 
-    def __call__(self, fraction: float, partial=None, text: str | None = None) -> None:
-        _stop_if_asked(self.control)
+    def report(self, fraction: float, text: str = "", partial=None) -> None:
+        self.check()
         now = time.perf_counter()
         if partial is not None or now - self.last >= 0.1:
             self.last = now
             self.control.report(self.low + (self.high - self.low) * fraction, text or self.text, partial)
+
+    def should_stop(self) -> bool:
+        return self.control.should_stop()
+
+    def check(self) -> None:
+        _wait_or_stop(self.control)
+
+    def due(self) -> bool:
+        """Whether a report now would be shown (the last one was 0.1 s ago or more)."""
+        return time.perf_counter() - self.last >= 0.1
 
 
 def _threads(settings: Settings) -> int:
     return 1 if settings.reproducible else max(1, os.cpu_count() or 1)
 
 
-def _neighbours(x: np.ndarray, k: int, settings: Settings, ticker: _Ticker):
+def _neighbours(x: np.ndarray, k: int, settings: Settings, stage: _Stage):
     from dlviz.core.neighbours import knn
 
-    return knn(x, k, exact=len(x) <= EXACT_LIMIT, seed=settings.seed, tick=ticker)
+    return knn(x, k, exact=len(x) <= EXACT_LIMIT, seed=settings.seed, progress=stage)
 
 
 # ------------------------------------------------------------------------------------------ UMAP
@@ -213,12 +212,13 @@ def curve(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def fuzzy_graph(indices: np.ndarray, distances: np.ndarray, check: Callable[[], None] = lambda: None):
+def fuzzy_graph(indices: np.ndarray, distances: np.ndarray, progress: Progress | None = None):
     """The symmetric fuzzy neighbour graph (scipy COO) of UMAP: each point's neighbour
     distances become memberships exp(-(d - rho) / sigma), with rho its nearest distance and sigma
     chosen so the memberships sum to log2(k); then A + Aᵀ - A∘Aᵀ."""
     from scipy import sparse
 
+    progress = given(progress)
     n, k = indices.shape
     d = distances.astype(np.float64)
     positive = np.where(d > 0, d, np.inf)
@@ -230,7 +230,7 @@ def fuzzy_graph(indices: np.ndarray, distances: np.ndarray, check: Callable[[], 
     high = np.full(n, np.inf)
     sigma = np.ones(n)
     for _ in range(64):
-        check()
+        progress.check()
         total = np.exp(-gap / sigma[:, None]).sum(axis=1)
         if np.all(np.abs(total - target) < 1e-5):
             break
@@ -252,9 +252,10 @@ def _umap(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
 
     n = len(x)
     k = max(2, min(settings.n_neighbors, n - 1))
-    indices, distances = _neighbours(x, k, settings, _Ticker(control, 0.0, 0.3, "finding neighbours"))
-    _stop_if_asked(control)
-    graph = fuzzy_graph(indices, distances, lambda: _stop_if_asked(control))
+    indices, distances = _neighbours(x, k, settings, _Stage(control, 0.0, 0.3, "finding neighbours"))
+    stage = _Stage(control, 0.3, 1.0)
+    stage.check()
+    graph = fuzzy_graph(indices, distances, stage)
     # 150 above 10k points (umap-learn uses 200): as trustworthy on the benchmark sets and GloVe
     # words (within 0.001-0.004 of 200 epochs), a quarter less time
     epochs = settings.iterations or (500 if n <= 10_000 else 150)
@@ -270,22 +271,21 @@ def _umap(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
     layout = np.ascontiguousarray(init, dtype=np.float32).copy()
     kernel = umap_sgd.epoch_serial if settings.reproducible else umap_sgd.epoch_parallel
     seed = np.uint64(settings.seed & 0xFFFFFFFFFFFF)
-    ticker = _Ticker(control, 0.3, 1.0, "")
     for epoch in range(epochs):
         alpha = np.float32(1.0 - epoch / epochs)  # the learning rate falls linearly to 0
         kernel(layout, head, tail, per_sample, next_sample, per_negative, next_negative, epoch, alpha, a, b, seed)
-        now = time.perf_counter()
-        if now - ticker.last >= 0.1 or epoch == epochs - 1:
-            ticker((epoch + 1) / epochs, layout.copy(), f"UMAP epoch {epoch + 1} / {epochs}")
+        if stage.due() or epoch == epochs - 1:
+            stage.report((epoch + 1) / epochs, f"UMAP epoch {epoch + 1} / {epochs}", layout.copy())
         else:
-            _stop_if_asked(control)
+            stage.check()
     return layout
 
 
 # ------------------------------------------------------------------------------------------ t-SNE
-def conditional_probabilities(distances: np.ndarray, perplexity: float, check: Callable[[], None] = lambda: None) -> np.ndarray:
+def conditional_probabilities(distances: np.ndarray, perplexity: float, progress: Progress | None = None) -> np.ndarray:
     """Rows p(j|i) ∝ exp(-β_i d_ij²) over each point's neighbours (n × k), with β_i bisected until
-    the row's entropy is log(perplexity). `check` runs between bisection steps (for stop)."""
+    the row's entropy is log(perplexity). A stop is checked between bisection steps."""
+    progress = given(progress)
     d2 = distances.astype(np.float64) ** 2
     d2 -= d2[:, :1]  # relative to the nearest: the same p, without underflow far from everyone
     n = len(d2)
@@ -296,7 +296,7 @@ def conditional_probabilities(distances: np.ndarray, perplexity: float, check: C
     high = np.full(n, np.inf)
     active = np.arange(n)  # rows not yet at the target entropy: only they are computed again
     for _ in range(100):
-        check()
+        progress.check()
         d, b = d2[active], beta[active]
         p = np.exp(-d * b[:, None])
         total = p.sum(axis=1)
@@ -317,12 +317,12 @@ def conditional_probabilities(distances: np.ndarray, perplexity: float, check: C
 
 
 def perplexity_affinities(indices: np.ndarray, distances: np.ndarray, perplexity: float,
-                          check: Callable[[], None] = lambda: None):
+                          progress: Progress | None = None):
     """t-SNE's input similarities: P = (C + Cᵀ) / 2n (scipy CSR) from the conditional rows C."""
     from scipy import sparse
 
     n, k = indices.shape
-    p = conditional_probabilities(distances, perplexity, check)
+    p = conditional_probabilities(distances, perplexity, progress)
     conditional = sparse.csr_matrix((p.ravel(), (np.repeat(np.arange(n), k), indices.ravel())), shape=(n, n))
     return ((conditional + conditional.T) / (2 * n)).tocsr()
 
@@ -333,19 +333,19 @@ def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
     n = len(x)
     perplexity = min(settings.perplexity, (n - 1) / 3)
     k = min(n - 1, int(3 * perplexity))
-    indices, distances = _neighbours(x, k, settings, _Ticker(control, 0.0, 0.2, "finding neighbours"))
-    _stop_if_asked(control)
+    indices, distances = _neighbours(x, k, settings, _Stage(control, 0.0, 0.2, "finding neighbours"))
+    stage = _Stage(control, 0.25, 1.0)
+    stage.check()
     control.report(0.2, "affinities")
     threads = _threads(settings)
     affinities = affinity.PrecomputedAffinities(
-        perplexity_affinities(indices, distances, perplexity, lambda: _stop_if_asked(control)))
+        perplexity_affinities(indices, distances, perplexity, stage))
     start = init.astype(np.float64)
     start *= 1e-4 / max(float(start[:, 0].std()), 1e-12)  # t-SNE starts tiny (openTSNE's advice)
     layout = TSNEEmbedding(start, affinities, n_jobs=threads, random_state=settings.seed, verbose=False)
     total = settings.iterations or 750
     early = min(250, total // 3)
     rate = settings.learning_rate or max(n / settings.exaggeration, 50.0)
-    ticker = _Ticker(control, 0.25, 1.0, "")
     steps = [0]  # gradients computed so far
 
     def gradient(embedding, P, should_eval_error=False, **params):
@@ -354,10 +354,10 @@ def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
         do the same but evaluate the KL divergence at each, some 40% more per iteration."""
         steps[0] += 1
         done = min(steps[0], total)
-        if time.perf_counter() - ticker.last >= 0.1:
-            ticker(done / total, np.asarray(embedding, dtype=np.float32).copy(), f"t-SNE iteration {done} / {total}")
+        if stage.due():
+            stage.report(done / total, f"t-SNE iteration {done} / {total}", np.asarray(embedding, dtype=np.float32).copy())
         else:
-            _stop_if_asked(control)
+            stage.check()
         return repulsion(embedding, P, should_eval_error=False, **params)
 
     from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft

@@ -10,23 +10,20 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
+from dlviz import paths
 from dlviz.core.activations import OwnedHook
-from dlviz.core.embedding import Cancelled
-from dlviz.core.images import MAX_PIXELS, ImageError, image_files_in, load_image
-from dlviz.core.vectors import PointSet, VectorError, _strings
+from dlviz.core.errors import ImageError, VectorError
+from dlviz.core.images import MAX_PIXELS, image_files_in, load_image
+from dlviz.core.progress import Progress, given
+from dlviz.core.vectors import PointSet, _strings
 
 CACHE_VERSION = 1
 PENULTIMATE = "penultimate"  # the name the default layer goes by in cache keys and titles
-
-
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("DLVIZ_HOME") or Path.home() / ".cache" / "dlviz") / "features"
 
 
 # --------------------------------------------------------------------------- the classifier
@@ -210,8 +207,7 @@ def folder_features(
     folder,
     layer: str | None = None,
     batch: int = 16,
-    progress: Callable[[float, str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
     cache_dir=None,
 ) -> PointSet:
     """One point per image of `folder`: the model's features at `layer`, global-average-pooled.
@@ -220,25 +216,25 @@ def folder_features(
     be read are left out and listed in the result's `skipped` as (path, sentence). Results are
     cached under `cache_dir` (default: DLVIZ_HOME/features), keyed by the model, its weights, the
     layer and the folder's files with their sizes and modification times.
-    `should_stop()` is checked between batches and raises `Cancelled`.
+    A stop is checked between batches and raises `Cancelled`.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise VectorError(f"{folder} is not a folder.")
-    paths = images_below(folder)
-    if not paths:
+    images = images_below(folder)
+    if not images:
         raise VectorError(f"{folder.name or folder} holds no image files (nor do its subfolders).")
     module, inputs = _feature_module(loaded, layer)
     layer_name = layer or PENULTIMATE
-    report = progress or (lambda fraction, text: None)
-    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cache_file = cache / f"features-{cache_key(loaded, layer_name, paths)}.npz"
+    progress = given(progress)
+    cache = Path(cache_dir) if cache_dir is not None else paths.cache_dir("features")
+    cache_file = cache / f"features-{cache_key(loaded, layer_name, images)}.npz"
     cached = _load(cache_file) if cache_file.exists() else None
     if cached is not None:
         vectors, files, top, skipped = cached
-        report(1.0, f"{len(files)} images (cached)")
+        progress.report(1.0, f"{len(files)} images (cached)")
     else:
-        vectors, files, top, skipped = _compute(loaded, folder, paths, module, inputs, batch, report, should_stop)
+        vectors, files, top, skipped = _compute(loaded, folder, images, module, inputs, batch, progress)
         _save(cache_file, vectors, files, top, [list(s) for s in skipped])
     absolute = [str((folder / name).resolve()) for name in files]
     meta = {
@@ -270,12 +266,11 @@ def _feature_module(loaded, layer: str | None) -> tuple[nn.Module | None, bool]:
         raise VectorError(f"The model has no layer '{layer}'; see `dlviz layers`.") from None
 
 
-def _compute(loaded, folder, paths, module, inputs, batch, report, should_stop):
+def _compute(loaded, folder, paths, module, inputs, batch, progress: Progress):
     chunks, files, top, skipped = [], [], [], []
     batch = max(1, int(batch))
     for start in range(0, len(paths), batch):
-        if should_stop and should_stop():
-            raise Cancelled()
+        progress.check()
         tensors, names = [], []
         for path in paths[start:start + batch]:
             try:
@@ -302,7 +297,7 @@ def _compute(loaded, folder, paths, module, inputs, batch, report, should_stop):
             files.extend(names)
             top.extend(loaded.label(int(i)) for i in best)
         done = min(start + batch, len(paths))
-        report(done / len(paths), f"{done} of {len(paths)} images")
+        progress.report(done / len(paths), f"{done} of {len(paths)} images")
     if not chunks:
         raise VectorError(f"None of the {len(paths)} images in {paths[0].parent.name} could be read.")
     return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32), files, top, skipped

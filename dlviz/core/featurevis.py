@@ -33,19 +33,19 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlviz.core.activations import OwnedHook
+from dlviz.core import catalogue
+from dlviz.core.activations import EndPass, OwnedHook
+from dlviz.core.progress import Progress, given
 
-Report = Callable[[float, np.ndarray], None]
-StopCheck = Callable[[], bool]
 
-KINDS = ("channel", "neuron", "class")
+KINDS = tuple(catalogue.FEATUREVIS_OBJECTIVES)
 STARTS = ("noise", "image")
 CACHE_VERSION = 1
 REPORT_EVERY = 0.2  # seconds between progress reports
@@ -319,10 +319,6 @@ def _project(
 # --------------------------------------------------------------------------- the objective
 
 
-class _Stop(Exception):
-    """Raised by the layer hook once the layer's output is in hand: the rest of the pass is not needed."""
-
-
 class LayerOutput(OwnedHook):
     """A context manager catching one layer's output, with its graph, in this thread's forward passes.
 
@@ -349,7 +345,7 @@ class LayerOutput(OwnedHook):
             self.output = output
             self._seen += 1
             if self.stop and self._seen >= self.calls:
-                raise _Stop
+                raise EndPass
 
     def __enter__(self):
         if self.module is not None:
@@ -362,7 +358,7 @@ class LayerOutput(OwnedHook):
         self.output, self._seen = None, 0
         try:
             out = self.model(x)
-        except _Stop:
+        except EndPass:
             return self.output
         if self.module is None:
             return out[0] if isinstance(out, (tuple, list)) else out
@@ -525,7 +521,6 @@ def _optimise(loaded, layer, units, settings: Settings, should_stop, tick) -> li
     noise = _from_uint8(np.repeat(noise_image(size, settings.seed)[None], batch, axis=0))
     model = loaded.model
     training = [m for m in model.modules() if m.training]  # put back as they were, module by module
-    stop = should_stop or (lambda: False)
     steps_done, cancelled = 0, False
     try:
         if training:
@@ -541,7 +536,7 @@ def _optimise(loaded, layer, units, settings: Settings, should_stop, tick) -> li
             last = time.perf_counter()
             with torch.enable_grad():
                 for step in range(settings.steps):
-                    if stop():
+                    if should_stop():
                         cancelled = True
                         break
                     # Redirected ReLU gradients get a stuck unit going; once every unit has risen
@@ -593,16 +588,22 @@ def _optimise(loaded, layer, units, settings: Settings, should_stop, tick) -> li
     return results
 
 
-def visualise(loaded, layer: str | None, unit: int, settings: Settings | None = None, report: Report | None = None, should_stop: StopCheck | None = None) -> Result:
+def visualise(loaded, layer: str | None, unit: int, settings: Settings | None = None,
+              progress: Progress | None = None) -> Result:
     """Optimise an image for one unit of `layer` (None or "output": the logit `unit`).
 
     `loaded` is a dlviz LoadedModel: its model, and its preprocess mean/std to map the [0, 1]
-    image to the model's input. report(fraction, partial uint8 H×W×3) comes at least every 0.2 s
-    and at the end; should_stop() cancels, returning the result so far with cancelled=True.
+    image to the model's input. A report with the image so far (uint8 H×W×3) comes at least every
+    0.2 s and at the end; a stop returns the result so far with cancelled=True.
     """
     settings = settings or Settings()
-    send = report or (lambda fraction, partial: None)
-    return _optimise(loaded, layer, [unit], settings, should_stop, lambda f, images: send(f, images[0]))[0]
+    progress = given(progress)
+    return _optimise(loaded, layer, [unit], settings, progress.should_stop,
+                     lambda f, images: progress.report(f, _optimising(f), images[0]))[0]
+
+
+def _optimising(fraction: float) -> str:
+    return f"optimising: {fraction:.0%}"
 
 
 def visualise_layer(
@@ -611,33 +612,32 @@ def visualise_layer(
     units: Sequence[int],
     settings: Settings | None = None,
     batch: int = 8,
-    report: Report | None = None,
-    should_stop: StopCheck | None = None,
+    progress: Progress | None = None,
 ) -> list[Result]:
     """Optimise several units, `batch` at a time in one forward pass each.
 
-    report's partial is the tile of all units (those not started yet grey). A cancel returns the
+    A report's partial is the tile of all units (those not started yet grey). A stop returns the
     finished batches and the cancelled one.
     """
+    progress = given(progress)
     settings = settings or Settings()
     units = list(units)
     batch = max(1, int(batch))
-    send = report or (lambda fraction, partial: None)
     grey = np.full((settings.size, settings.size, 3), 128, np.uint8)
     shown = [grey] * len(units)
     results: list[Result] = []
-    stop = should_stop or (lambda: False)
     for first in range(0, len(units), batch):
         chunk = units[first : first + batch]
 
         def tick(fraction, images, first=first, chunk=chunk):
             for i, image in enumerate(images):
                 shown[first + i] = image
-            send((first + fraction * len(chunk)) / len(units), tile(shown))
+            overall = (first + fraction * len(chunk)) / len(units)
+            progress.report(overall, _optimising(overall), tile(shown))
 
-        done = _optimise(loaded, layer, chunk, settings, should_stop, tick)
+        done = _optimise(loaded, layer, chunk, settings, progress.should_stop, tick)
         results.extend(done)
-        if done and done[0].cancelled or stop():
+        if done and done[0].cancelled or progress.should_stop():
             break
     return results
 

@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from PIL import Image
 
 from dlviz.core.preprocess import RESAMPLE
+from dlviz.core.progress import Progress, given
 
 Box = tuple[float, float, float, float]
-Report = Callable[[float, str], None]
-StopCheck = Callable[[], bool]
 
 BOX_MODES = ("threshold", "percentile")
 
@@ -292,8 +290,7 @@ def look(
     class_index: int | None = None,
     box: Box | None = None,
     map_scale: int = 1,
-    report: Report | None = None,
-    should_stop: StopCheck | None = None,
+    progress: Progress | None = None,
 ) -> Glimpse | None:
     """Crop `view` from the original at full resolution, classify it and map the attention for
     `class_index` (default: the crop's own top-1 class). None if stopped.
@@ -316,12 +313,12 @@ def look(
     if map_scale > 1:
         size = preprocess.crop * int(map_scale)
         fine = crop_original(rgb, view, size, fill=fill_colour(preprocess), resample=preprocess.interpolation)
-        heat = attribution.cam(loaded.model, preprocess.normalise(fine), layer, target, method, report=report, should_stop=should_stop)
+        heat = attribution.cam(loaded.model, preprocess.normalise(fine), layer, target, method, progress=progress)
         if heat is not None:
             small = Image.fromarray(heat, mode="F").resize((preprocess.crop, preprocess.crop), Image.Resampling.BOX)
             heat = np.clip(np.asarray(small, np.float32), 0.0, 1.0)
     else:
-        heat = attribution.cam(loaded.model, x, layer, target, method, report=report, should_stop=should_stop)
+        heat = attribution.cam(loaded.model, x, layer, target, method, progress=progress)
     if heat is None:
         return None
     if box is None:
@@ -353,8 +350,7 @@ def glimpses(
     min_side: float | None = None,
     stop_ratio: float = 0.9,
     map_scale: int = 1,
-    report: Report | None = None,
-    should_stop: StopCheck | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Glimpse, list[Glimpse]]:
     """(full, steps): the whole image letterboxed, then up to `k` glimpses, each attending
     inside the one before. `class_index` fixes the class whose map places each box; by default
@@ -362,38 +358,38 @@ def glimpses(
     `stop_ratio` of the previous one's area (nothing left to zoom into). Boxes are at least
     `min_side` original pixels wide and high (default: the model's input size, so a crop is
     never magnified: below that, zooming adds no detail the original has, it only enlarges
-    fewer pixels of it; 0 lets the boxes shrink freely). `report(fraction,
-    text)` follows each look; when `should_stop()` turns true the looks so far are returned
-    (full is None if it was stopped before the first look finished).
+    fewer pixels of it; 0 lets the boxes shrink freely). Each look reports; when the work is
+    stopped the looks so far are returned (full is None if it was stopped before the first look
+    finished).
     """
+    progress = given(progress)
     if k < 0:
         raise ValueError("k must be at least 0")
     rgb = np.asarray(rgb)
     height, width = rgb.shape[:2]
     layer = layer or _default_layer(loaded)
     min_side = float(loaded.preprocess.crop if min_side is None else min_side)
-    options = {"method": method, "layer": layer, "class_index": class_index, "map_scale": map_scale, "should_stop": should_stop}
-    stopped = should_stop or (lambda: False)
-    full = look(loaded, rgb, letterbox_view(width, height), box=(0.0, 0.0, float(width), float(height)), **options)
+    options = {"method": method, "layer": layer, "class_index": class_index, "map_scale": map_scale}
+    full = look(loaded, rgb, letterbox_view(width, height), box=(0.0, 0.0, float(width), float(height)),
+                progress=progress.within(0, 1 / (k + 1)), **options)
     steps: list[Glimpse] = []
-    if report is not None:
-        report(1 / (k + 1), "full view")
+    progress.report(1 / (k + 1), "full view")
     if full is None:
         return full, steps
     current = full
     for step in range(k):
-        if stopped():
+        if progress.should_stop():
             break
         view, box = next_view(current, width, height, settings, min_side)
         if _area(box) > stop_ratio * _area(current.box):
             break
-        glimpse = look(loaded, rgb, view, box=box, **options)
+        glimpse = look(loaded, rgb, view, box=box, progress=progress.within((step + 1) / (k + 1), (step + 2) / (k + 1)),
+                       **options)
         if glimpse is None:
             break
         steps.append(glimpse)
         current = glimpse
-        if report is not None:
-            report((step + 2) / (k + 1), f"glimpse {step + 1}/{k}")
+        progress.report((step + 2) / (k + 1), f"glimpse {step + 1}/{k}")
     return full, steps
 
 

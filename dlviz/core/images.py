@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from dlviz.core.errors import ImageError
+
 MAX_PIXELS = 100_000_000
 """Largest image (width × height) we agree to decode."""
 
@@ -20,10 +22,6 @@ IMAGE_FILTER = f"Images ({' '.join('*' + e for e in IMAGE_EXTENSIONS)});;All fil
 
 _PASTED = "The pasted data"
 _WHITE = (255, 255, 255, 255)
-
-
-class ImageError(Exception):
-    """An image that cannot be shown; str() is one sentence for the user."""
 
 
 def _limit(max_pixels: int) -> str:

@@ -14,21 +14,16 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 from torch import nn
 
-from dlviz import paths as resources
+from dlviz import paths
+from dlviz.core.errors import ModelError
 from dlviz.core.preprocess import BUNDLED_PREPROCESS, Preprocess
+from dlviz.core.progress import Progress, given
 
 BUNDLED = "efficientnet_lite0"
-Progress = Callable[[float, str], None]
-StopCheck = Callable[[], bool]
-
-
-class ModelError(Exception):
-    """A model that cannot be loaded, told in one sentence."""
 
 
 @dataclass
@@ -72,6 +67,13 @@ class LoadedModel:
     def layer_names(self) -> list[str]:
         return [info.name for info in self.layers]
 
+    def no_layer(self, name: str) -> str:
+        """The sentence for a layer this model does not have, naming up to three that look alike."""
+        names = self.layer_names if self.hookable else ["output"]
+        close = [n for n in names if name in n][:3]
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `dlviz layers`."
+        return f"the model has no layer '{name}'{hint}"
+
     def label(self, index: int) -> str:
         if self.labels and 0 <= index < len(self.labels):
             return self.labels[index]
@@ -105,21 +107,22 @@ def load_model(
     weights: str | os.PathLike | None = None,
     labels: str | os.PathLike | None = None,
     progress: Progress | None = None,
-    should_stop: StopCheck | None = None,
 ) -> LoadedModel:
     """Load a model by source and discover its layers.
 
     - no name, or the bundled name, and no weights: the bundled EfficientNet-Lite0;
     - a torchvision classifier name: its default ImageNet weights, downloaded on first use;
     - weights=FILE: a TorchScript archive, or a state_dict for the architecture `name`.
+
+    A download reports its progress and stops (ModelError) when `progress.should_stop()`.
     """
-    report = progress or (lambda fraction, text: None)
+    progress = given(progress)
     if weights is not None:
         loaded = _load_file(name, Path(weights))
     elif name in (None, "", BUNDLED, "bundled"):
         loaded = load_bundled()
     elif name in torchvision_classifiers():
-        loaded = _load_torchvision(name, report, should_stop)
+        loaded = _load_torchvision(name, progress)
     elif _timm_has(name):
         raise ModelError(
             f"timm model '{name}' has no weights on this machine; give a state_dict with --weights FILE."
@@ -129,7 +132,7 @@ def load_model(
             f"Unknown model '{name}': use '{BUNDLED}', a torchvision classifier such as resnet18, "
             "or --weights FILE."
         )
-    report(0.95, "finding layers")
+    progress.report(0.95, "finding layers")
     loaded.layers = discover_layers(loaded.model, loaded.preprocess.crop) if loaded.hookable else []
     if labels is not None:
         names = read_labels(labels)
@@ -140,7 +143,7 @@ def load_model(
     if not loaded.layers:
         loaded.hookable = False
     loaded.start_layer = default_layer(loaded.layers) if loaded.hookable else "output"
-    report(1.0, "ready")
+    progress.report(1.0, "ready")
     return loaded
 
 
@@ -164,7 +167,7 @@ def load_bundled() -> LoadedModel:
         raise ModelError("The bundled EfficientNet-Lite0 weights do not match timm's architecture.")
     model.load_state_dict(dict(zip(own.keys(), state.values())))
     model.eval()
-    return LoadedModel(BUNDLED, model, BUNDLED_PREPROCESS, resources.imagenet_classes(), "bundled")
+    return LoadedModel(BUNDLED, model, BUNDLED_PREPROCESS, paths.imagenet_classes(), "bundled")
 
 
 def _torchvision_weights(name: str):
@@ -192,12 +195,12 @@ def weights_cache_dir() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints"
 
 
-def _load_torchvision(name: str, report: Progress, should_stop: StopCheck | None) -> LoadedModel:
+def _load_torchvision(name: str, progress: Progress) -> LoadedModel:
     import torchvision
 
     weights = _torchvision_weights(name)
-    fetch(weights.url, weights_cache_dir(), report, should_stop)
-    report(0.9, f"building {name}")
+    fetch(weights.url, weights_cache_dir(), progress)
+    progress.report(0.9, f"building {name}")
     try:
         model = torchvision.models.get_model(name, weights=weights)
     except Exception as exc:
@@ -207,8 +210,9 @@ def _load_torchvision(name: str, report: Progress, should_stop: StopCheck | None
     return LoadedModel(name, model, preprocess_from_weights(weights), labels, "torchvision (ImageNet weights)")
 
 
-def fetch(url: str, folder: Path, report: Progress, should_stop: StopCheck | None = None) -> Path:
+def fetch(url: str, folder: Path, progress: Progress | None = None) -> Path:
     """Download `url` into `folder` unless already there; the hash prefix in the name is checked."""
+    progress = given(progress)
     filename = url.rsplit("/", 1)[-1]
     target = folder / filename
     if target.exists():
@@ -222,13 +226,13 @@ def fetch(url: str, folder: Path, report: Progress, should_stop: StopCheck | Non
             total = int(response.headers.get("Content-Length") or 0)
             done = 0
             while chunk := response.read(1 << 16):
-                if should_stop and should_stop():
+                if progress.should_stop():
                     raise ModelError(f"Download of {filename} cancelled.")
                 out.write(chunk)
                 digest.update(chunk)
                 done += len(chunk)
                 megabytes = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
-                report(0.85 * done / total if total else 0.0, f"downloading {filename}: {megabytes}")
+                progress.report(0.85 * done / total if total else 0.0, f"downloading {filename}: {megabytes}")
     except ModelError:
         partial.unlink(missing_ok=True)
         raise
@@ -354,7 +358,7 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
             count = (outputs[0] if isinstance(outputs, (tuple, list)) else outputs).shape[-1]
         except Exception as exc:
             raise ModelError(f"{path.name} failed on a 224×224 image: {str(exc).splitlines()[0]}") from exc
-        labels = resources.imagenet_classes() if count == 1000 else None
+        labels = paths.imagenet_classes() if count == 1000 else None
         return LoadedModel(name or path.stem, model, Preprocess(), labels, f"TorchScript {path.name}", hookable=False)
     try:
         with warnings.catch_warnings():  # e.g. a note on the pickle protocol: the refusal below says it all
@@ -375,7 +379,7 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
     check_fit(model, state, path.name)
     model.load_state_dict(state)
     model.eval()
-    labels = resources.imagenet_classes() if num_classes in (None, 1000) else None
+    labels = paths.imagenet_classes() if num_classes in (None, 1000) else None
     if name in torchvision_classifiers():
         try:
             preprocess = preprocess_from_weights(_torchvision_weights(name))

@@ -7,25 +7,24 @@ cancellation between blocks, and report progress.
 from __future__ import annotations
 
 import math
-from typing import Callable
-
 import numpy as np
 
-Tick = Callable[[float], None]  # progress in [0, 1]; raises to cancel
+from dlviz.core.progress import Progress, given
 
 
-def knn(x: np.ndarray, k: int, *, exact: bool, seed: int = 0, tick: Tick | None = None) -> tuple[np.ndarray, np.ndarray]:
+def knn(x: np.ndarray, k: int, *, exact: bool, seed: int = 0, progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(indices, distances) of the k nearest other points of every row, nearest first: int64 and
-    float32 arrays of shape (n, k), euclidean distances."""
+    float32 arrays of shape (n, k), euclidean distances. Reports between blocks; a stop is the
+    progress's to raise (the embedding's stages raise Cancelled from their reports)."""
     import torch
 
     n = len(x)
     k = min(k, n - 1)
-    tick = tick or (lambda fraction: None)
+    progress = given(progress)
     data = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     if exact:
-        return _exact(data, k, tick)
-    return _inverted_file(data, k, seed, tick)
+        return _exact(data, k, progress)
+    return _inverted_file(data, k, seed, progress)
 
 
 def _block_search(queries, query_ids, candidates, candidate_ids, k):
@@ -43,7 +42,7 @@ def _block_search(queries, query_ids, candidates, candidate_ids, k):
     return candidate_ids[where], values.clamp_min_(0).sqrt_()
 
 
-def _exact(data, k, tick):
+def _exact(data, k, progress):
     import torch
 
     n = data.shape[0]
@@ -56,7 +55,7 @@ def _exact(data, k, tick):
         found, dist = _block_search(data[start:stop], ids[start:stop], data, ids, k)
         indices[start:stop] = found.numpy()
         distances[start:stop] = dist.numpy()
-        tick(stop / n)
+        progress.report(stop / n)
     return indices, distances
 
 
@@ -88,7 +87,7 @@ def _nearest_centroid(points, centroids):
     return out
 
 
-def _inverted_file(data, k, seed, tick, probe=12):
+def _inverted_file(data, k, seed, progress, probe=12):
     """Approximate search: each bucket's points look among the points of its `probe` nearest
     buckets (its own included). Recall on clustered and on uniform data is above 0.95."""
     import torch
@@ -97,7 +96,7 @@ def _inverted_file(data, k, seed, tick, probe=12):
     cells = max(8, int(math.sqrt(n) * 1.5))
     probe = min(probe, cells)
     centroids = _kmeans(data, cells, seed)
-    tick(0.1)
+    progress.report(0.1)
     owner = _nearest_centroid(data, centroids)
     order = torch.argsort(owner, stable=True)
     counts = torch.bincount(owner, minlength=cells)
@@ -121,7 +120,7 @@ def _inverted_file(data, k, seed, tick, probe=12):
         indices[q] = found.numpy()
         distances[q] = dist.numpy()
         done += len(queries)
-        tick(0.1 + 0.9 * done / n)
+        progress.report(0.1 + 0.9 * done / n)
     return indices, distances
 
 

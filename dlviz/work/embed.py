@@ -1,8 +1,8 @@
-"""The embedding explorer's background work: plain functions `fn(state, ...)` for a TaskRunner.
+"""The embedding explorer's background work: plain functions `fn(state, ...)` for a JobRunner.
 
 They read a source of points, compute image features, run an embedding and warm the layout
-kernels up. Errors a user can cause (a broken file, a folder without images, too few points)
-come back as `UserError` sentences; a stopped run returns None.
+kernels up. Errors a user can cause (a broken file, a folder without images, too few points) are
+`DlvizError` sentences; a stopped run returns None.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlviz.work.runner import UserError
+from dlviz.core.embedding import Control
+from dlviz.core.errors import Cancelled, DlvizError
 
 
 @dataclass
@@ -23,8 +24,8 @@ class Layout:
     seconds: float
 
 
-class StateControl:
-    """An embedding `Control` over a TaskState: progress and partial layouts go to the view,
+class StateControl(Control):
+    """An embedding `Control` over a job's state: progress and partial layouts go to the view,
     stop comes from the runner (a newer run or Stop), pause from a threading.Event."""
 
     def __init__(self, state, pause: threading.Event | None = None):
@@ -47,15 +48,10 @@ class StateControl:
 
 
 def _user_errors(fn, *args, **kwargs):
-    from dlviz.core.embedding import EmbeddingError
-    from dlviz.core.vectors import VectorError
-
     try:
         return fn(*args, **kwargs)
-    except (VectorError, EmbeddingError) as exc:
-        raise UserError(str(exc)) from exc
     except MemoryError as exc:
-        raise UserError("Not enough memory for these points: lower the limit or sample fewer.") from exc
+        raise DlvizError("Not enough memory for these points: lower the limit or sample fewer.") from exc
 
 
 def read_vectors(state, path, metadata=None, labels=None, limit=None):
@@ -67,7 +63,7 @@ def read_vectors(state, path, metadata=None, labels=None, limit=None):
 
 def class_points(state, loaded):
     if loaded is None:
-        raise UserError("Load a model first: its classes are the points.")
+        raise DlvizError("Load a model first: its classes are the points.")
     from dlviz.core import features
 
     return _user_errors(features.class_points, loaded)
@@ -82,26 +78,24 @@ def glove_words(state, limit):
 
 def folder_points(state, loaded, folder, layer=None, cache_dir=None):
     if loaded is None:
-        raise UserError("Load a model first: it computes the images' features.")
+        raise DlvizError("Load a model first: it computes the images' features.")
     import torch
 
     from dlviz.core import features
-    from dlviz.core.embedding import Cancelled
 
     try:
         with torch.no_grad():
-            return _user_errors(features.folder_features, loaded, folder, layer=layer,
-                                progress=lambda f, t="": state.report(f, t), should_stop=state.should_stop,
+            return _user_errors(features.folder_features, loaded, folder, layer=layer, progress=state,
                                 cache_dir=cache_dir)
     except Cancelled:
         return None
     except KeyError as exc:
-        raise UserError(f"The model has no layer {exc.args[0]!r}.") from exc
+        raise DlvizError(f"The model has no layer {exc.args[0]!r}.") from exc
 
 
 def embed_points(state, vectors, settings, pause: threading.Event | None = None):
     """The layout of `vectors`, with partial layouts sent through `state.report`; None if stopped."""
-    from dlviz.core.embedding import Cancelled, embed
+    from dlviz.core.embedding import embed
 
     began = time.perf_counter()
     try:

@@ -1,6 +1,7 @@
 """Background work for the Attention crop tab: glimpses with progress, and the live fovea.
 
-Plain functions over dlviz.core.glimpse, each taking a `TaskState` first (see tasks.py). No widgets.
+Plain functions over dlviz.core.glimpse, each taking the job's state first (see dlviz.work.runner).
+No widgets.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def glimpse_run(state, loaded, rgb, k, method, settings):
 
     start = time.perf_counter()
     full, steps = glimpse.glimpses(loaded, rgb, k, method=method, settings=settings,
-                                   report=state.report, should_stop=state.should_stop)
+                                   progress=state)
     if full is None or state.should_stop():
         return None
     px, py = glimpse.peak(full.cam)

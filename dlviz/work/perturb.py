@@ -1,7 +1,7 @@
 """Background work for the Perturb tab: plain functions over dlviz.core.perturb, no widgets.
 
-Each takes a `TaskState` first (see tasks.py) and works on the model's crop (the uint8 image the
-model saw), so a probe costs one forward pass.
+Each takes the job's state first (see dlviz.work.runner) and works on the model's crop (the uint8
+image the model saw), so a probe costs one forward pass.
 """
 
 from __future__ import annotations
@@ -10,12 +10,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-
-# Job kinds, in the order they should run when several wait: a live probe answers a drag or a
-# slider, the strip a click, the sensitivity map is seconds of work.
-PROBE, STRIP, OCCLUSION = "perturb", "perturb-strip", "occlusion"
-KINDS = (PROBE, STRIP, OCCLUSION)
-
 
 @dataclass
 class ProbeResult:
@@ -117,10 +111,5 @@ def occlusion(state, loaded, crop, patch, stride, target, fill="grey", batch=16)
     from dlviz.core import perturb
 
     start = time.perf_counter()
-
-    def report(fraction, partial):
-        state.report(fraction, f"occlusion map: {fraction:.0%}", partial)
-
-    heat = perturb.occlusion_map(loaded, crop, patch, stride, target, batch=batch, fill=fill,
-                                 report=report, should_stop=state.should_stop)
+    heat = perturb.occlusion_map(loaded, crop, patch, stride, target, batch=batch, fill=fill, progress=state)
     return OcclusionResult(heat, tuple(target), patch, stride, time.perf_counter() - start, crop)

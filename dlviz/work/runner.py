@@ -1,38 +1,45 @@
-"""Runs core functions off the GUI thread: one worker thread, the newest request of each kind wins.
+"""Runs jobs off the GUI thread: one worker thread, the newest request of each kind wins.
 
-A job is a plain function `fn(state, *args)` that returns a value. It may call
-`state.report(fraction, text)` to show progress and should return early when
-`state.should_stop()` is true. Results and errors come back on the GUI thread as signals; a result
-of a request that a newer one of the same kind has replaced is dropped, never shown.
+A job is a plain function `fn(state, *args)` that returns a value. `state` is a
+`dlviz.core.progress.Progress`: the job hands it to core's long functions, which report progress
+(and partial results) through it and stop when `state.should_stop()` turns true.
+
+Whoever asks for a job owns its answer: `submit` takes the requester's own callbacks (done,
+failed, partial, progress, cancelled), called on the GUI thread, only for the newest request of
+the kind. A result of a request that a newer one replaced, or that was cancelled, is dropped.
+The runner's signals repeat every answer for onlookers (the status bar, tests): after the
+requester's callback for a result, before it for a failure.
+
+Errors: a `DlvizError` is a sentence for the user and is passed on as it is; anything else is a
+bug, passed on as "Unexpected error (...)" with its traceback.
 """
 
 from __future__ import annotations
 
 import threading
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from dlviz.core.errors import DlvizError, sentence
+from dlviz.core.progress import Progress
+from dlviz.work import kinds as kinds_table
 
-class TaskState:
-    """What a running job sees: a way to report progress and to learn it is no longer wanted."""
 
-    def __init__(self, runner: "TaskRunner", kind: str, ident: int):
+class JobState(Progress):
+    """What a running job sees: where to report progress, and whether it is still wanted."""
+
+    def __init__(self, runner: "JobRunner", kind: str, ident: int):
         self._runner, self.kind, self.ident = runner, kind, ident
 
     def should_stop(self) -> bool:
-        return self._runner._is_stale(self.kind, self.ident)
+        return self._runner.is_stale(self.kind, self.ident)
 
     def report(self, fraction: float, text: str = "", partial=None) -> None:
-        """Progress, with an optional partial result for the view (an image forming, say)."""
         if not self.should_stop():
             self._runner._progress.emit(self.kind, self.ident, float(fraction), text, partial)
-
-
-class UserError(Exception):
-    """An error a user caused; its text is shown as is."""
 
 
 @dataclass
@@ -41,10 +48,11 @@ class _Job:
     ident: int
     fn: Callable[..., Any]
     args: tuple
+    callbacks: dict = field(default_factory=dict)  # done, failed, partial, progress, cancelled
 
 
 class _Worker(QThread):
-    def __init__(self, runner: "TaskRunner"):
+    def __init__(self, runner: "JobRunner"):
         super().__init__()
         self.runner = runner
 
@@ -54,33 +62,34 @@ class _Worker(QThread):
             job = runner._next_job()
             if job is None:
                 return
-            state = TaskState(runner, job.kind, job.ident)
             try:
-                result = job.fn(state, *job.args)
+                result = job.fn(JobState(runner, job.kind, job.ident), *job.args)
             except Exception as exc:  # reported, never raised into Qt
-                runner._job_done(job)
-                runner._failed.emit(job.kind, job.ident, _sentence(exc), traceback.format_exc())
+                runner._job_done()
+                runner._failed.emit(job.kind, job.ident, describe(exc), traceback.format_exc())
             else:
-                runner._job_done(job)
+                runner._job_done()
                 runner._finished.emit(job.kind, job.ident, result)
 
 
-def _sentence(exc: Exception) -> str:
-    """Errors from core (ModelError, ImageError, UserError) are already sentences."""
-    name = type(exc).__name__
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else name
-    if name in ("ModelError", "ImageError", "UserError"):
-        return text
-    return f"Unexpected error ({name}): {text}"
+def describe(exc: BaseException) -> str:
+    """A DlvizError is already a sentence; anything else is a bug, named as one."""
+    if isinstance(exc, DlvizError):
+        return sentence(exc)
+    return f"Unexpected error ({type(exc).__name__}): {sentence(exc)}"
 
 
-class TaskRunner(QObject):
-    """Queues jobs by kind; kinds listed first in `priority` run first when several wait."""
+CALLBACKS = ("done", "failed", "partial", "progress", "cancelled")
+
+
+class JobRunner(QObject):
+    """Queues jobs by kind; of several waiting, the kind listed first in the table runs first."""
 
     finished = Signal(str, object)  # kind, result
     failed = Signal(str, str, str)  # kind, sentence, traceback
     progress = Signal(str, float, str)  # kind, fraction, text
     partial = Signal(str, object)  # kind, a partial result sent with progress
+    submitted = Signal(str)  # kind
     busy_changed = Signal(bool)
     cancelled = Signal(str)  # kind: its running or waiting request was cancelled; no result will come
 
@@ -88,12 +97,13 @@ class TaskRunner(QObject):
     _failed = Signal(str, int, str, str)
     _progress = Signal(str, int, float, str, object)
 
-    def __init__(self, priority=("model", "labels", "image", "forward", "backprop", "cam", "scan", "topviews", "featurevis"), parent=None):
+    def __init__(self, table: dict | None = None, parent=None):
         super().__init__(parent)
-        self.priority = list(priority)
+        self.table = dict(kinds_table.TOOLBOX if table is None else table)
+        self._order = {name: k for k, name in enumerate(self.table)}
         self._lock = threading.Condition()
         self._pending: dict[str, _Job] = {}
-        self._latest: dict[str, int] = {}
+        self._latest: dict[str, _Job | None] = {}  # the request whose answer is wanted, per kind
         self._running: _Job | None = None
         self._counter = 0
         self._closing = False
@@ -104,30 +114,39 @@ class TaskRunner(QObject):
         self._worker.start()
 
     # ---------------------------------------------------------------- GUI-thread API
-    def submit(self, kind: str, fn: Callable[..., Any], *args) -> int:
+    def submit(self, kind: str, fn: Callable[..., Any], *args, **callbacks) -> int:
+        """Run `fn(state, *args)`; the requester's `callbacks` (done, failed, partial, progress,
+        cancelled) answer this request only. Replaces a waiting request of the same kind and makes
+        a running one stale."""
+        if kind not in self.table:
+            raise ValueError(f"no job kind '{kind}' in this runner's table")
+        unknown = set(callbacks) - set(CALLBACKS)
+        if unknown:
+            raise TypeError(f"unknown callbacks: {', '.join(sorted(unknown))}")
         with self._lock:
             self._counter += 1
-            job = _Job(kind, self._counter, fn, args)
-            self._latest[kind] = job.ident
-            self._pending[kind] = job  # replaces an older pending request of the same kind
+            job = _Job(kind, self._counter, fn, args, callbacks)
+            self._latest[kind] = job
+            self._pending[kind] = job
             self._lock.notify_all()
+        self.submitted.emit(kind)
         self.busy_changed.emit(True)
         return job.ident
 
-    def cancel(self, kind: str | None = None) -> None:
-        """Forget the current and pending requests of a kind (or of every kind)."""
+    def cancel(self, *names: str) -> None:
+        """Forget the running and waiting requests of these kinds (of every kind if none is named);
+        what is on screen stays. Each request dropped hears `cancelled`."""
+        dropped = []
         with self._lock:
-            kinds = [kind] if kind else list(self._latest)
-            dropped = []
-            for k in kinds:
-                if k in self._pending or (self._running is not None and self._running.kind == k
-                                          and self._latest.get(k) == self._running.ident):
-                    dropped.append(k)
-                self._counter += 1
-                self._latest[k] = self._counter
-                self._pending.pop(k, None)
-        for k in dropped:  # so a view waiting for that result can stop waiting
-            self.cancelled.emit(k)
+            for kind in names or list(self._latest):
+                job = self._latest.get(kind)
+                if job is not None and (self._pending.get(kind) is job or self._running is job):
+                    dropped.append(job)
+                self._latest[kind] = None
+                self._pending.pop(kind, None)
+        for job in dropped:  # so a view waiting for that result can stop waiting
+            self._call(job, "cancelled")
+            self.cancelled.emit(job.kind)
         self.busy_changed.emit(self.is_busy())
 
     def is_busy(self) -> bool:
@@ -138,15 +157,25 @@ class TaskRunner(QObject):
         with self._lock:
             return self._running.kind if self._running else None
 
+    def waiting(self, kind: str) -> bool:
+        """Whether an answer of this kind is still to come."""
+        with self._lock:
+            return self._latest.get(kind) is not None
+
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Stop the worker; a running job is told to stop. True if the thread has ended."""
         with self._lock:
             self._closing = True
             self._pending.clear()
-            for k in list(self._latest):
-                self._latest[k] = -1
+            self._latest.clear()
             self._lock.notify_all()
         return self._worker.wait(timeout_ms)
+
+    def is_stale(self, kind: str, ident: int) -> bool:
+        """True once a newer request of the kind, a cancel or the shutdown made this one worthless."""
+        with self._lock:
+            job = self._latest.get(kind)
+            return self._closing or job is None or job.ident != ident
 
     # ---------------------------------------------------------------- worker side
     def _next_job(self) -> _Job | None:
@@ -155,31 +184,55 @@ class TaskRunner(QObject):
                 self._lock.wait()
             if self._closing:
                 return None
-            kind = min(self._pending, key=lambda k: self.priority.index(k) if k in self.priority else len(self.priority))
+            kind = min(self._pending, key=self._order.__getitem__)
             self._running = self._pending.pop(kind)
             return self._running
 
-    def _job_done(self, job: _Job) -> None:
+    def _job_done(self) -> None:
         with self._lock:
             self._running = None
 
-    def _is_stale(self, kind: str, ident: int) -> bool:
-        with self._lock:
-            return self._closing or self._latest.get(kind) != ident
-
     # ---------------------------------------------------------------- back on the GUI thread
+    def _wanted(self, kind, ident) -> _Job | None:
+        with self._lock:
+            job = self._latest.get(kind)
+            return job if job is not None and job.ident == ident and not self._closing else None
+
+    def _answered(self, kind, ident) -> _Job | None:
+        """The request, if still wanted; it is answered now, so nothing of the kind is awaited."""
+        with self._lock:
+            job = self._wanted(kind, ident)
+            if job is not None and self._pending.get(kind) is not job:
+                self._latest[kind] = None
+            return job
+
+    @staticmethod
+    def _call(job: _Job, name: str, *args) -> None:
+        callback = job.callbacks.get(name)
+        if callback is not None:
+            callback(*args)
+
     def _on_finished(self, kind, ident, result):
-        if not self._is_stale(kind, ident):
+        job = self._answered(kind, ident)
+        if job is not None:
+            self._call(job, "done", result)
             self.finished.emit(kind, result)
         self.busy_changed.emit(self.is_busy())
 
-    def _on_failed(self, kind, ident, sentence, trace):
-        if not self._is_stale(kind, ident):
-            self.failed.emit(kind, sentence, trace)
+    def _on_failed(self, kind, ident, text, trace):
+        job = self._answered(kind, ident)
+        if job is not None:
+            # Onlookers first (the status bar shows the sentence), so that what the requester does
+            # about its failure (a fallback, a note) is the last word.
+            self.failed.emit(kind, text, trace)
+            self._call(job, "failed", text)
         self.busy_changed.emit(self.is_busy())
 
     def _on_progress(self, kind, ident, fraction, text, partial):
-        if not self._is_stale(kind, ident):
+        job = self._wanted(kind, ident)
+        if job is not None:
+            self._call(job, "progress", fraction, text)
             self.progress.emit(kind, fraction, text)
             if partial is not None:
+                self._call(job, "partial", partial)
                 self.partial.emit(kind, partial)

@@ -1,7 +1,8 @@
-"""The work the app hands to its background thread: plain functions over core, no widgets.
+"""The toolbox window's background work: plain functions over core, no widgets.
 
-Each takes a `TaskState` first (see tasks.py). Heavy modules (torch) are imported here, inside the
-worker, so the window can appear before torch has finished importing.
+Each takes the job's state first (a `dlviz.core.progress.Progress`, see dlviz.work.runner). Heavy
+modules (torch) are imported inside the functions, on the worker thread, so the window can appear
+before torch has finished importing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def load_model(state, name=None, weights=None, labels=None):
 
     tune_allocator()
     state.report(0.0, "importing torch")
-    loaded = models.load_model(name, weights, labels, progress=state.report, should_stop=state.should_stop)
+    loaded = models.load_model(name, weights, labels, progress=state)
     # The first pass through a model is several times slower than the rest (allocations, kernel
     # choices). Paying it here, while "loading" is on screen, keeps the first image's timing honest.
     from dlviz.core.activations import run
@@ -81,7 +82,7 @@ def backprop(state, loaded, rgb, layer, unit, method):
     from dlviz.core import attribution
 
     x = loaded.preprocess.to_tensor(rgb)
-    grad = attribution.backprop(loaded.model, x, layer, unit, method, report=state.report, should_stop=state.should_stop)
+    grad = attribution.backprop(loaded.model, x, layer, unit, method, progress=state)
     return BackpropResult(grad, layer, unit, method)
 
 
@@ -98,25 +99,26 @@ class CamResult:
 def cam(state, loaded, rgb, layer, class_index, methods, randomise=0):
     """Class attention maps for `methods`; with randomise > 0 also on a model whose top layers
     were re-initialised, to show whether the explanation depends on what the model learned."""
-    from dlviz.core import attribution
+    from dlviz.core import attribution, catalogue
 
     x = loaded.preprocess.to_tensor(rgb)
     crop = loaded.preprocess.crop_rgb(rgb)
 
-    def maps_for(model, share):
+    def maps_for(model, progress):
         out = {}
         for k, method in enumerate(methods):
-            if state.should_stop():
+            if progress.should_stop():
                 break
-            state.report(share[0] + (share[1] - share[0]) * k / len(methods), f"{method}")
-            out[method] = attribution.cam(model, x, layer, class_index, method, should_stop=state.should_stop)
+            share = progress.within(k / len(methods), (k + 1) / len(methods))
+            share.report(0.0, catalogue.CAM_METHODS[method])
+            out[method] = attribution.cam(model, x, layer, class_index, method, progress=share)
         return out
 
-    trained = maps_for(loaded.model, (0.0, 0.5 if randomise else 1.0))
+    trained = maps_for(loaded.model, state.within(0.0, 0.5 if randomise else 1.0))
     if not randomise:
         return CamResult(trained, layer, class_index, 0, {}, crop)
     scrambled = attribution.randomised(loaded.model, randomise)
-    return CamResult(maps_for(scrambled, (0.5, 1.0)), layer, class_index, randomise, trained, crop)
+    return CamResult(maps_for(scrambled, state.within(0.5, 1.0)), layer, class_index, randomise, trained, crop)
 
 
 @dataclass
@@ -132,7 +134,7 @@ def scan_folder(state, loaded, folder, layer, k=9, cache_dir=None):
     from dlviz.core import topimages
     from dlviz.core.images import load_image
 
-    top = topimages.scan(loaded, folder, layer, k, cache_dir=cache_dir, report=state.report, should_stop=state.should_stop)
+    top = topimages.scan(loaded, folder, layer, k, cache_dir=cache_dir, progress=state)
     if not top.complete:
         return None  # cancelled: the cache keeps what was done
     field = topimages.receptive_field(loaded.model, layer, loaded.preprocess.crop, effective=0.9)
@@ -159,16 +161,13 @@ def feature_vis(state, loaded, layer, units, settings, cache_dir=None):
         if cached is not None:
             return FeatureVisResult([cached], layer, cached.image, True)
 
-    def report(fraction, partial):
-        state.report(fraction, f"optimising: {fraction:.0%}", partial)
-
     if len(units) == 1:
-        results = [featurevis.visualise(loaded, layer, units[0], settings, report, state.should_stop)]
+        results = [featurevis.visualise(loaded, layer, units[0], settings, state)]
         image = results[0].image
         if key and cache_dir is not None and not results[0].cancelled:
             featurevis.save_cached(cache_dir, key, results[0])
     else:
-        results = featurevis.visualise_layer(loaded, layer, units, settings, report=report, should_stop=state.should_stop)
+        results = featurevis.visualise_layer(loaded, layer, units, settings, progress=state)
         image = featurevis.tile([r.image for r in results])
     return FeatureVisResult(results, layer, image, False)
 

@@ -16,7 +16,7 @@ from dlviz.gui.panes.glimpse import GlimpsePane
 from dlviz.gui.panes.perturb import PerturbPane
 from dlviz.gui.explorer.window import EmbeddingWindow
 from dlviz.session import Session
-panes = [GlimpsePane(Session()), PerturbPane(Session())]
+panes = [GlimpsePane(Session(), None), PerturbPane(Session(), None)]
 print('torch' in sys.modules, 'numba' in sys.modules)
 """
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication
 
 pytest.importorskip("dlviz.core.glimpse")
 
@@ -30,7 +30,7 @@ def composed(tmp_path_factory, chelsea):
 
 
 def _raise_tab(window):
-    window.findChild(QDockWidget, "dock-attention crop").raise_()
+    window.show_view(1)  # the Attention crop view
 
 
 def _shown_frames(pane):
@@ -55,13 +55,13 @@ def test_box_over_the_pasted_photo_filmstrip_and_changes(make_window, qtbot, com
 
     # The attended box (drawn as it was computed) holds the pasted photo; the path ends on it.
     first = run.steps[0].box
-    rect = pane.boxes[0].rect()
+    rect = pane.original.boxes[0].rect()
     assert (rect.x(), rect.y(), rect.right(), rect.bottom()) == pytest.approx(first)
-    assert pane.boxes[0].isVisible()
+    assert pane.original.boxes[0].isVisible()
     assert _overlap(first, PASTED) > 0.9
     fx, fy = run.steps[-1].fixation
     assert PASTED[0] < fx < PASTED[2] and PASTED[1] < fy < PASTED[3]
-    assert pane.points.data["x"][-1] == pytest.approx(fx)  # the saccade path ends there
+    assert pane.original.points.data["x"][-1] == pytest.approx(fx)  # the saccade path ends there
     # The crop is cut from the original: a 700 px wide box, not a piece of the 224 px input.
     assert first[2] - first[0] > 224 and run.steps[0].crop.shape == (224, 224, 3)
 
@@ -71,12 +71,12 @@ def test_box_over_the_pasted_photo_filmstrip_and_changes(make_window, qtbot, com
     assert any(sign in marks for sign in ("NEW", "▲", "▼"))
     full = set(c for c, _ in run.full.top)
     for row in pane.after.rows:
-        assert (row["tag"] == "NEW") == (row["index"] not in full)
+        assert (row.tag == "NEW") == (row.index not in full)
     assert pane.headline.text()
 
     # Fewer glimpses come from the run on screen; more need a new run.
     pane.k.setValue(1)
-    assert len(_shown_frames(pane)) == 1 and not pane.boxes[1].isVisible()
+    assert len(_shown_frames(pane)) == 1 and not pane.original.boxes[1].isVisible()
     with qtbot.waitSignal(pane.glimpses_shown, timeout=30_000):
         pane.k.setValue(3)
     assert pane.run.k == 3
@@ -148,7 +148,7 @@ def test_dragging_the_fixation_updates_the_fovea_live(window, qtbot):
     qtbot.waitUntil(lambda: pane.fovea_result.fixation == pane.fixation, timeout=5_000)
     name = window.session.model.label(pane.fovea_result.top[0][0])
     assert name in pane.fovea_info.text()
-    assert pane.after.rows[0]["name"] == name
+    assert pane.after.rows[0].name == name
 
     with qtbot.waitSignal(pane.fovea_shown, timeout=10_000):
         pane.jump.click()
@@ -164,7 +164,7 @@ def test_dragging_the_fixation_updates_the_fovea_live(window, qtbot):
 
     # A new image in fovea mode: the fixation returns to its centre and the fovea follows.
     with qtbot.waitSignal(pane.fovea_shown, timeout=30_000):
-        window.open_image(window.session.image_path.parent / "coffee.png")
+        window.loader.open_image(window.session.image_path.parent / "coffee.png")
     height, width = window.session.rgb.shape[:2]
     assert pane.fovea_result.fixation == (width / 2, height / 2)
 
@@ -173,7 +173,7 @@ def test_hidden_tab_computes_nothing_and_a_new_image_recomputes(window, qtbot, s
     pane = window.glimpse
     kinds = []
     window.runner.finished.connect(lambda kind, result: kinds.append(kind))
-    window.open_image(samples / "coffee.png")  # the tab is behind Backprop
+    window.loader.open_image(samples / "coffee.png")  # the tab is behind Backprop
     with qtbot.waitSignal(window.ready, timeout=30_000):
         pass
     assert pane.run is None and "glimpse" not in kinds and "fovea" not in kinds
@@ -184,7 +184,7 @@ def test_hidden_tab_computes_nothing_and_a_new_image_recomputes(window, qtbot, s
     first = pane.run
 
     with qtbot.waitSignal(pane.glimpses_shown, timeout=60_000):
-        window.open_image(samples / "rocket.jpg")  # on screen: the new image is looked at
+        window.loader.open_image(samples / "rocket.jpg")  # on screen: the new image is looked at
     assert pane.run is not first
     assert pane.run.full.box[2:] == tuple(map(float, window.session.rgb.shape[1::-1]))
 
@@ -199,7 +199,7 @@ def test_headline_keeps_tiny_probabilities_readable(qtbot):
     from dlviz.gui.panes.glimpse import GlimpsePane
     from dlviz.session import Session
 
-    pane = GlimpsePane(Session())
+    pane = GlimpsePane(Session(), None)
     qtbot.addWidget(pane)
     probs = np.zeros(10)
     probs[3] = 0.0004
@@ -220,7 +220,7 @@ def test_a_new_image_cancels_the_old_images_slow_looks(window, qtbot, samples):
     old_image = window.session.rgb
     began = time.perf_counter()
     with qtbot.waitSignal(window.runner.finished, timeout=30_000, check_params_cb=lambda kind, result: kind == "forward"):
-        window.open_image(samples / "rocket.jpg")
+        window.loader.open_image(samples / "rocket.jpg")
     assert time.perf_counter() - began < 8  # not held up behind Score-CAM's looks at the old image
     assert window.session.rgb is not old_image
     assert pane.run is None or pane.run.full.box[2:] == tuple(map(float, window.session.rgb.shape[1::-1]))

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QDockWidget
-
-from dlviz.work import perturb as jobs_perturb
-
-
 def _raise(window):
-    dock = window.findChild(QDockWidget, "dock-perturb")
-    dock.raise_()
+    window.show_view(2)  # the Perturb view
     return window.perturb
 
 
@@ -21,18 +15,18 @@ def _wait_kind(qtbot, window, kind, timeout=30_000):
 
 
 def _probs(pane):
-    return [round(p, 4) for _, p, _, _ in pane.top5.rows]
+    return [round(row.prob, 4) for row in pane.top5.rows]
 
 
 def test_hidden_tab_asks_nothing_then_the_patch_moves_the_predictions(window, qtbot, monkeypatch):
     asked = []
     submit = window.runner.submit
-    monkeypatch.setattr(window.runner, "submit", lambda kind, *a: asked.append(kind) or submit(kind, *a))
+    monkeypatch.setattr(window.runner, "submit", lambda kind, *a, **k: asked.append(kind) or submit(kind, *a, **k))
     pane = window.perturb
     pane.move_patch(100, 100)
     window.session.set_unit(3)
     qtbot.wait(50)
-    assert not set(asked) & set(jobs_perturb.KINDS), "the tab is hidden behind Backprop"
+    assert not set(asked) & set(pane.kinds), "the view is hidden behind the activations"
     assert pane.result is None
 
     with qtbot.waitSignal(window.runner.finished, timeout=30_000, check_params_cb=lambda k, r: k == "perturb"):
@@ -133,6 +127,6 @@ def test_the_status_bar_cancel_puts_the_map_controls_back(window, qtbot):
     window.runner.progress.connect(lambda kind, f, text: kind == "occlusion" and fractions.append(f))
     pane.run_map.click()
     qtbot.waitUntil(lambda: bool(fractions), timeout=30_000)
-    window.cancel()  # the status bar's Cancel, not the tab's own button
+    window.status.cancel()  # the status bar's Cancel, not the tab's own button
     assert pane.run_map.isEnabled() and not pane.cancel_map.isEnabled()
     assert pane.map_progress.format() == "cancelled"

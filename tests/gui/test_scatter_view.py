@@ -8,7 +8,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from dlviz.gui.explorer.scatter import ScatterView, categorical, continuous, numeric, point_in_polygon
+from dlviz.gui.explorer.colours import categorical, continuous, numeric, point_in_polygon
+from dlviz.gui.explorer.scatter import ScatterView
 
 
 def clustered(n, seed=0, k=8):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from dlviz.work.runner import TaskRunner, UserError
+from dlviz.core.errors import DlvizError
+from dlviz.work.kinds import plain
+from dlviz.work.runner import JobRunner
 
 
 def _slow(state, value, seconds=0.3):
@@ -18,7 +20,7 @@ def _slow(state, value, seconds=0.3):
 
 
 def test_runs_off_the_gui_thread_and_newest_request_wins(qtbot):
-    runner = TaskRunner()
+    runner = JobRunner(plain("model", "image", "forward"))
     seen = []
     runner.finished.connect(lambda kind, result: seen.append(result))
     try:
@@ -32,7 +34,7 @@ def test_runs_off_the_gui_thread_and_newest_request_wins(qtbot):
 
 
 def test_progress_cancel_and_errors_arrive_as_signals(qtbot):
-    runner = TaskRunner()
+    runner = JobRunner(plain("model", "image", "forward"))
     progress, failures, results = [], [], []
     runner.progress.connect(lambda kind, fraction, text: progress.append((kind, fraction, text)))
     runner.failed.connect(lambda kind, sentence, trace: failures.append((kind, sentence)))
@@ -44,7 +46,7 @@ def test_progress_cancel_and_errors_arrive_as_signals(qtbot):
         return "done"
 
     def broken(state):
-        raise UserError("That file is not a model.")
+        raise DlvizError("That file is not a model.")
 
     def crashing(state):
         return 1 / 0
@@ -71,7 +73,7 @@ def test_progress_cancel_and_errors_arrive_as_signals(qtbot):
 
 
 def test_shutdown_stops_a_running_job(qtbot):
-    runner = TaskRunner()
+    runner = JobRunner(plain("model", "image", "forward"))
     runner.submit("forward", _slow, 1, 30.0)
     qtbot.waitUntil(lambda: runner.running_kind() == "forward", timeout=5000)
     start = time.monotonic()
@@ -82,9 +84,7 @@ def test_shutdown_stops_a_running_job(qtbot):
 def test_cancel_says_which_waiting_or_running_kinds_lost_their_result(qtbot):
     import threading
 
-    from dlviz.work.runner import TaskRunner
-
-    runner = TaskRunner(priority=("slow", "queued"))
+    runner = JobRunner(plain("slow", "queued", "idle"))
     started, release = threading.Event(), threading.Event()
 
     def slow(state):

@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 
-from dlviz.work import toolbox as jobs
 from dlviz.core.mosaic import make_layout
 
 
@@ -38,7 +37,7 @@ def test_opens_on_bundled_model_with_every_pane_filled(window):
     # The unit pane shows unit 0's map at the layer's resolution.
     assert window.unit.map.image.shape == act.shape[1:]
     # Status bar names model, layer, unit and times.
-    text = window.info.text()
+    text = window.status.info.text()
     for part in ("efficientnet_lite0", s.layer, "unit 0/", "forward", "render"):
         assert part in text
 
@@ -107,7 +106,7 @@ def test_vector_layer_shows_bars_with_class_names(window, qtbot):
     assert s.unit == 282  # the cursor lands on the top class
     assert not window.grid.gamma.isEnabled()  # bars have no colour scale
     # Clicking a prediction jumps to its output unit.
-    window.predictions.class_clicked.emit(285)
+    window.session.show_class(285)
     assert s.unit == 285
     assert "Egyptian cat" in window.unit.scalar.text()
     assert "Egyptian cat" in window.grid.readout.text()
@@ -127,7 +126,7 @@ def test_bad_file_gives_one_sentence_and_keeps_the_image(window, qtbot, tmp_path
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
     with qtbot.waitSignal(window.message, timeout=30_000) as blocker:
-        window.open_image(bad)
+        window.loader.open_image(bad)
     sentence = blocker.args[0]
     assert "notes.png" in sentence and "\n" not in sentence
     assert window.session.image_name == "chelsea.png" and window.session.result is not None
@@ -137,14 +136,14 @@ def test_drop_and_paste_open_images(window, qtbot, samples):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(samples / "coffee.png"))])
     with qtbot.waitSignal(window.ready, timeout=60_000):
-        assert window.open_mime(mime)
+        assert window.loader.open_mime(mime)
     assert window.session.image_name == "coffee.png"
     assert window.predictions.rows[0][1] == "espresso"
 
     image = QImage(str(samples / "rocket.jpg"))
     QGuiApplication.clipboard().setImage(image)
     with qtbot.waitSignal(window.ready, timeout=60_000):
-        window.paste()
+        window.loader.paste()
     assert window.session.image_name == "pasted image"
     assert window.session.rgb.shape == (image.height(), image.width(), 3)
     assert window.session.image_path is None
@@ -153,7 +152,7 @@ def test_drop_and_paste_open_images(window, qtbot, samples):
 def test_newest_image_wins(window, qtbot, samples):
     with qtbot.waitSignal(window.ready, timeout=60_000):
         for name in ("astronaut.png", "rocket.jpg", "flower.jpg", "coffee.png"):
-            window.open_image(samples / name)
+            window.loader.open_image(samples / name)
     assert window.session.image_name == "coffee.png"
     assert window.predictions.rows[0][1] == "espresso"
 
@@ -201,7 +200,7 @@ def test_layer_filter_keeps_matches_and_their_parents(window, qtbot):
 
 def test_unreachable_zoo_model_says_so_and_keeps_the_current_model(window, qtbot):
     with qtbot.waitSignal(window.runner.failed, timeout=60_000) as blocker:
-        window.load_model("resnet18")
+        window.loader.load_model("resnet18")
     sentence = blocker.args[1]
     assert "resnet18-" in sentence and "checkpoints" in sentence
     assert window.session.model.name == "efficientnet_lite0"
@@ -212,12 +211,12 @@ def test_class_names_file_renames_the_predictions(window, qtbot, tmp_path):
     names = tmp_path / "names.txt"
     names.write_text("\n".join(f"thing {i}" for i in range(1000)))
     with qtbot.waitSignal(window.runner.finished, timeout=30_000):
-        window.runner.submit("labels", jobs.read_labels, names)
+        window.loader.read_labels(names)
     assert window.predictions.rows[0][1] == "thing 282"
     short = tmp_path / "short.txt"
     short.write_text("a\nb\n")
     with qtbot.waitSignal(window.message, timeout=30_000) as blocker:
-        window.runner.submit("labels", jobs.read_labels, short)
+        window.loader.read_labels(short)
     assert "2 class names" in blocker.args[0] and "1000 outputs" in blocker.args[0]
     assert window.predictions.rows[0][1] == "thing 282"
 
@@ -261,7 +260,7 @@ def test_page_down_follows_the_data_not_the_module_tree(window, qtbot):
 
 def test_progress_bar_shows_while_a_model_loads(make_window):
     window = make_window(wait=False)
-    assert window.progress_bar.isVisibleTo(window) and window.cancel_button.isVisibleTo(window)
+    assert window.status.progress_bar.isVisibleTo(window) and window.status.cancel_button.isVisibleTo(window)
 
 
 def test_view_settings_are_remembered(make_window, settings):
@@ -277,16 +276,16 @@ def test_layout_kernels_warm_up_in_the_background_after_the_first_image(make_win
     import threading
 
     from dlviz.core import embedding
-    from dlviz.gui import main_window
+    from dlviz.gui import loading
 
     calls = []
     monkeypatch.setenv("DLVIZ_WARM_UP", "1")
-    monkeypatch.setattr(main_window, "_warming", None)
+    monkeypatch.setattr(loading, "_warming", None)
     monkeypatch.setattr(embedding, "warm_up", lambda: calls.append(threading.current_thread()) or "ready")
     window = make_window()
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=10_000)
     assert calls[0] is not threading.main_thread() and window.session.result is not None
-    window.request_forward()  # a second image does not warm up again
+    window.loader.request_forward()  # a second image does not warm up again
     with qtbot.waitSignal(window.ready, timeout=30_000):
         pass
     assert len(calls) == 1

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dlviz.app import display_problem
+from dlviz.gui.launch import display_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 

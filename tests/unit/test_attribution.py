@@ -11,6 +11,7 @@ from torch import nn
 
 from dlviz.core import attribution as A
 from dlviz.core.activations import active_hooks
+from dlviz.core.progress import Callbacks
 
 
 def _fixed(module: nn.Module, seed: int = 0) -> nn.Module:
@@ -95,7 +96,7 @@ def test_all_cam_methods_give_finite_unit_maps_of_input_size():
     with torch.no_grad():  # callers inside no_grad still get gradients
         for method in A.CAM_METHODS:
             seen = []
-            m = A.cam(model, x, "relu", 0, method, batch=3, report=lambda f, t: seen.append(f))
+            m = A.cam(model, x, "relu", 0, method, batch=3, progress=Callbacks(lambda f, t, p: seen.append(f)))
             assert m.shape == (20, 20) and m.dtype == np.float32, method
             assert np.isfinite(m).all() and m.min() >= 0 and m.max() <= 1, method
             if method == "scorecam":
@@ -120,7 +121,7 @@ def test_scorecam_stops_and_leaves_no_hooks():
         calls.append(1)
         return len(calls) > 1
 
-    assert A.cam(model, torch.randn(1, 3, 8, 8), "relu", 0, "scorecam", batch=1, should_stop=stop) is None
+    assert A.cam(model, torch.randn(1, 3, 8, 8), "relu", 0, "scorecam", batch=1, progress=Callbacks(should_stop=stop)) is None
     _assert_untouched(model, before)
 
 
@@ -210,7 +211,7 @@ def test_smoothgrad_reports_and_stops():
     seen = []
     grad = A.backprop(
         model, torch.randn(1, 3, 8, 8), "conv2", 0, "smoothgrad", samples=8,
-        report=lambda f, t: seen.append(f), should_stop=lambda: len(seen) >= 3,
+        progress=Callbacks(lambda f, t, p: seen.append(f), lambda: len(seen) >= 3),
     )
     assert len(seen) == 3 and grad.shape == (3, 8, 8) and np.isfinite(grad).all()
     assert active_hooks(model) == 0

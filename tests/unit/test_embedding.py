@@ -13,7 +13,8 @@ from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
 from dlviz.core import embedding
-from dlviz.core.embedding import Cancelled, Control, EmbeddingError, Settings, embed, nearest, sample
+from dlviz.core.embedding import Control, EmbeddingError, Settings, embed, nearest, sample
+from dlviz.core.errors import Cancelled
 from dlviz.core.neighbours import knn, recall
 
 

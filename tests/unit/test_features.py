@@ -12,10 +12,11 @@ import torch
 from PIL import Image
 
 from dlviz.core.activations import ActivationRecorder, active_hooks
-from dlviz.core.embedding import Cancelled
+from dlviz.core.errors import Cancelled
 from dlviz.core.features import class_points, classifier, folder_features, thumbnails
 from dlviz.core.images import image_files_in, load_image
 from dlviz.core.vectors import VectorError
+from dlviz.core.progress import Callbacks
 
 
 def _unit(v):
@@ -144,7 +145,7 @@ def test_unreadable_images_are_skipped_and_listed(bundled, samples, tmp_path):
     shutil.copy(samples / "coffee.png", folder / "c.png")
     progress = []
     points = folder_features(bundled, folder, batch=2, cache_dir=tmp_path / "c",
-                             progress=lambda f, text: progress.append((f, text)))
+                             progress=Callbacks(lambda f, text, p: progress.append((f, text))))
     assert list(points.meta["file"]) == ["a.png", "c.png"] and len(points.vectors) == 2
     assert list(points.meta["folder"]) == ["cats", "cats"]
     assert points.images == [str(folder / "a.png"), str(folder / "c.png")]
@@ -162,7 +163,7 @@ def test_stop_raises_cancelled_between_batches(bundled, samples, tmp_path):
         return len(asked) > 1
 
     with pytest.raises(Cancelled):
-        folder_features(bundled, samples, batch=2, should_stop=stop, cache_dir=tmp_path)
+        folder_features(bundled, samples, batch=2, progress=Callbacks(should_stop=stop), cache_dir=tmp_path)
     assert len(asked) == 2
     assert not list(tmp_path.glob("features-*.npz"))
     assert active_hooks(bundled.model) == 0

@@ -11,6 +11,7 @@ from dlviz.core import featurevis as fv
 from dlviz.core.activations import active_hooks
 from dlviz.core.models import LoadedModel, discover_layers
 from dlviz.core.preprocess import Preprocess
+from dlviz.core.progress import Callbacks
 
 LAYER = "blocks.3.1.bn2"  # a middle layer of the bundled model, after its ReLU6: 480×14×14 at 224 px
 UNIT = 2  # off (0) on plain noise: the optimisation has to find what drives it
@@ -39,7 +40,7 @@ def check_unchanged(model: nn.Module, before) -> None:
 def test_channel_far_above_noise(bundled):
     before = snapshot(bundled.model)
     frames = []
-    result = fv.visualise(bundled, LAYER, UNIT, small(), report=lambda f, partial: frames.append((f, partial)))
+    result = fv.visualise(bundled, LAYER, UNIT, small(), Callbacks(lambda f, text, partial: frames.append((f, partial))))
     assert result.image.shape == (64, 64, 3) and result.image.dtype == np.uint8
     assert result.steps_done == 40 and not result.cancelled and not result.dead
     assert result.activation > 3 * result.noise_activation
@@ -94,7 +95,7 @@ def test_cancel_returns_early_without_hooks(bundled):
         calls["n"] += 1
         return calls["n"] > 3
 
-    result = fv.visualise(bundled, LAYER, UNIT, small(steps=200), should_stop=should_stop)
+    result = fv.visualise(bundled, LAYER, UNIT, small(steps=200), Callbacks(should_stop=should_stop))
     assert result.cancelled and result.steps_done == 3
     assert not result.dead
     assert result.image.shape == (64, 64, 3)
@@ -145,7 +146,7 @@ def test_dead_unit_flagged():
 def test_layer_batches_and_tile(bundled):
     frames = []
     settings = small(steps=10, size=32)
-    results = fv.visualise_layer(bundled, LAYER, [0, 1, 2], settings, batch=2, report=lambda f, p: frames.append((f, p)))
+    results = fv.visualise_layer(bundled, LAYER, [0, 1, 2], settings, batch=2, progress=Callbacks(lambda f, t, p: frames.append((f, p))))
     assert [r.unit for r in results] == [0, 1, 2]
     assert all(r.image.shape == (32, 32, 3) for r in results)
     # A batch element is optimised for its own unit: unit 2 alone gives the same image as in a batch.
@@ -165,7 +166,7 @@ def test_layer_cancel_stops_batches(bundled):
         calls["n"] += 1
         return calls["n"] > 2
 
-    results = fv.visualise_layer(bundled, LAYER, range(6), small(steps=50, size=32), batch=2, should_stop=should_stop)
+    results = fv.visualise_layer(bundled, LAYER, range(6), small(steps=50, size=32), batch=2, progress=Callbacks(should_stop=should_stop))
     assert len(results) == 2 and all(r.cancelled for r in results)
 
 

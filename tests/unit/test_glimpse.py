@@ -10,6 +10,7 @@ from PIL import Image
 from dlviz.core import glimpse as gl
 from dlviz.core.images import load_image
 from dlviz.core.preprocess import BUNDLED_PREPROCESS, Preprocess
+from dlviz.core.progress import Callbacks
 
 CANVAS = (1200, 900)
 
@@ -197,7 +198,7 @@ def test_glimpse_crops_come_from_the_original_resolution(bundled, composed):
 def test_glimpses_on_a_cluttered_canvas(bundled, coffee):
     canvas, pasted = compose(coffee, 0.3, (0.7, 0.3), background="noise")
     seen = []
-    full, steps = gl.glimpses(bundled, canvas, 2, report=lambda f, t: seen.append(f))
+    full, steps = gl.glimpses(bundled, canvas, 2, progress=Callbacks(lambda f, t, p: seen.append(f)))
     assert iou_and_cover(steps[0].box, pasted)[1] >= 0.8
     assert bundled.label(steps[-1].top[0][0]) == "espresso" != bundled.label(full.top[0][0])
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
@@ -213,7 +214,7 @@ def test_a_fixed_class_places_every_box(bundled, composed):
 
 def test_glimpses_stop_when_asked_and_when_the_box_stops_shrinking(bundled, chelsea):
     rgb = load_image(chelsea)  # 451×300: already smaller than two model inputs
-    assert gl.glimpses(bundled, rgb, 3, should_stop=lambda: True) == (None, [])
+    assert gl.glimpses(bundled, rgb, 3, progress=Callbacks(should_stop=lambda: True)) == (None, [])
     full, steps = gl.glimpses(bundled, rgb, 5)
     assert len(steps) < 5
     for glimpse in steps:

@@ -22,6 +22,7 @@ from dlviz.core.models import (
     load_model,
     weights_cache_dir,
 )
+from dlviz.core.progress import Callbacks
 
 
 def predict(loaded, image: Path) -> list[int]:
@@ -385,7 +386,7 @@ def torch_home(tmp_path, monkeypatch) -> Path:
 def test_fetch_unreachable_url(torch_home):
     folder = weights_cache_dir()
     with pytest.raises(ModelError) as info:
-        fetch("http://127.0.0.1:9/resnet18-f37072fd.pth", folder, lambda f, t: None)
+        fetch("http://127.0.0.1:9/resnet18-f37072fd.pth", folder)
     text = str(info.value)
     assert "\n" not in text
     assert "resnet18-f37072fd.pth" in text
@@ -410,7 +411,7 @@ def test_fetch_file_url_checks_hash_and_reports_progress(tmp_path, blob):
     folder = tmp_path / "cache"
     reports = []
 
-    target = fetch(source.as_uri(), folder, lambda f, t: reports.append((f, t)))
+    target = fetch(source.as_uri(), folder, Callbacks(lambda f, t, p: reports.append((f, t))))
     assert target == folder / source.name
     assert target.read_bytes() == data
     assert sorted(p.name for p in folder.iterdir()) == [source.name]
@@ -422,7 +423,7 @@ def test_fetch_file_url_checks_hash_and_reports_progress(tmp_path, blob):
 
     # Already there: no second download.
     again = []
-    assert fetch(source.as_uri(), folder, lambda f, t: again.append(f)) == target
+    assert fetch(source.as_uri(), folder, Callbacks(lambda f, t, p: again.append(f))) == target
     assert again == []
 
 
@@ -434,7 +435,7 @@ def test_fetch_wrong_hash_is_corrupt(tmp_path, blob):
     source.write_bytes(data)
     folder = tmp_path / "cache"
     with pytest.raises(ModelError, match="corrupt"):
-        fetch(source.as_uri(), folder, lambda f, t: None)
+        fetch(source.as_uri(), folder)
     assert list(folder.iterdir()) == []
 
 
@@ -444,7 +445,7 @@ def test_fetch_cancelled_leaves_no_partial_file(tmp_path, blob):
     source.write_bytes(data)
     folder = tmp_path / "cache"
     with pytest.raises(ModelError, match="cancelled"):
-        fetch(source.as_uri(), folder, lambda f, t: None, should_stop=lambda: True)
+        fetch(source.as_uri(), folder, Callbacks(should_stop=lambda: True))
     assert list(folder.iterdir()) == []
 
 
@@ -465,7 +466,7 @@ def test_torchvision_model_from_the_cache_without_network(torch_home, monkeypatc
     torch.save(source.state_dict(), cached)
 
     reports = []
-    loaded = load_model("resnet18", progress=lambda f, t: reports.append(f))
+    loaded = load_model("resnet18", progress=Callbacks(lambda f, t, p: reports.append(f)))
     assert loaded.name == "resnet18"
     assert loaded.source.startswith("torchvision")
     assert loaded.hookable

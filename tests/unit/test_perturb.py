@@ -8,6 +8,7 @@ from PIL import Image
 
 from dlviz.core import perturb
 from dlviz.core.perturb import Augment, apply, occlude, occlusion_map, random_augment
+from dlviz.core.progress import Callbacks
 
 SIZE = 224
 OBJECT = (112, 0, 224, 112)  # where the photo sits on the grey canvas: the top-right quarter
@@ -91,12 +92,12 @@ def test_unit_target_progress_and_stop(bundled, canvas):
     layer = bundled.start_layer
     seen = []
     heat = occlusion_map(bundled, canvas, patch=112, stride=112, target=("unit", layer, 0), batch=2,
-                         report=lambda fraction, partial: seen.append((fraction, partial.shape)))
+                         progress=Callbacks(lambda fraction, text, partial: seen.append((fraction, partial.shape))))
     assert heat.shape == (SIZE, SIZE) and np.isfinite(heat).all()
     assert [f for f, _ in seen] == [0.5, 1.0] and seen[0][1] == (SIZE, SIZE)
     calls = []
     assert occlusion_map(bundled, canvas, 112, 112, ("class", 0), batch=2,
-                         should_stop=lambda: calls.append(1) or len(calls) > 1) is None
+                         progress=Callbacks(should_stop=lambda: calls.append(1) or len(calls) > 1)) is None
 
 
 # ---------------------------------------------------------------- augmentations

@@ -12,6 +12,7 @@ from torch import nn
 from dlviz.core import topimages
 from dlviz.core.activations import active_hooks, run
 from dlviz.core.images import load_image
+from dlviz.core.progress import Callbacks
 
 LAYER = "blocks.3"
 
@@ -49,7 +50,7 @@ def test_scan_resumes_after_a_stop_and_reads_the_cache(bundled, folder, tmp_path
     cache = tmp_path / "cache"
     calls = []
     stopped = topimages.scan(bundled, folder, LAYER, k=2, batch=2, cache_dir=cache,
-                             should_stop=lambda: len(calls) >= 1, report=lambda f, t: calls.append(f))
+                             progress=Callbacks(lambda f, t, p: calls.append(f), lambda: len(calls) >= 1))
     assert not stopped.complete and stopped.done == 2
     resumed = topimages.scan(bundled, folder, LAYER, k=2, batch=2, cache_dir=cache)
     fresh = topimages.scan(bundled, folder, LAYER, k=2, batch=2)

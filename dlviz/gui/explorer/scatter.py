@@ -15,98 +15,21 @@ Indices in and out of this widget are always row numbers of the positions given 
 
 from __future__ import annotations
 
-from html import escape
-
 import numpy as np
 import pyqtgraph as pg
-from shiboken6 import isValid
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QFrame, QGraphicsPathItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem
+from shiboken6 import isValid
 
 from dlviz.core.mosaic import colormap_lut
 from dlviz.gui import style
+from dlviz.gui.explorer.cards import Legend, Tip
+from dlviz.gui.explorer.colours import DEFAULT_COLOUR, point_in_polygon
 
-# Twenty colours that stay apart on the dark background; the last category shown is "other".
-PALETTE = [
-    "#4fc3f7", "#ffb74d", "#81c784", "#e57373", "#ba68c8", "#fff176", "#4db6ac", "#f06292",
-    "#a1887f", "#7986cb", "#aed581", "#ff8a65", "#4dd0e1", "#dce775", "#9575cd", "#f48fb1",
-    "#80cbc4", "#ffcc80", "#c5e1a5", "#90a4ae",
-]
-OTHER = "#6b6b6b"
-DEFAULT_COLOUR = "#4fc3f7"
-MAX_CATEGORIES = 20
 MAX_NAMED = 40  # text labels drawn next to points
 
 
-# ---------------------------------------------------------------------------- colouring helpers
-def categorical(values, limit: int = MAX_CATEGORIES):
-    """(codes, colours, names): one colour per value when there are at most `limit` of them,
-    else the `limit - 1` most frequent ones and "other"."""
-    values = np.asarray(values).astype(str)
-    names, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    if len(names) <= limit:
-        order = np.argsort(-counts, kind="stable")
-        rank = np.empty(len(names), np.int64)
-        rank[order] = np.arange(len(names))
-        colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
-        return rank[inverse].astype(np.int32), colours, [str(names[i]) for i in order]
-    keep = np.argsort(-counts, kind="stable")[: limit - 1]
-    rank = np.full(len(names), limit - 1, np.int64)
-    rank[keep] = np.arange(limit - 1)
-    colours = PALETTE[: limit - 1] + [OTHER]
-    return rank[inverse].astype(np.int32), colours, [str(names[i]) for i in keep] + ["other"]
-
-
-def numeric(values) -> np.ndarray | None:
-    """The column as floats, or None when some entry is not a number (empty ones become NaN)."""
-    values = np.asarray(values).astype(str)
-    out = np.empty(len(values), np.float64)
-    for i, v in enumerate(values):
-        v = v.strip()
-        if v in ("", "nan", "NaN", "NA", "None"):
-            out[i] = np.nan
-            continue
-        try:
-            out[i] = float(v)
-        except ValueError:
-            return None
-    return out if np.isfinite(out).any() else None
-
-
-def continuous(values: np.ndarray, cmap: str = "ember"):
-    """(codes 0..255, 256 colours, (low, high)) for a numeric column; NaN gets the "other" grey
-    as code 256."""
-    values = np.asarray(values, np.float64)
-    finite = np.isfinite(values)
-    low, high = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0.0, 1.0)
-    span = high - low or 1.0
-    codes = np.full(len(values), 256, np.int32)
-    codes[finite] = np.clip(((values[finite] - low) / span * 255).round(), 0, 255).astype(np.int32)
-    lut = colormap_lut(cmap)
-    lut[:40] = np.maximum(lut[:40], 40)  # the darkest entries would vanish on the background
-    colours = ["#%02x%02x%02x" % tuple(int(c) for c in row) for row in lut] + [OTHER]
-    return codes, colours, (low, high)
-
-
-def point_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Even-odd rule, vectorised over the points, one pass per edge."""
-    x, y = points[:, 0], points[:, 1]
-    inside = np.zeros(len(points), bool)
-    px, py = polygon[:, 0], polygon[:, 1]
-    j = len(polygon) - 1
-    for i in range(len(polygon)):
-        xi, yi, xj, yj = px[i], py[i], px[j], py[j]
-        crosses = (yi > y) != (yj > y)
-        if crosses.any():
-            with np.errstate(divide="ignore", invalid="ignore"):
-                at = (xj - xi) * (y[crosses] - yi) / (yj - yi) + xi
-            inside[crosses] ^= x[crosses] < at
-        j = i
-    return inside
-
-
-# ---------------------------------------------------------------------------- the view box
 class _Box(pg.ViewBox):
     """Pans and zooms as usual; a drag with the select tool (or Shift) draws a rectangle or lasso."""
 
@@ -167,109 +90,6 @@ class _Box(pg.ViewBox):
         self.outline.setPath(path)
 
 
-class _Tip(QFrame):
-    """The hover card: a thumbnail (for image points) above the label."""
-
-    def __init__(self, parent):
-        super().__init__(parent)
-        self.setObjectName("tip")
-        self.setStyleSheet("#tip { background: rgba(38, 39, 43, 235); border: 1px solid #4a4b50; border-radius: 4px; }"
-                           "QLabel { color: #e6e6e6; }")
-        self.setAttribute(Qt.WA_TransparentForMouseEvents)
-        self.picture = QLabel()
-        self.text = QLabel()
-        self.text.setTextFormat(Qt.PlainText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(3)
-        layout.addWidget(self.picture, 0, Qt.AlignHCenter)
-        layout.addWidget(self.text)
-        self.hide()
-
-    def show_at(self, pos, text: str, thumb: np.ndarray | None):
-        self.text.setText(text)
-        if thumb is not None:
-            thumb = np.ascontiguousarray(thumb[..., :3], np.uint8)
-            h, w = thumb.shape[:2]
-            image = QImage(thumb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
-            self.picture.setPixmap(QPixmap.fromImage(image))
-            self.picture.show()
-        else:
-            self.picture.hide()
-        self.adjustSize()
-        parent = self.parentWidget()
-        x = min(pos.x() + 14, parent.width() - self.width() - 2)
-        y = min(pos.y() + 14, parent.height() - self.height() - 2)
-        if x < pos.x() and y < pos.y():  # would cover the point: go above-left instead
-            x, y = pos.x() - self.width() - 10, pos.y() - self.height() - 10
-        self.move(int(max(x, 2)), int(max(y, 2)))
-        self.show()
-        self.raise_()
-
-
-class _Legend(QFrame):
-    """Colour key in the top-right corner: one row per category, or a colour bar."""
-
-    def __init__(self, parent):
-        super().__init__(parent)
-        self.setObjectName("legend")
-        self.setStyleSheet("#legend { background: rgba(38, 39, 43, 225); border: 1px solid #4a4b50; border-radius: 4px; }"
-                           "QLabel { color: #d8d8d8; background: transparent; }")
-        self.setAttribute(Qt.WA_TransparentForMouseEvents)
-        self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(8, 5, 8, 5)
-        self.box.setSpacing(0)
-        self.entries = 0
-        self.hide()
-
-    def _clear(self):
-        while self.box.count():
-            widget = self.box.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
-        self.entries = 0
-
-    def show_categories(self, title: str, names, colours):
-        self._clear()
-        self.box.addWidget(QLabel(f"<b>{escape(title)}</b>"))
-        for name, colour in zip(names, colours):
-            self.box.addWidget(QLabel(f'<span style="color:{colour}; font-size:13pt">●</span>&nbsp;{escape(str(name))}'))
-            self.entries += 1
-        self._place()
-
-    def show_bar(self, title: str, colours, low: float, high: float):
-        self._clear()
-        self.box.addWidget(QLabel(f"<b>{escape(title)}</b>"))
-        rgb = np.array([QColor(c).getRgb()[:3] for c in colours[:256]], np.uint8)[::-1]
-        bar = np.ascontiguousarray(np.repeat(np.repeat(rgb[:, None, :], 14, axis=1), 1, axis=0)[::2])
-        image = QImage(bar.data, bar.shape[1], bar.shape[0], 3 * bar.shape[1], QImage.Format_RGB888).copy()
-        row = QHBoxLayout()
-        picture = QLabel()
-        picture.setPixmap(QPixmap.fromImage(image))
-        ends = QVBoxLayout()
-        ends.addWidget(QLabel(f"{high:.4g}"))
-        ends.addStretch(1)
-        ends.addWidget(QLabel(f"{low:.4g}"))
-        row.addWidget(picture)
-        row.addLayout(ends)
-        holder = QWidget()
-        holder.setLayout(row)
-        row.setContentsMargins(0, 4, 0, 0)
-        self.box.addWidget(holder)
-        self._place()
-
-    def hide_key(self):
-        self._clear()
-        self.hide()
-
-    def _place(self):
-        self.adjustSize()
-        parent = self.parentWidget()
-        self.move(max(parent.width() - self.width() - 10, 0), 10)
-        self.show()
-        self.raise_()
-
-
 # ---------------------------------------------------------------------------- the widget
 class ScatterView(pg.GraphicsView):
     hovered = Signal(int)  # -1 when the mouse leaves every point
@@ -317,9 +137,9 @@ class ScatterView(pg.GraphicsView):
         for z, item in enumerate((self.selected_item, self.marked_item, self.neighbour_item, self.current_item, self.hover_item)):
             item.setZValue(10 + z)
             self.box.addItem(item, ignoreBounds=True)
-        self.key = _Legend(self)
+        self.key = Legend(self)
         self._names: list[pg.TextItem] = []
-        self.tip = _Tip(self)
+        self.tip = Tip(self)
 
         self.pos = np.zeros((0, 2), np.float32)
         self.labels: np.ndarray | None = None

@@ -6,12 +6,13 @@ starts by itself; a precomputed 2-D layout is shown as it is. Hover for a label 
 click for the nearest neighbours in the original space, search, colour by a metadata column,
 select with a rectangle or lasso, isolate, and export the picture or the coordinates.
 
-The window has its own TaskRunner, so a long run never holds up the toolbox's forward passes;
+The window has its own JobRunner, so a long run never holds up the toolbox's forward passes;
 its one worker thread also means one embedding at a time (numba's parallel code is not re-entrant).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from pathlib import Path
@@ -19,89 +20,26 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QSpinBox,
-    QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from dlviz.work import embed as jobs_embed
-from dlviz.gui.explorer.scatter import ScatterView, categorical, continuous, numeric
-from dlviz.work.runner import TaskRunner
+from dlviz.gui.explorer.column import ControlColumn
+from dlviz.gui.explorer.colours import categorical, continuous, numeric
+from dlviz.gui.explorer.scatter import ScatterView
+from dlviz.core import catalogue
+from dlviz.work import kinds
+from dlviz.work.runner import JobRunner
 
-SOURCES = (("Classes of the loaded model", "classes"), ("Image folder…", "folder"),
-           ("Vector file…", "file"), ("Words: GloVe 6B", "words"))
-METHOD_NAMES = (("UMAP", "umap"), ("t-SNE", "tsne"), ("PCA", "pca"))
-KINDS = ("source", "embed", "warmup")
-
-
-def _spin(low, high, value, step=1, suffix="", special=None):
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setValue(value)
-    box.setSingleStep(step)
-    box.setGroupSeparatorShown(True)
-    if suffix:
-        box.setSuffix(suffix)
-    if special:
-        box.setSpecialValueText(special)
-    return box
-
-
-def _dspin(low, high, value, step, decimals=2, special=None):
-    box = QDoubleSpinBox()
-    box.setRange(low, high)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
-    box.setValue(value)
-    if special:
-        box.setSpecialValueText(special)
-    return box
-
-
-def _fit_stack(stack: QStackedWidget):
-    """A stack as tall as its current page, not its tallest one."""
-    def update(index):
-        for i in range(stack.count()):
-            policy = QSizePolicy.Preferred if i == index else QSizePolicy.Ignored
-            stack.widget(i).setSizePolicy(QSizePolicy.Preferred, policy)
-        stack.adjustSize()
-
-    stack.currentChanged.connect(update)
-    update(stack.currentIndex())
-
-
-def _form(*rows):
-    form = QFormLayout()
-    form.setContentsMargins(0, 0, 0, 0)
-    form.setLabelAlignment(Qt.AlignRight)
-    for label, widget in rows:
-        form.addRow(label, widget)
-    holder = QWidget()
-    holder.setLayout(form)
-    return holder
-
-
-class EmbeddingWindow(QMainWindow):
+class EmbeddingWindow(ControlColumn, QMainWindow):
     image_wanted = Signal(str)  # a point made from an image was opened: show it in the toolbox
     message = Signal(str)  # every sentence put in the status bar (tests listen)
     layout_shown = Signal()  # a finished layout is on screen
@@ -111,7 +49,7 @@ class EmbeddingWindow(QMainWindow):
         self.setWindowTitle("dlviz — embedding explorer")
         self.loaded = loaded
         self.cache_dir = cache_dir
-        self.runner = TaskRunner(priority=KINDS, parent=self)
+        self.runner = JobRunner(kinds.EXPLORER, parent=self)
         self.pause_event = threading.Event()
         self.points = None  # PointSet as loaded
         self.hide_on_close = False  # the toolbox sets it: then closing hides, `shutdown` ends
@@ -166,10 +104,7 @@ class EmbeddingWindow(QMainWindow):
         self.setCentralWidget(body)
         self.resize(1400, 900)
 
-        self.runner.finished.connect(self._finished)
         self.runner.failed.connect(self._failed)
-        self.runner.progress.connect(self._progress)
-        self.runner.partial.connect(self._partial)
         self.view.clicked.connect(self.show_neighbours)
         self.view.activated.connect(self.open_point)
         self.view.selection_changed.connect(self._selection_changed)
@@ -177,229 +112,8 @@ class EmbeddingWindow(QMainWindow):
         self._method_changed()
         self._source_changed()
         self._set_running(False)
-        self.runner.submit("warmup", jobs_embed.warm_up)
+        self.runner.submit(kinds.WARM_UP, jobs_embed.warm_up)
         self.say("Choose a source and press Load; nothing is computed until you press Run.")
-
-    # ------------------------------------------------------------------ building the column
-    def _source_box(self):
-        box = QGroupBox("Source")
-        self.source = QComboBox()
-        for text, value in SOURCES:
-            self.source.addItem(text, value)
-        self.source_pages = QStackedWidget()
-        self.source_pages.addWidget(QLabel("The rows of the final classifier layer, one point per class. Works offline."))
-        self.folder_path = QLineEdit()
-        self.folder_path.setPlaceholderText("folder of images")
-        self.folder_layer = QLineEdit()
-        self.folder_layer.setPlaceholderText("pooled features before the classifier")
-        self.source_pages.addWidget(_form(("Folder", self._with_browse(self.folder_path, self._choose_folder)),
-                                          ("Layer", self.folder_layer)))
-        self.file_path = QLineEdit()
-        self.file_path.setPlaceholderText(".tsv .npy .csv .txt .vec (.gz)")
-        self.meta_path = QLineEdit()
-        self.meta_path.setPlaceholderText("optional: metadata TSV or labels")
-        self.source_pages.addWidget(_form(("Vectors", self._with_browse(self.file_path, self._choose_file)),
-                                          ("Metadata", self._with_browse(self.meta_path, self._choose_meta))))
-        self.word_limit = _spin(100, 400_000, 20_000, 5_000)
-        self.word_limit.setToolTip("The most frequent words are loaded first")
-        self.words = QPlainTextEdit()
-        self.words.setPlaceholderText("king, queen, man, woman, paris, france")
-        self.words.setFixedHeight(54)
-        self.place_words = QPushButton("Place words")
-        self.place_words.setToolTip("Highlight and name the typed words among the points")
-        self.place_words.clicked.connect(self.find_words)
-        page = QWidget()
-        words = QVBoxLayout(page)
-        words.setContentsMargins(0, 0, 0, 0)
-        words.addWidget(_form(("Vocabulary", self.word_limit)))
-        words.addWidget(self.words)
-        words.addWidget(self.place_words)
-        self.source_pages.addWidget(page)
-        for i in range(self.source_pages.count()):
-            widget = self.source_pages.widget(i)
-            if isinstance(widget, QLabel):
-                widget.setWordWrap(True)
-        self.load_button = QPushButton("Load")
-        self.load_button.clicked.connect(self.load_source)
-        self.source_info = QLabel("")
-        self.source_info.setWordWrap(True)
-        self.max_points = _spin(100, 2_000_000, 200_000, 10_000)
-        self.sampling = QComboBox()
-        self.sampling.addItem("random", None)
-        self.max_points.setToolTip("Larger sets are sampled; the plot says how many are shown")
-        self.max_points.editingFinished.connect(self._resample)
-        self.sampling.activated.connect(self._resample)
-        _fit_stack(self.source_pages)
-        self.source.currentIndexChanged.connect(self._source_changed)
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.source)
-        layout.addWidget(self.source_pages)
-        layout.addWidget(self.load_button)
-        layout.addWidget(self.source_info)
-        layout.addWidget(_form(("Max points", self.max_points), ("Sample", self.sampling)))
-        return box
-
-    def _with_browse(self, edit, slot):
-        holder = QWidget()
-        row = QHBoxLayout(holder)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(edit, 1)
-        button = QToolButton()
-        button.setText("…")
-        button.clicked.connect(slot)
-        row.addWidget(button)
-        return holder
-
-    def _method_box(self):
-        box = QGroupBox("Method")
-        self.method = QComboBox()
-        for text, value in METHOD_NAMES:
-            self.method.addItem(text, value)
-        self.perplexity = _dspin(2, 500, 30, 5, 1)
-        self.learning_rate = _dspin(0, 100_000, 0, 50, 0, special="auto")
-        self.exaggeration = _dspin(1, 100, 12, 1, 1)
-        self.tsne_iterations = _spin(0, 20_000, 0, 50, special="auto (750)")
-        self.neighbors = _spin(2, 500, 15)
-        self.min_dist = _dspin(0, 1, 0.1, 0.05, 2)
-        self.umap_iterations = _spin(0, 20_000, 0, 50, special="auto")
-        self.method_pages = QStackedWidget()
-        self.method_pages.addWidget(_form(("Neighbours", self.neighbors), ("Min distance", self.min_dist),
-                                          ("Iterations", self.umap_iterations)))
-        self.method_pages.addWidget(_form(("Perplexity", self.perplexity), ("Learning rate", self.learning_rate),
-                                          ("Exaggeration", self.exaggeration), ("Iterations", self.tsne_iterations)))
-        self.method_pages.addWidget(QLabel("Principal components: one step, no parameters."))
-        _fit_stack(self.method_pages)
-        self.metric_box = QComboBox()
-        self.metric_box.addItems(["euclidean", "cosine"])
-        self.init = QComboBox()
-        self.init.addItem("PCA", "pca")
-        self.init.addItem("random", "random")
-        self.seed = _spin(0, 1_000_000, 0)
-        self.reproducible = QCheckBox("Reproducible (UMAP single-threaded: slower)")
-        self.reproducible.setToolTip("The same seed gives the same layout. UMAP then runs on one thread, which is slower.")
-        self.method.currentIndexChanged.connect(self._method_changed)
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.method)
-        layout.addWidget(self.method_pages)
-        layout.addWidget(_form(("Metric", self.metric_box), ("Start from", self.init), ("Seed", self.seed)))
-        layout.addWidget(self.reproducible)
-        return box
-
-    def _run_box(self):
-        box = QGroupBox("Run")
-        self.run_button = QPushButton("Run")
-        self.run_button.setDefault(True)
-        self.run_button.setToolTip("Lay out the points with the chosen method")
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.setCheckable(True)
-        self.stop_button = QPushButton("Stop")
-        self.run_button.clicked.connect(self.run)
-        self.pause_button.toggled.connect(self.set_paused)
-        self.stop_button.clicked.connect(self.stop)
-        row = QHBoxLayout()
-        for button in (self.run_button, self.pause_button, self.stop_button):
-            row.addWidget(button)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.progress.setFixedHeight(8)
-        self.iteration = QLabel("")
-        self.iteration.setWordWrap(True)
-        layout = QVBoxLayout(box)
-        layout.addLayout(row)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.iteration)
-        return box
-
-    def _explore_box(self):
-        box = QGroupBox("Explore")
-        self.colour_by = QComboBox()
-        self.colour_by.addItem("(one colour)", None)
-        self.colour_by.activated.connect(self.apply_colours)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("search labels")
-        self.search.setClearButtonEnabled(True)
-        self.regex = QCheckBox("regex")
-        self.search.textChanged.connect(self.apply_search)
-        self.regex.toggled.connect(self.apply_search)
-        self.matches = QLabel("")
-        search_row = QHBoxLayout()
-        search_row.addWidget(self.search, 1)
-        search_row.addWidget(self.regex)
-        self.tools = QButtonGroup(self)
-        tool_row = QHBoxLayout()
-        for text, tool, tip in (("Pan", "pan", "Drag to pan, wheel to zoom. Shift+drag selects a rectangle."),
-                                ("Rectangle", "rect", "Drag to select a rectangle"),
-                                ("Lasso", "lasso", "Drag around the points to select")):
-            button = QToolButton()
-            button.setText(text)
-            button.setCheckable(True)
-            button.setToolTip(tip)
-            button.setProperty("tool", tool)
-            button.setChecked(tool == "pan")
-            self.tools.addButton(button)
-            tool_row.addWidget(button)
-        self.tools.buttonClicked.connect(lambda b: self.view.set_tool(b.property("tool")))
-        self.isolate_button = QPushButton("Isolate selection")
-        self.isolate_button.setToolTip("Show only the selected points; Run then lays out only them")
-        self.show_all_button = QPushButton("Show all")
-        self.isolate_button.clicked.connect(self.isolate)
-        self.show_all_button.clicked.connect(self.show_all)
-        self.selection_info = QLabel("")
-        iso_row = QHBoxLayout()
-        iso_row.addWidget(self.isolate_button)
-        iso_row.addWidget(self.show_all_button)
-        layout = QVBoxLayout(box)
-        layout.addWidget(_form(("Colour by", self.colour_by)))
-        layout.addLayout(search_row)
-        layout.addWidget(self.matches)
-        layout.addLayout(tool_row)
-        layout.addLayout(iso_row)
-        layout.addWidget(self.selection_info)
-        return box
-
-    def _neighbour_box(self):
-        box = QGroupBox("Nearest neighbours (original space)")
-        self.k = _spin(1, 200, 10)
-        self.nn_metric = QComboBox()
-        self.nn_metric.addItems(["cosine", "euclidean"])
-        self.neighbour_list = QListWidget()
-        self.neighbour_list.setMinimumHeight(150)
-        self.neighbour_list.itemClicked.connect(self._neighbour_clicked)
-        self.neighbour_list.itemDoubleClicked.connect(lambda item: self.open_point(item.data(Qt.UserRole)))
-        self.open_button = QPushButton("Open in toolbox")
-        self.open_button.setToolTip("Show the clicked image point in the main window")
-        self.open_button.clicked.connect(lambda: self.open_point(self.view.current))
-        self.k.valueChanged.connect(lambda: self.view.current >= 0 and self.show_neighbours(self.view.current))
-        self.nn_metric.currentIndexChanged.connect(lambda: self.view.current >= 0 and self.show_neighbours(self.view.current))
-        row = QHBoxLayout()
-        row.addWidget(QLabel("k"))
-        row.addWidget(self.k)
-        row.addWidget(self.nn_metric, 1)
-        layout = QVBoxLayout(box)
-        layout.addLayout(row)
-        layout.addWidget(self.neighbour_list)
-        layout.addWidget(self.open_button)
-        return box
-
-    def _export_box(self):
-        box = QGroupBox("Export")
-        row = QHBoxLayout(box)
-        for text, slot in (("PNG", self._export_png), ("SVG", self._export_svg), ("TSV", self._export_tsv),
-                           ("Projector", self._export_projector)):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            row.addWidget(button)
-        return box
-
-    def _source_changed(self):
-        self.source_pages.setCurrentIndex(self.source.currentIndex())
-
-    def _method_changed(self):
-        method = self.method.currentData()
-        self.method_pages.setCurrentIndex([m for _, m in METHOD_NAMES].index(method))
-        self.reproducible.setEnabled(method != "pca")
-        self.init.setEnabled(method != "pca")
 
     # ------------------------------------------------------------------ status
     def say(self, sentence: str, error: bool = False):
@@ -444,7 +158,8 @@ class EmbeddingWindow(QMainWindow):
     def _submit_source(self, text, fn, *args):
         self.say(text)
         self._drop_run()  # a layout of the old points: Pause and Stop go back to rest too
-        self.runner.submit("source", fn, *args)
+        self.runner.submit(kinds.SOURCE, fn, *args, done=self._source_read, progress=self._progress,
+                           failed=lambda sentence: self._show_busy(False))
         self._show_busy(True, text)
 
     def load_classes(self):
@@ -470,22 +185,6 @@ class EmbeddingWindow(QMainWindow):
 
     def load_words(self, limit):
         self._submit_source(f"Reading the {limit:,} most frequent GloVe words…", jobs_embed.glove_words, limit)
-
-    def _choose_folder(self):
-        path = QFileDialog.getExistingDirectory(self, "Folder of images", self.folder_path.text() or str(Path.home()))
-        if path:
-            self.folder_path.setText(path)
-
-    def _choose_file(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Vector file", str(Path.home()),
-                                              "Vectors (*.tsv *.npy *.csv *.txt *.vec *.gz);;All files (*)")
-        if path:
-            self.file_path.setText(path)
-
-    def _choose_meta(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Metadata or labels", str(Path.home()), "Text (*.tsv *.txt *.csv);;All files (*)")
-        if path:
-            self.meta_path.setText(path)
 
     def set_points(self, points):
         """A new point set: shown at once when it comes with a 2-D layout, else waiting for Run."""
@@ -519,7 +218,7 @@ class EmbeddingWindow(QMainWindow):
     def _drop_run(self):
         """The points on screen are about to change: a layout still running is for the old ones."""
         if self._running:
-            self.runner.cancel("embed")
+            self.runner.cancel(kinds.EMBED)
             self.pause_event.clear()
             self._running = False
             self._set_running(False)
@@ -565,20 +264,6 @@ class EmbeddingWindow(QMainWindow):
         self._update_header()
 
     # ------------------------------------------------------------------ running
-    def settings(self):
-        from dlviz.core.embedding import Settings
-
-        method = self.method.currentData()
-        tsne = method == "tsne"
-        iterations = (self.tsne_iterations if tsne else self.umap_iterations).value() or None
-        return Settings(
-            method=method, dims=2, seed=self.seed.value(), reproducible=self.reproducible.isChecked(),
-            metric=self.metric_box.currentText(), init=self.init.currentData(), perplexity=self.perplexity.value(),
-            learning_rate=self.learning_rate.value() or None, exaggeration=self.exaggeration.value(),
-            iterations=iterations if method != "pca" else None, n_neighbors=self.neighbors.value(),
-            min_dist=self.min_dist.value(),
-        )
-
     def run(self):
         if self.current is None:
             self.say("Load some points first.", error=True)
@@ -602,7 +287,8 @@ class EmbeddingWindow(QMainWindow):
         self.pause_event.clear()
         self.pause_button.setChecked(False)
         self._partials = 0
-        self.runner.submit("embed", jobs_embed.embed_points, self.current.vectors, settings, self.pause_event)
+        self.runner.submit(kinds.EMBED, jobs_embed.embed_points, self.current.vectors, settings, self.pause_event,
+                           done=self._laid_out, partial=self._partial, progress=self._progress, failed=self._run_failed)
         self._running = True
         self._set_running(True)
         name = self.method.currentText()
@@ -621,7 +307,7 @@ class EmbeddingWindow(QMainWindow):
     def stop(self):
         if not self._running:
             return
-        self.runner.cancel("embed")
+        self.runner.cancel(kinds.EMBED)
         self.pause_event.clear()
         self._running = False
         self._set_running(False)
@@ -645,51 +331,47 @@ class EmbeddingWindow(QMainWindow):
             self.progress.setValue(0)
             self.iteration.setText(text)
 
-    def _progress(self, kind, fraction, text):
-        if kind in ("embed", "source"):
-            self.progress.setValue(int(fraction * 1000))
-            if text:
-                self.iteration.setText(text)
+    def _progress(self, fraction, text):
+        self.progress.setValue(int(fraction * 1000))
+        if text:
+            self.iteration.setText(text)
 
-    def _partial(self, kind, partial):
-        if kind != "embed" or self.current is None or len(partial) != len(self.current):
+    def _partial(self, partial):
+        if self.current is None or len(partial) != len(self.current):
             return
         self._partials += 1
         self.coords = np.ascontiguousarray(partial[:, :2], np.float32)
         self._show_layout(new=len(self.view.pos) != len(self.coords))
 
-    def _finished(self, kind, result):
-        if kind == "warmup":
+    def _source_read(self, result):
+        self._show_busy(False)
+        if result is None:
+            self.say("Stopped reading the points.")
             return
-        if kind == "source":
-            self._show_busy(False)
-            if result is None:
-                self.say("Stopped reading the points.")
-                return
-            self.set_points(result)
-        elif kind == "embed":
-            self._running = False
-            self._set_running(False)
-            if result is None or len(result.layout) != len(self.current):
-                return  # stopped, or laid out points that are no longer the ones shown
-            self.coords = np.ascontiguousarray(result.layout[:, :2], np.float32)
-            self._show_layout(new=len(self.view.pos) != len(self.coords))
-            name = self.method.itemText(self.method.findData(result.settings.method))  # the run's, not the combo's now
-            text = f"{name} of {len(self.current):,} points in {result.seconds:.1f} s"
-            self.iteration.setText(text)
-            self.say(text + ".")
-            self.layout_shown.emit()
+        self.set_points(result)
+
+    def _laid_out(self, result):
+        self._running = False
+        self._set_running(False)
+        if result is None or len(result.layout) != len(self.current):
+            return  # stopped, or laid out points that are no longer the ones shown
+        self.coords = np.ascontiguousarray(result.layout[:, :2], np.float32)
+        self._show_layout(new=len(self.view.pos) != len(self.coords))
+        name = catalogue.EMBED_METHODS[result.settings.method]  # the run's, not the combo's now
+        text = f"{name} of {len(self.current):,} points in {result.seconds:.1f} s"
+        self.iteration.setText(text)
+        self.say(text + ".")
+        self.layout_shown.emit()
+
+    def _run_failed(self, sentence):
+        self._running = False
+        self._set_running(False)
+        self._show_busy(False)
 
     def _failed(self, kind, sentence, trace):
-        if kind == "warmup":
+        if kind == kinds.WARM_UP:
             return  # a run will say what is wrong, with the user watching
-        if kind == "embed":
-            self._running = False
-            self._set_running(False)
-        self._show_busy(False)
         if sentence.startswith("Unexpected error"):
-            import logging
-
             logging.getLogger("dlviz").error("%s job failed:\n%s", kind, trace)
         self.say(sentence, error=True)
 
@@ -915,7 +597,7 @@ class EmbeddingWindow(QMainWindow):
         if self.hide_on_close:
             # Opened from the toolbox: closing stops any work and hides the window, which keeps
             # its points and layout for the next time it is opened; the toolbox ends it on exit.
-            self.runner.cancel("source")
+            self.runner.cancel(kinds.SOURCE)
             self.stop()
             event.ignore()
             self.hide()

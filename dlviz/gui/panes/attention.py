@@ -9,8 +9,7 @@ scrambled does not explain what the model learned, and the pane says how much it
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,34 +20,26 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 
-from dlviz.gui import style
-from dlviz.gui.panes.unit import heat_rgba
+from dlviz.core import catalogue
+from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.controls import choose, combo, set_checked, set_number
+from dlviz.gui.widgets.heat import heat_rgba
+from dlviz.gui.widgets.pictures import Picture
+from dlviz.work import kinds
+from dlviz.work import toolbox as jobs
 
-METHODS = ("gradcam", "gradcam++", "layercam", "scorecam")
-METHOD_NAMES = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "layercam": "LayerCAM", "scorecam": "Score-CAM"}
+METHODS = tuple(catalogue.CAM_METHODS)
 
 
-class _Overlay(QWidget):
+class _Overlay(Picture):
     """One crop with one map over it, and a caption."""
 
     def __init__(self):
-        super().__init__()
-        self.caption = QLabel("")
-        self.caption.setAlignment(Qt.AlignCenter)
-        self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.setMinimumSize(40, 40)
-        self.view = style.image_view(self.canvas)
-        self.crop = pg.ImageItem()
-        self.heat = pg.ImageItem()
-        self.view.addItem(self.crop)
-        self.view.addItem(self.heat)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.caption)
+        super().__init__(below=True)
+        self.crop = self.add_image()
+        self.heat = self.add_image(1)
 
     def display(self, crop, heat, cmap, opacity, caption):
         self.crop.setImage(crop, levels=(0, 255))
@@ -56,8 +47,7 @@ class _Overlay(QWidget):
             self.heat.clear()
         else:
             self.heat.setImage(heat_rgba(heat, cmap, opacity), levels=(0, 255))
-        size = crop.shape[0]
-        self.view.setRange(xRange=(0, size), yRange=(0, size), padding=0.01)
+        self.fit(crop.shape[0], crop.shape[0])
         self.caption.setText(caption)
         super().show()
 
@@ -69,16 +59,14 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / denom) if denom > 0 else 0.0
 
 
-class AttentionPane(QWidget):
-    wanted = Signal()
+class AttentionPane(Pane):
+    name = "attention"
+    kinds = (kinds.CAM,)
 
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
         self.result = None
-        self.method = QComboBox()
-        for name in METHODS:
-            self.method.addItem(METHOD_NAMES[name], name)
+        self.method = combo(catalogue.CAM_METHODS, "How the map is made (Score-CAM takes seconds)")
         self.target = QComboBox()
         self.target.setEditable(True)
         self.target.setInsertPolicy(QComboBox.NoInsert)
@@ -121,11 +109,11 @@ class AttentionPane(QWidget):
         layout.addWidget(self.verdict)
         layout.addLayout(fourth)
 
-        self.method.currentIndexChanged.connect(self.wanted)
-        self.target.activated.connect(lambda _: self.wanted.emit())
-        self.layer.currentIndexChanged.connect(self.wanted)
-        self.compare.toggled.connect(self.wanted)
-        self.randomise.valueChanged.connect(self.wanted)
+        self.method.currentIndexChanged.connect(self.request)
+        self.target.activated.connect(self.request)
+        self.layer.currentIndexChanged.connect(self.request)
+        self.compare.toggled.connect(self.request)
+        self.randomise.valueChanged.connect(self.request)
         self.opacity.valueChanged.connect(self.redraw)
         session.model_changed.connect(self._model_changed)
         session.forward_changed.connect(self._forward_changed)
@@ -162,9 +150,9 @@ class AttentionPane(QWidget):
             self.target.blockSignals(True)
             self.target.setCurrentIndex(top)
             self.target.blockSignals(False)
-        self.wanted.emit()
+        self.request()
 
-    def request(self):
+    def wanted(self):
         """(layer, class index, methods, randomise) to compute, or None when not ready."""
         s = self.session
         if s.result is None or s.model is None or not s.model.hookable or not self.layer.currentText():
@@ -175,8 +163,18 @@ class AttentionPane(QWidget):
         methods = METHODS if self.compare.isChecked() else (self.method.currentData(),)
         return self.layer.currentText(), index, methods, self.randomise.value()
 
+    def request(self, *_):
+        wanted = self.wanted()
+        if wanted is None or not self.on_screen():
+            return
+        layer, index, methods, randomise = wanted
+        self.submit(kinds.CAM, jobs.cam, self.session.model, self.session.rgb, layer, index, methods, randomise)
+
+    def came_on_screen(self):
+        self.request()
+
     # ---------------------------------------------------------------- showing it
-    def show_result(self, result):
+    def job_done(self, kind, result):
         self.result = result
         self.redraw()
 
@@ -194,7 +192,7 @@ class AttentionPane(QWidget):
                 continue
             method = methods[k]
             heat = result.maps[method]
-            caption = METHOD_NAMES[method]
+            caption = catalogue.CAM_METHODS[method]
             if result.randomised and heat is not None and method in result.trained:
                 r = similarity(heat, result.trained[method])
                 changes.append((method, r))
@@ -205,8 +203,29 @@ class AttentionPane(QWidget):
             worst = max(changes, key=lambda c: c[1]) if changes else None
             verdict = (f"With the top {result.randomised} layers randomised. "
                        + ("A map that stays similar (above 0.5) is not explaining the model: "
-                          f"{METHOD_NAMES[worst[0]]} is at {worst[1]:.2f}." if worst and worst[1] > 0.5
+                          f"{catalogue.CAM_METHODS[worst[0]]} is at {worst[1]:.2f}." if worst and worst[1] > 0.5
                           else "Every map changed: they depend on the learned weights."))
             self.verdict.setText(f"{what}. {verdict}")
         else:
             self.verdict.setText(what)
+
+    # ---------------------------------------------------------------- options
+    def state(self) -> dict:
+        return {"method": self.method.currentData(), "class": self.target.currentText(), "layer": self.layer.currentText(),
+                "compare": self.compare.isChecked(), "randomise": self.randomise.value(), "opacity": self.opacity.value()}
+
+    def restore(self, state: dict) -> None:
+        widgets = (self.method, self.target, self.layer, self.compare, self.randomise)
+        for widget in widgets:  # one request when all is set, not one per control
+            widget.blockSignals(True)
+        choose(self.method, state.get("method"))
+        if isinstance(state.get("layer"), str) and self.layer.findText(state["layer"]) >= 0:
+            self.layer.setCurrentText(state["layer"])
+        if isinstance(state.get("class"), str) and self.target.findText(state["class"], Qt.MatchFixedString) >= 0:
+            self.target.setCurrentIndex(self.target.findText(state["class"], Qt.MatchFixedString))
+        set_checked(self.compare, state.get("compare"))
+        set_number(self.randomise, state.get("randomise"))
+        for widget in widgets:
+            widget.blockSignals(False)
+        set_number(self.opacity, state.get("opacity"))
+        self.request()

@@ -9,34 +9,29 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout
 
+from dlviz.core import catalogue
 from dlviz.gui import style
+from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.controls import choose, combo, set_checked
+from dlviz.work import kinds
+from dlviz.work import toolbox as jobs
 
-METHODS = ("gradient", "guided", "deconv", "smoothgrad")
-METHOD_NAMES = {"gradient": "gradient", "guided": "guided backprop", "deconv": "deconvnet", "smoothgrad": "SmoothGrad"}
-FILTERS = ("raw", "grey", "norm", "norm-blur")
 
+class BackpropPane(Pane):
+    name = "backprop"
+    kinds = (kinds.BACKPROP,)
 
-class BackpropPane(QWidget):
-    wanted = Signal()  # the picture is out of date: the window should compute it
-
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self.frozen: tuple[str, int] | None = None  # (layer, unit) while the source is frozen
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
+        self.frozen: tuple[str | None, int] | None = None  # (layer, unit) while the source is frozen
         self.grad: np.ndarray | None = None
         self.caption = QLabel("Select a unit to see which pixels drive it")
         self.caption.setWordWrap(True)
-        self.method = QComboBox()
-        for name in METHODS:
-            self.method.addItem(METHOD_NAMES[name], name)
-        self.method.setToolTip("How the unit's gradient is sent back to the pixels (key b cycles)")
-        self.filter = QComboBox()
-        for name in FILTERS:
-            self.filter.addItem(name, name)
-        self.filter.setToolTip("raw: signed colour; grey: signed; norm: strength per pixel; norm-blur: smoothed (key m)")
+        self.method = combo(catalogue.BACKPROP_METHODS, "How the unit's gradient is sent back to the pixels (key b cycles)")
+        self.filter = combo({name: name for name in catalogue.FILTERS},
+                            "How the gradient is drawn (key m cycles): " + "; ".join(catalogue.FILTERS.values()))
         self.freeze = QCheckBox("Freeze source")
         self.freeze.setToolTip("Keep showing this unit while the cursor moves on (key d)")
         self.canvas = pg.GraphicsLayoutWidget()
@@ -53,7 +48,7 @@ class BackpropPane(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.canvas, 1)
         layout.addLayout(row)
-        self.method.currentIndexChanged.connect(self.wanted)
+        self.method.currentIndexChanged.connect(self.request)
         self.filter.currentIndexChanged.connect(self.redraw)
         self.freeze.toggled.connect(self._freeze_toggled)
         for signal in (session.forward_changed, session.layer_changed, session.unit_changed):
@@ -72,15 +67,26 @@ class BackpropPane(QWidget):
     def method_name(self) -> str:
         return self.method.currentData()
 
+    def request(self):
+        source = self.source()
+        s = self.session
+        if source is None or not self.on_screen() or not s.model.hookable and source[0]:
+            return
+        layer, unit = source
+        self.submit(kinds.BACKPROP, jobs.backprop, s.model, s.rgb, layer, unit, self.method_name())
+
+    def came_on_screen(self):
+        self.request()
+
     def _source_moved(self):
         if self.frozen is None:
-            self.wanted.emit()
+            self.request()
 
     def _freeze_toggled(self, on):
         s = self.session
         self.frozen = ((None if s.layer == "output" else s.layer), s.unit) if on else None
         if not on:
-            self.wanted.emit()
+            self.request()
         self._update_caption()
 
     def cycle_method(self):
@@ -93,7 +99,7 @@ class BackpropPane(QWidget):
         self.freeze.toggle()
 
     # ---------------------------------------------------------------- showing it
-    def show_result(self, result):
+    def job_done(self, kind, result):
         self.grad = result.grad
         self.shown = (result.layer, result.unit, result.method)
         self.redraw()
@@ -116,4 +122,22 @@ class BackpropPane(QWidget):
         model = self.session.model
         what = f"class {model.label(unit)}" if layer is None or (self.session.is_output_layer() and layer == self.session.layer) else f"unit {unit} of {layer}"
         frozen = "  ·  <b>frozen</b>" if self.frozen is not None else ""
-        self.caption.setText(f"{METHOD_NAMES[method]} of {what}, {self.filter.currentData()}{frozen}")
+        self.caption.setText(f"{catalogue.BACKPROP_METHODS[method]} of {what}, {self.filter.currentData()}{frozen}")
+
+    # ---------------------------------------------------------------- options
+    def state(self) -> dict:
+        return {"method": self.method_name(), "filter": self.filter.currentData(),
+                "frozen": list(self.frozen) if self.frozen is not None else None}
+
+    def restore(self, state: dict) -> None:
+        choose(self.method, state.get("method"))
+        choose(self.filter, state.get("filter"))
+        frozen = state.get("frozen")
+        if isinstance(frozen, list) and len(frozen) == 2 and isinstance(frozen[1], int):
+            self.freeze.blockSignals(True)
+            self.freeze.setChecked(True)
+            self.freeze.blockSignals(False)
+            self.frozen = (frozen[0] if isinstance(frozen[0], str) else None, frozen[1])
+            self.request()
+        else:
+            set_checked(self.freeze, False)

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -29,16 +27,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dlviz import paths
+from dlviz.core import catalogue
 from dlviz.gui import style
+from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.controls import choose, combo, set_number
+from dlviz.work import kinds
+from dlviz.work import toolbox as jobs
 
 
-class FeatureVisPane(QWidget):
-    run_requested = Signal(bool)  # True: every unit of the layer
-    stop_requested = Signal()
+class FeatureVisPane(Pane):
+    name = "feature vis"
+    kinds = (kinds.FEATURE_VIS,)
 
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
         self.image_data: np.ndarray | None = None
         self.caption = QLabel("Press Run to make the image the selected unit likes most")
         self.caption.setWordWrap(True)
@@ -48,9 +51,7 @@ class FeatureVisPane(QWidget):
         self.image = pg.ImageItem()
         self.view.addItem(self.image)
 
-        self.kind = QComboBox()
-        for text, value in (("the unit's whole map", "channel"), ("its centre neuron", "neuron"), ("a class (the top one)", "class")):
-            self.kind.addItem(text, value)
+        self.kind = combo(catalogue.FEATUREVIS_OBJECTIVES)
         self.start = QComboBox()
         self.start.addItem("noise", "noise")
         self.start.addItem("the current photo", "image")
@@ -107,9 +108,9 @@ class FeatureVisPane(QWidget):
         self.run_layer.setToolTip("Optimise every unit of the layer in batches and tile the results")
         self.stop = QPushButton("Stop")
         self.save = QPushButton("Save PNG…")
-        self.run.clicked.connect(lambda: self.run_requested.emit(False))
-        self.run_layer.clicked.connect(lambda: self.run_requested.emit(True))
-        self.stop.clicked.connect(self.stop_requested)
+        self.run.clicked.connect(lambda: self.request(False))
+        self.run_layer.clicked.connect(lambda: self.request(True))
+        self.stop.clicked.connect(self.cancel)
         self.save.clicked.connect(self.save_png)
         buttons = QHBoxLayout()
         for button in (self.run, self.run_layer, self.stop, self.save):
@@ -165,6 +166,24 @@ class FeatureVisPane(QWidget):
             return None, top
         return s.layer, s.unit
 
+    def request(self, whole_layer: bool = False):
+        s = self.session
+        if s.model is None or s.result is None:
+            self.say("Wait for the model and an image first.", error=True)
+            return
+        layer, unit = self.target()
+        if whole_layer and layer is None:
+            self.say("Whole layer needs a layer: choose 'the unit's whole map' or 'its centre neuron'.", error=True)
+            return
+        units = list(range(s.unit_count())) if whole_layer else [unit]
+        self.submit(kinds.FEATURE_VIS, jobs.feature_vis, s.model, layer, units, self.settings(), paths.cache_dir("featurevis"))
+
+    def job_partial(self, kind, image):
+        self.show_image(image)
+
+    def job_done(self, kind, result):
+        self.show_result(result)
+
     def show_image(self, image, caption=None):
         self.image_data = image
         self.image.setImage(image, levels=(0, 255))
@@ -195,3 +214,18 @@ class FeatureVisPane(QWidget):
             from PIL import Image
 
             Image.fromarray(self.image_data).save(path)
+
+    # ---------------------------------------------------------------- options
+    CHOICES = ("kind", "start", "style")
+    NUMBERS = ("steps", "size", "l2", "blur", "clip", "jitter", "rotate", "seed")
+
+    def state(self) -> dict:
+        out = {name: getattr(self, name).currentData() for name in self.CHOICES}
+        out.update({name: getattr(self, name).value() for name in self.NUMBERS})
+        return out
+
+    def restore(self, state: dict) -> None:
+        for name in self.CHOICES:
+            choose(getattr(self, name), state.get(name))
+        for name in self.NUMBERS:
+            set_number(getattr(self, name), state.get(name))

@@ -7,6 +7,7 @@ with class names where the model has them. Hover tells the unit and value, a cli
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,18 +15,19 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, PAD_RGB, make_layout, mosaic_index, padded_lut
 from dlviz.gui import style
-from dlviz.gui.panes.layers import shape_text
+from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.text import shape_text
 
 
 def _combo(items, tip):
@@ -36,10 +38,9 @@ def _combo(items, tip):
     return box
 
 
-class GridPane(QWidget):
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+class GridPane(Pane):
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
         self.layout_ = None  # mosaic.Layout of what is on screen
         self.pattern_source = None  # pattern mode: unit -> its best crop (uint8) or None
         self.pattern_shown = False
@@ -288,3 +289,30 @@ class GridPane(QWidget):
             new = make_layout(old.channels, old.tile_h, old.tile_w, self._aspect())
             if (new.rows, new.cols) != (old.rows, old.cols):
                 self.refresh()
+
+    # ---------------------------------------------------------------- keys and export
+    def move_unit(self, d_row, d_col):
+        """The unit cursor one step in the grid (bars: left and right one unit, up and down ten)."""
+        if self.session.activation() is None:
+            return
+        if self.layout_ is not None:
+            self.session.set_unit(self.layout_.neighbour(self.session.unit, d_row, d_col))
+        else:
+            self.session.set_unit(self.session.unit + d_col + 10 * d_row)
+
+    def choose_export(self):
+        if self.session.activation() is None:
+            self.say("Nothing to export yet.", error=True)
+            return
+        default = f"{self.session.image_name.rsplit('.', 1)[0]}-{self.session.layer}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export grid", str(Path.home() / default), "PNG (*.png)")
+        if path:
+            self.export(path)
+
+    def export(self, path) -> bool:
+        """The grid as it is on screen, as a PNG."""
+        if self.stack.currentWidget().grab().save(str(path), "PNG"):
+            self.say(f"Saved {Path(path).name}.")
+            return True
+        self.say(f"Could not write {path}.", error=True)
+        return False

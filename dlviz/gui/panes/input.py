@@ -5,15 +5,15 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout
 
 from dlviz.gui import style
+from dlviz.gui.pane import Pane
 
 
-class InputPane(QWidget):
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+class InputPane(Pane):
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
         self.caption = QLabel("Drop an image here, or use File ▸ Open")
         self.caption.setWordWrap(True)
         self.canvas = pg.GraphicsLayoutWidget()

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout
 
 from dlviz.gui import style
+from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.text import shape_text
 
 
-def shape_text(shape) -> str:
-    return "×".join(str(s) for s in shape)
-
-
-class LayerPane(QWidget):
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+class LayerPane(Pane):
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
         self.items: dict[str, QTreeWidgetItem] = {}
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter layers (name or type)")
@@ -100,3 +97,7 @@ class LayerPane(QWidget):
                         parent.setHidden(False)
                         parent.setExpanded(True)
                         parent = parent.parent()
+
+    def focus_filter(self):
+        self.filter.setFocus()
+        self.filter.selectAll()

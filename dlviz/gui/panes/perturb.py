@@ -19,8 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,199 +29,40 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QSlider,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from dlviz.work import perturb as jobs_perturb
 from dlviz.core.perturb import Augment, occlude, patch_box, unit_value
 from dlviz.gui import style
+from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.controls import Slider, choose, set_checked, set_number
+from dlviz.gui.widgets.heat import signed_heat_rgba
+from dlviz.gui.widgets.pictures import Canvas
+from dlviz.gui.widgets.scrolling import scrolled
+from dlviz.gui.widgets.tiles import VerdictTile
+from dlviz.gui.widgets.toplist import Row, TopList
+from dlviz.work import kinds
+from dlviz.work import perturb as jobs_perturb
 
 STRIP_COUNT = 8
-GOOD, NEAR, BAD = QColor("#81c784"), QColor("#ffd54f"), QColor("#ff8a80")
 
 
-def signed_heat_rgba(values: np.ndarray, opacity: float = 0.7) -> np.ndarray:
-    """Drops in warm red-orange, rises in blue; transparency follows strength (|value| / max)."""
-    top = float(np.abs(values).max()) if values.size else 0.0
-    strength = np.clip(np.abs(values) / top, 0, 1) if top > 0 else np.zeros_like(values)
-    rgba = np.empty(values.shape + (4,), np.uint8)
-    drop = values >= 0
-    rgba[..., 0] = np.where(drop, 255, 66)
-    rgba[..., 1] = np.where(drop, (60 + 150 * strength).astype(np.uint8), 165)
-    rgba[..., 2] = np.where(drop, 40, 245)
-    rgba[..., 3] = (np.sqrt(strength) * 255 * opacity).astype(np.uint8)
-    return rgba
+class PerturbPane(Pane):
+    """The Perturb view: occlusion, augmentations and the strip, each a forward pass away."""
 
-
-class _Canvas(pg.GraphicsLayoutWidget):
-    """A picture canvas that asks for little: the pane scrolls, and a scroll area sizes its
-    (word-wrapping) content by preferred sizes, so a tall hint would push the controls out of view."""
-
-    def sizeHint(self):
-        return QSize(180, 180)
-
-
-class TopList(QWidget):
-    """The perturbed image's top-5: name, bar, probability, and a tick at the clean probability."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[tuple[str, float, float | None, bool]] = []  # name, p, clean p, is clean top-1
-        self.setMinimumHeight(5 * 20 + 8)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
-
-    def sizeHint(self):
-        return QSize(300, 5 * 24 + 8)
-
-    def set_rows(self, rows):
-        self.rows = rows
-        self.update()
-
-    def paintEvent(self, event):
-        """Each row's bar runs behind its name across the width, so a narrow dock stays readable."""
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(style.BACKGROUND))
-        if not self.rows:
-            painter.setPen(style.MUTED)
-            painter.drawText(self.rect(), Qt.AlignCenter, "Predictions appear here")
-            return
-        row_h = max(18.0, min(26.0, (self.height() - 8) / 5))
-        metrics = painter.fontMetrics()
-        value_w = float(metrics.horizontalAdvance("100.0%  +100") + 8)
-        bar_w = max(20.0, self.width() - value_w - 6)
-        for k, (name, prob, clean, was_top) in enumerate(self.rows):
-            y = 4 + k * row_h
-            painter.fillRect(QRectF(2, y + 2, bar_w, row_h - 4), QColor(255, 255, 255, 16))
-            colour = QColor(style.ACCENT).darker(170 if k == 0 else 240)
-            painter.fillRect(QRectF(2, y + 2, max(1.0, bar_w * prob), row_h - 4), colour)
-            if clean is not None:  # where this class stood on the clean image
-                painter.fillRect(QRectF(2 + bar_w * clean - 1, y + 1, 2, row_h - 2), QColor("#f5f5f5"))
-            painter.setPen(style.SELECT if was_top else style.TEXT)
-            text = metrics.elidedText(name, Qt.ElideRight, int(bar_w - 10))
-            painter.drawText(QRectF(7, y, bar_w - 10, row_h), Qt.AlignVCenter | Qt.AlignLeft, text)
-            painter.setPen(style.TEXT)
-            painter.drawText(QRectF(bar_w + 4, y, value_w - 6, row_h), Qt.AlignVCenter | Qt.AlignLeft, f"{prob:.1%}")
-            if clean is not None:
-                delta = round(100 * (prob - clean))
-                painter.setPen(style.MUTED if delta == 0 else (GOOD if delta > 0 else BAD))
-                painter.drawText(QRectF(bar_w + 4, y, value_w - 6, row_h), Qt.AlignVCenter | Qt.AlignRight, f"{delta:+d}")
-        painter.end()
-
-
-class _Slider(QWidget):
-    """A labelled slider whose value is shown beside it in its own units."""
-
-    changed = Signal()
-
-    def __init__(self, name, lo, hi, neutral, scale, unit, tip, highlight=True):
-        super().__init__()
-        self.highlight = highlight  # yellow name while away from its neutral value
-        self.name, self.neutral, self.scale, self.unit = name, neutral, scale, unit
-        self.slider = QSlider(Qt.Horizontal)
-        self.slider.setRange(lo, hi)
-        self.slider.setValue(neutral)
-        self.slider.setToolTip(tip)
-        self.label = QLabel(name)
-        self.value_label = QLabel("")
-        self.value_label.setMinimumWidth(32)
-        self.value_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.value_label)
-        self.slider.valueChanged.connect(self._moved)
-        self._moved()
-
-    def _moved(self):
-        self.value_label.setText(f"{self.value():g}{self.unit}")
-        changed = self.highlight and self.slider.value() != self.neutral
-        self.label.setStyleSheet("color: #ffd54f" if changed else "")
-        self.changed.emit()
-
-    def value(self) -> float:
-        return round(self.slider.value() * self.scale, 4)
-
-    def set_value(self, value: float):
-        self.slider.setValue(int(round(value / self.scale)))
-
-    def reset(self):
-        self.slider.setValue(self.neutral)
-
-
-class _Tile(QWidget):
-    """One augmented image of the strip with its top-1, marked right (✓) or wrong (✗)."""
-
-    clicked = Signal(int)
-
-    def __init__(self, index):
-        super().__init__()
-        self.index = index
-        self.picture = QLabel()
-        self.picture.setAlignment(Qt.AlignCenter)
-        self.picture.setMinimumSize(24, 24)
-        self.picture.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
-        self.caption = QLabel("")
-        self.caption.setAlignment(Qt.AlignCenter)
-        self.caption.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        layout.addWidget(self.picture, 1)
-        layout.addWidget(self.caption)
-        self.image = None
-        self.correct = None
-        self.setCursor(Qt.PointingHandCursor)
-
-    def show_item(self, image, text, verdict, tip):
-        """verdict: "right" (the clean top-1), "near" (another class of its kind) or "wrong"."""
-        self.image = np.ascontiguousarray(image)
-        self.correct = verdict
-        colour, mark = {"right": (GOOD, "✓"), "near": (NEAR, "≈"), "wrong": (BAD, "✗")}[verdict]
-        self.caption.setText(f"<span style='color:{colour.name()}'>{mark}</span> {text}")
-        self.setToolTip(tip)
-        self._scale()
-
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        self._scale()
-
-    def _scale(self):
-        if self.image is None:
-            return
-        h, w = self.image.shape[:2]
-        qimage = QImage(self.image.data, w, h, 3 * w, QImage.Format_RGB888)
-        side = max(16, min(self.picture.width(), self.picture.height()) - 4)
-        pixmap = QPixmap.fromImage(qimage).scaled(side, side, Qt.KeepAspectRatio, Qt.SmoothTransformation)
-        painter = QPainter(pixmap)
-        painter.setPen({"right": GOOD, "near": NEAR}.get(self.correct, BAD))
-        for inset in (0, 1):
-            painter.drawRect(inset, inset, pixmap.width() - 1 - 2 * inset, pixmap.height() - 1 - 2 * inset)
-        painter.end()
-        self.picture.setPixmap(pixmap)
-
-    def mousePressEvent(self, event):
-        self.clicked.emit(self.index)
-
-
-class PerturbPane(QWidget):
-    """The Perturb tab. `bind(runner, on_screen)` connects it to the window's task runner."""
-
+    name = "perturb"
+    kinds = (kinds.PROBE, kinds.STRIP, kinds.OCCLUSION)
     OCCLUDE, AUGMENT, STRIP = 0, 1, 2
 
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self.runner = None
-        self.on_screen = lambda: self.isVisible()
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
         self.result: jobs_perturb.ProbeResult | None = None  # the last live prediction shown
         self.heat: jobs_perturb.OcclusionResult | None = None
+        self._heat_for = None  # the (model, input) versions the map is of, or is being made for
         self.strip_result: jobs_perturb.StripResult | None = None
-        self._strip_for = None  # (crop id, seed, strength) of the strip shown or asked for
+        self._strip_for = None  # (model, input, seed, strength) of the strip shown or asked for
         self.seed = 0
         self.centre = (112.0, 112.0)  # the patch centre in crop pixels
         self._extra = Augment()  # crop position and noise seed, set by a strip item
@@ -232,7 +72,7 @@ class PerturbPane(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setToolTip("White ticks mark where each class stood on the clean image; "
                                 "changed settings are yellow")
-        self.canvas = _Canvas()
+        self.canvas = Canvas()
         self.view = style.image_view(self.canvas)
         self.canvas.setMinimumSize(100, 100)
         self.image = pg.ImageItem()
@@ -276,16 +116,8 @@ class PerturbPane(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.top_area, 1)
         layout.addWidget(self.tabs)
-        # Scrolls rather than forcing its height on the window: it shares the column with Unit.
-        scroller = QScrollArea()
-        scroller.setWidget(content)
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QScrollArea.NoFrame)
-        scroller.setMinimumSize(120, 120)
-        self._scroller = scroller
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroller)
+        # Scrolls rather than forcing its height on the window on a small screen.
+        self._scroller = scrolled(self, content)
 
         session.forward_changed.connect(self._clean_changed)
         session.model_changed.connect(self._model_changed)
@@ -297,7 +129,7 @@ class PerturbPane(QWidget):
     # ---------------------------------------------------------------- pages
     def _occlude_page(self):
         page = QWidget()
-        self.patch_size = _Slider("Patch", 8, 112, 32, 1, " px", "The side of the grey patch", highlight=False)
+        self.patch_size = Slider("Patch", 8, 112, 32, 1, " px", "The side of the grey patch", highlight=False)
         self.patch_size.changed.connect(self._patch_resized)
         self.fill = QComboBox()
         for text, value in (("grey", "grey"), ("image mean", "mean"), ("black", "black")):
@@ -317,7 +149,7 @@ class PerturbPane(QWidget):
         self.run_map.setToolTip("Slide the patch over the whole image and map the drop (runs in the background)")
         self.run_map.clicked.connect(self.request_map)
         self.cancel_map = QPushButton("Cancel")
-        self.cancel_map.clicked.connect(self.cancel)
+        self.cancel_map.clicked.connect(self.stop_map)
         self.cancel_map.setEnabled(False)
         self.show_map = QCheckBox("Show")
         self.show_map.setToolTip("Lay the sensitivity map over the image")
@@ -367,19 +199,19 @@ class PerturbPane(QWidget):
             ("blur", "Blur", 0, 50, 0, 0.1, " px", "Gaussian blur sigma"),
             ("noise", "Noise", 0, 80, 0, 1, "", "Gaussian noise std, in 0..255 steps"),
         ]
-        self.sliders: dict[str, _Slider] = {}
+        self.sliders: dict[str, Slider] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
         for k, (key, name, lo, hi, neutral, scale, unit, tip) in enumerate(specs):
-            slider = _Slider(name, lo, hi, neutral, scale, unit, tip)
+            slider = Slider(name, lo, hi, neutral, scale, unit, tip)
             slider.changed.connect(self._augment_changed)
             self.sliders[key] = slider
             grid.addWidget(slider, k % 5, k // 5)
         self.flip = QCheckBox("Flip ↔")
         self.flip.setToolTip("Mirror left-right")
         self.flip.toggled.connect(self._augment_changed)
-        self.flip.toggled.connect(lambda on: self.flip.setStyleSheet("color: #ffd54f" if on else ""))
+        self.flip.toggled.connect(self._flip_marked)
         self.reset = QPushButton("Reset")
         self.reset.setToolTip("Back to the clean image")
         self.reset.clicked.connect(self.reset_augment)
@@ -396,7 +228,7 @@ class PerturbPane(QWidget):
 
     def _strip_page(self):
         page = QWidget()
-        self.strength = _Slider("Strength", 0, 100, 50, 0.01, "", "How far each random augmentation may go", highlight=False)
+        self.strength = Slider("Strength", 0, 100, 50, 0.01, "", "How far each random augmentation may go", highlight=False)
         self.strength.slider.sliderReleased.connect(self.request_strip)
         self.strength.slider.valueChanged.connect(lambda: not self.strength.slider.isSliderDown() and self.request_strip())
         self.shuffle = QPushButton("Shuffle")
@@ -407,7 +239,7 @@ class PerturbPane(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.strength, 1)
         controls.addWidget(self.shuffle)
-        self.tiles = [_Tile(k) for k in range(STRIP_COUNT)]
+        self.tiles = [VerdictTile(k) for k in range(STRIP_COUNT)]
         grid = QGridLayout()
         grid.setSpacing(4)
         for k, tile in enumerate(self.tiles):
@@ -433,32 +265,15 @@ class PerturbPane(QWidget):
         return self._scroller.widget().visibleRegion()
 
     # ---------------------------------------------------------------- wiring
-    def bind(self, runner, on_screen=None):
-        """Submit work to `runner` (live probes right after the clean forward pass, the map last)
-        and compute only while `on_screen()` is true."""
-        self.runner = runner
-        if on_screen is not None:
-            self.on_screen = on_screen
-        order = runner.priority
-        if jobs_perturb.PROBE not in order:
-            at = order.index("forward") + 1 if "forward" in order else len(order)
-            order[at:at] = [jobs_perturb.PROBE, jobs_perturb.STRIP]
-            order.append(jobs_perturb.OCCLUSION)
-        runner.finished.connect(self._finished)
-        runner.failed.connect(self._failed)
-        runner.progress.connect(self._progress)
-        runner.partial.connect(self._partial)
-        runner.cancelled.connect(self._cancelled)
-        dock = self.parentWidget()
-        if dock is not None and hasattr(dock, "visibilityChanged"):
-            dock.visibilityChanged.connect(lambda visible: visible and self.refresh())
+    def came_on_screen(self):
+        self.refresh()
 
     def mode(self) -> int:
         return self.tabs.currentIndex()
 
     def _ready(self) -> bool:
         s = self.session
-        return self.runner is not None and s.model is not None and s.result is not None and self.on_screen()
+        return s.model is not None and s.result is not None and self.on_screen()
 
     def refresh(self):
         """Ask for what the current sub-tab shows (it may have been hidden while things changed)."""
@@ -480,28 +295,29 @@ class PerturbPane(QWidget):
         layer, unit = self._target_unit()
         crop = self.session.result.crop
         if self.mode() == self.OCCLUDE:
-            self.runner.submit(jobs_perturb.PROBE, jobs_perturb.probe, self.session.model, crop, "occlude",
+            self.submit(kinds.PROBE, jobs_perturb.probe, self.session.model, crop, "occlude",
                                self.patch_rect(), self.fill.currentData(), None, layer, unit)
         else:
-            self.runner.submit(jobs_perturb.PROBE, jobs_perturb.probe, self.session.model, crop, "augment",
+            self.submit(kinds.PROBE, jobs_perturb.probe, self.session.model, crop, "augment",
                                None, "grey", self.augment(), layer, unit)
 
     def request_strip(self, force=False):
         if not self._ready() or self.mode() != self.STRIP:
             return
-        crop = self.session.result.crop
-        key = (id(crop), self.seed, self.strength.value())
+        s = self.session
+        crop = s.result.crop
+        key = (s.model_version, s.input_version, self.seed, self.strength.value())
         if key == self._strip_for and not force:
             return
         self._strip_for = key
         clean = int(np.argmax(self.session.result.forward.probs))
         self.strip_caption.setText("Augmenting…")
-        self.runner.submit(jobs_perturb.STRIP, jobs_perturb.strip, self.session.model, crop, clean,
+        self.submit(kinds.STRIP, jobs_perturb.strip, self.session.model, crop, clean,
                            self.seed, STRIP_COUNT, self.strength.value())
 
     def request_map(self):
         s = self.session
-        if self.runner is None or s.model is None or s.result is None:
+        if s.model is None or s.result is None:
             return
         if self.target.currentData() == "class":
             target = ("class", int(np.argmax(s.result.forward.probs)))
@@ -511,20 +327,20 @@ class PerturbPane(QWidget):
                 return
             target = ("unit", layer, unit)
         self.heat = None
+        self._heat_for = (s.model_version, s.input_version)
         self.run_map.setEnabled(False)
         self.cancel_map.setEnabled(True)
         self.map_progress.setValue(0)
         self.map_progress.setFormat("starting…")
-        self.runner.submit(jobs_perturb.OCCLUSION, jobs_perturb.occlusion, s.model, s.result.crop,
+        self.submit(kinds.OCCLUSION, jobs_perturb.occlusion, s.model, s.result.crop,
                            self.patch_size.slider.value(), self.stride.currentData(), target, self.fill.currentData())
 
-    def cancel(self):
-        if self.runner is not None:
-            self.runner.cancel(jobs_perturb.OCCLUSION)
+    def stop_map(self):
+        self.cancel(kinds.OCCLUSION)
         self._map_idle("cancelled")
 
-    def _cancelled(self, kind):
-        if kind == jobs_perturb.OCCLUSION:  # the status bar's Cancel, or a new image
+    def job_cancelled(self, kind):
+        if kind == kinds.OCCLUSION:  # the status bar's Cancel, or a new image
             self._map_idle("cancelled")
 
     def reshuffle(self):
@@ -575,17 +391,16 @@ class PerturbPane(QWidget):
     def set_augment(self, aug: Augment):
         """Show `aug` on the sliders (one request follows, not one per slider)."""
         self._extra = Augment(crop_x=aug.crop_x, crop_y=aug.crop_y, noise_seed=aug.noise_seed)
-        for widget in [*self.sliders.values(), self.flip]:
-            widget.blockSignals(True)
         for key, slider in self.sliders.items():
-            slider.slider.blockSignals(True)
-            slider.set_value(getattr(aug, key))
-            slider.slider.blockSignals(False)
-            slider._moved()
+            slider.set_value(getattr(aug, key), quiet=True)
+        self.flip.blockSignals(True)
         self.flip.setChecked(aug.flip)
-        for widget in [*self.sliders.values(), self.flip]:
-            widget.blockSignals(False)
+        self.flip.blockSignals(False)
+        self._flip_marked(aug.flip)
         self._augment_changed()
+
+    def _flip_marked(self, on):
+        self.flip.setStyleSheet("color: #ffd54f" if on else "")  # yellow while it changes the image
 
     def reset_augment(self):
         self.set_augment(Augment())
@@ -617,8 +432,7 @@ class PerturbPane(QWidget):
     def _model_changed(self):
         self.result = self.heat = self.strip_result = None
         self._strip_for = None
-        if self.runner is not None:
-            self.runner.cancel(jobs_perturb.OCCLUSION)
+        self.cancel(kinds.OCCLUSION)
         self._map_idle("no map yet")
         self.top5.set_rows([])
         self.verdict.setText("")
@@ -629,19 +443,19 @@ class PerturbPane(QWidget):
     def _clean_changed(self):
         if self.session.result is None:
             return
-        crop = self.session.result.crop
-        if self.heat is not None and self.heat.crop is not crop and not np.array_equal(self.heat.crop, crop):
+        s = self.session
+        if self.heat is not None and self._heat_for != (s.model_version, s.input_version):
             self.heat = None
         self._draw_picture()
         self.refresh()
 
     # ---------------------------------------------------------------- results
-    def _finished(self, kind, result):
-        if kind == jobs_perturb.PROBE:
+    def job_done(self, kind, result):
+        if kind == kinds.PROBE:
             self.show_probe(result)
-        elif kind == jobs_perturb.STRIP and result is not None:
+        elif kind == kinds.STRIP and result is not None:
             self.show_strip(result)
-        elif kind == jobs_perturb.OCCLUSION:
+        elif kind == kinds.OCCLUSION:
             if result is None or result.map is None:
                 self._map_idle("cancelled")
                 return
@@ -651,19 +465,18 @@ class PerturbPane(QWidget):
             self.map_progress.setValue(100)
             self._draw_picture()
 
-    def _failed(self, kind, sentence, trace):
-        if kind == jobs_perturb.OCCLUSION:
+    def job_failed(self, kind, sentence):
+        if kind == kinds.OCCLUSION:
             self._map_idle("failed")
-        if kind in jobs_perturb.KINDS:
-            self.verdict.setText(f"<span style='color:#ff8a80'>{sentence}</span>")
+        self.verdict.setText(f"<span style='color:#ff8a80'>{sentence}</span>")
 
-    def _progress(self, kind, fraction, text):
-        if kind == jobs_perturb.OCCLUSION:
+    def job_progress(self, kind, fraction, text):
+        if kind == kinds.OCCLUSION:
             self.map_progress.setValue(int(fraction * 100))
             self.map_progress.setFormat(f"{fraction:.0%}")
 
-    def _partial(self, kind, partial):
-        if kind == jobs_perturb.OCCLUSION and self.session.result is not None:
+    def job_partial(self, kind, partial):
+        if kind == kinds.OCCLUSION and self.session.result is not None:
             self._draw_overlay(partial)
 
     def _map_idle(self, text):
@@ -685,8 +498,8 @@ class PerturbPane(QWidget):
             return
         clean = s.result.forward.probs
         clean_top = int(np.argmax(clean))
-        rows = [(s.model.label(i), p, float(clean[i]) if i < len(clean) else None, i == clean_top) for i, p in result.top]
-        self.top5.set_rows(rows)
+        self.top5.set_rows([Row(i, s.model.label(i), p, float(clean[i]) if i < len(clean) else None, highlight=i == clean_top)
+                            for i, p in result.top])
         new_top, p = result.top[0]
         if new_top == clean_top:
             change = (p - float(clean[clean_top])) * 100
@@ -748,3 +561,31 @@ class PerturbPane(QWidget):
             self.overlay.clear()
             return
         self.overlay.setImage(signed_heat_rgba(heat), levels=(0, 255))
+
+    # ---------------------------------------------------------------- options
+    def state(self) -> dict:
+        return {"mode": ("occlude", "augment", "strip")[self.mode()], "patch": self.patch_size.slider.value(),
+                "centre": list(self.centre), "fill": self.fill.currentData(), "target": self.target.currentData(),
+                "stride": self.stride.currentData(), "show map": self.show_map.isChecked(),
+                "augment": {key: slider.value() for key, slider in self.sliders.items()}, "flip": self.flip.isChecked(),
+                "strength": self.strength.slider.value(), "seed": self.seed}
+
+    def restore(self, state: dict) -> None:
+        choose(self.fill, state.get("fill"))
+        choose(self.target, state.get("target"))
+        choose(self.stride, state.get("stride"))
+        set_checked(self.show_map, state.get("show map"))
+        set_number(self.strength.slider, state.get("strength"))
+        if isinstance(state.get("seed"), int):
+            self.seed = state["seed"]
+        augment = state.get("augment") if isinstance(state.get("augment"), dict) else {}
+        values = {key: float(augment[key]) for key in self.sliders
+                  if isinstance(augment.get(key), (int, float)) and not isinstance(augment.get(key), bool)}
+        flip = state.get("flip") if isinstance(state.get("flip"), bool) else self.flip.isChecked()
+        self.set_augment(replace(self.augment(), flip=flip, **values))
+        set_number(self.patch_size.slider, state.get("patch"))
+        centre = state.get("centre")
+        if isinstance(centre, list) and len(centre) == 2 and all(isinstance(v, (int, float)) for v in centre):
+            self.move_patch(*centre)
+        if state.get("mode") in ("occlude", "augment", "strip"):
+            self.tabs.setCurrentIndex(("occlude", "augment", "strip").index(state["mode"]))

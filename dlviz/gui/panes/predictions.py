@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QWidget
 
 from dlviz.gui import style
+from dlviz.gui.pane import Pane
 
 
-class PredictionsPane(QWidget):
-    """Draws itself: one row per class with its name, a bar and its probability."""
+class PredictionsPane(Pane):
+    """Draws itself: one row per class with its name, a bar and its probability. A click goes to
+    the class's output unit."""
 
-    class_clicked = Signal(int)
-
-    def __init__(self, session, top: int = 5, parent=None):
-        super().__init__(parent)
-        self.session = session
+    def __init__(self, session, runner, top: int = 5, parent=None):
+        super().__init__(session, runner, parent)
         self.top = top
         self.rows: list[tuple[int, str, float]] = []
         self.setMinimumHeight(top * 22 + 12)
@@ -42,7 +40,7 @@ class PredictionsPane(QWidget):
     def mousePressEvent(self, event):
         index = int((event.position().y() - 4) // self._row_height())
         if 0 <= index < len(self.rows):
-            self.class_clicked.emit(self.rows[index][0])
+            self.session.show_class(self.rows[index][0])
 
     def paintEvent(self, event):
         painter = QPainter(self)

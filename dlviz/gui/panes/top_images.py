@@ -10,49 +10,41 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from dlviz import paths as resources
-from dlviz.gui import style
+from dlviz import paths
+from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.controls import set_checked
+from dlviz.gui.widgets.pictures import Picture
+from dlviz.work import kinds
+from dlviz.work import toolbox as jobs
 
 
-class _Tile(QWidget):
+class _Tile(Picture):
     def __init__(self):
-        super().__init__()
-        self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.setMinimumSize(32, 32)
-        self.view = style.image_view(self.canvas)
-        self.image = pg.ImageItem()
-        self.view.addItem(self.image)
-        self.caption = QLabel("")
-        self.caption.setAlignment(Qt.AlignCenter)
-        self.caption.setStyleSheet("color: #9a9a9a")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(1)
-        layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.caption)
+        super().__init__(below=True, minimum=32)
+        self.image = self.add_image()
 
     def set(self, rgb, caption, tip):
         if rgb is None:
             self.image.clear()
         else:
             self.image.setImage(rgb, levels=(0, 255))
-            self.view.setRange(xRange=(0, rgb.shape[1]), yRange=(0, rgb.shape[0]), padding=0.02)
+            self.fit(rgb.shape[1], rgb.shape[0], padding=0.02)
         self.caption.setText(caption)
         self.setToolTip(tip)
 
 
-class TopImagesPane(QWidget):
-    wanted = Signal()  # a scan of the current layer is needed
-    views_wanted = Signal()  # the guided-backprop views of the current unit's crops are needed
+class TopImagesPane(Pane):
+    name = "top images"
+    kinds = (kinds.SCAN, kinds.TOP_VIEWS)
+    scan_shown = Signal()  # a finished scan is on screen (pattern mode draws from it)
 
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
-        self.folder: Path = resources.asset("samples")
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
+        self.folder: Path = paths.asset("samples")
+        self._scanning = None  # the layer the running scan is for
         self.scans: dict[tuple[str, str], object] = {}  # (folder, layer) -> jobs.ScanResult
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
@@ -89,16 +81,12 @@ class TopImagesPane(QWidget):
     def _unit_moved(self):
         self.redraw()
         if self.guided.isChecked():
-            self.views_wanted.emit()
+            self.request_views()
 
     def _guided_toggled(self, on):
         self.redraw()
         if on:
-            self.views_wanted.emit()
-
-    def show_views(self, views):
-        self.views = views
-        self.redraw()
+            self.request_views()
 
     def _model_changed(self):
         self.scans.clear()  # another model: every scan is of the old one
@@ -109,22 +97,43 @@ class TopImagesPane(QWidget):
         return self.scans.get((str(self.folder), self.session.layer or ""))
 
     def request(self):
-        """(folder, layer) to scan, or None if it is done or cannot be done."""
+        """Scan the folder for the current layer, unless that is done or cannot be done."""
         s = self.session
-        if s.model is None or not s.model.hookable or s.layer_info() is None or self.current() is not None:
-            return None
-        return self.folder, s.layer
+        if (s.model is None or not s.model.hookable or s.layer_info() is None or self.current() is not None
+                or not self.on_screen()):
+            return
+        self.submit(kinds.SCAN, jobs.scan_folder, s.model, self.folder, s.layer, 9, paths.cache_dir("topimages"))
+        self._scanning = s.layer
+
+    def request_views(self):
+        """The guided-backprop views of the current unit's crops."""
+        scan = self.current()
+        if scan is None or not self.on_screen():
+            return
+        s = self.session
+        self.submit(kinds.TOP_VIEWS, jobs.top_backprops, s.model, scan, s.layer, s.unit)
+
+    def came_on_screen(self):
+        self.request()
+        if self.guided.isChecked():
+            self.request_views()
 
     def _layer_moved(self):
         self.redraw()
-        self.wanted.emit()
+        self.request()
         if self.guided.isChecked():
-            self.views_wanted.emit()
+            self.request_views()
 
-    def show_result(self, result, layer):
-        if result is not None:
-            self.scans[(str(result.folder), layer)] = result
+    def job_done(self, kind, result):
+        if kind == kinds.TOP_VIEWS:
+            self.views = result
+        elif result is not None:
+            self.scans[(str(result.folder), self._scanning)] = result
+            if self.guided.isChecked():
+                self.request_views()
         self.redraw()
+        if kind == kinds.SCAN:
+            self.scan_shown.emit()
 
     def best_crops(self, unit: int) -> list[tuple[np.ndarray, str, float]]:
         scan = self.current()
@@ -161,3 +170,14 @@ class TopImagesPane(QWidget):
             skipped = f", {len(scan.top.skipped)} unreadable" if scan.top.skipped else ""
             self.caption.setText(f"Unit {self.session.unit}: its best crops among {len(scan.top.files)} images of {where}"
                                  f" (receptive field {scan.field_px} px{skipped})")
+
+    # ---------------------------------------------------------------- options
+    def state(self) -> dict:
+        return {"folder": str(self.folder), "guided": self.guided.isChecked()}
+
+    def restore(self, state: dict) -> None:
+        folder = state.get("folder")
+        if isinstance(folder, str) and Path(folder).is_dir() and Path(folder) != self.folder:
+            self.folder = Path(folder)
+            self._layer_moved()
+        set_checked(self.guided, state.get("guided"))

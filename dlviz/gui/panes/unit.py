@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStackedWidget, QVBoxLayout, QWidget
 
-from dlviz.core.mosaic import colormap_lut
 from dlviz.gui import style
+from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.heat import heat_rgba, upsample
 
 
-def upsample(channel: np.ndarray, size: int) -> np.ndarray:
-    """A unit's map stretched bilinearly over the size×size crop it was computed from."""
-    image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32), mode="F")
-    return np.asarray(image.resize((size, size), Image.Resampling.BILINEAR))
-
-
-def heat_rgba(values: np.ndarray, cmap: str, opacity: float) -> np.ndarray:
-    """A unit's map as colour whose transparency follows its strength.
-
-    Only positive activation tints the photo: where the unit is silent (zero, or negative before
-    a ReLU) the photo shows through untouched, so a signed layer does not wash the crop over.
-    """
-    top = float(values.max())
-    strength = np.clip(values / top, 0.0, 1.0) if top > 0 else np.zeros_like(values)
-    index = (strength * 255.0 + 0.5).astype(np.uint8)
-    rgba = np.empty(values.shape + (4,), dtype=np.uint8)
-    rgba[..., :3] = colormap_lut(cmap)[index]
-    rgba[..., 3] = (np.sqrt(strength) * 255.0 * opacity + 0.5).astype(np.uint8)
-    return rgba
-
-
-class UnitPane(QWidget):
-    def __init__(self, session, parent=None):
-        super().__init__(parent)
-        self.session = session
+class UnitPane(Pane):
+    def __init__(self, session, runner, parent=None):
+        super().__init__(session, runner, parent)
         self.title = QLabel("No unit selected")
         self.title.setFont(style.title_font(11))
         self.title.setWordWrap(True)

@@ -1,4 +1,5 @@
-"""A translucent card over the window listing every key (h or F1 shows it, any key hides it)."""
+"""A translucent card over the window listing every key (h or F1 shows it, any key hides it).
+The rows come from the window's action table (dlviz.gui.actions.key_rows)."""
 
 from __future__ import annotations
 
@@ -6,31 +7,14 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-KEYS = [
-    ("← → ↑ ↓", "move the unit cursor in the grid"),
-    ("PgUp / PgDn", "previous / next layer"),
-    ("n / p", "next / previous image in the folder"),
-    ("t", "cycle the gamma boost (1, 0.7, 0.5, 0.3)"),
-    ("T", "cycle the per-channel contrast (per layer … per channel)"),
-    ("b / m", "cycle the backprop method / its display filter"),
-    ("d", "freeze the backprop source unit while the cursor moves"),
-    ("s", "pattern mode: each unit's best crop from Top images in the grid"),
-    ("Ctrl+O", "open an image"),
-    ("Ctrl+V", "paste an image"),
-    ("Ctrl+L", "filter the layer list"),
-    ("Ctrl+E", "export the grid as PNG"),
-    ("Ctrl+Shift+E", "open the embedding explorer (t-SNE, UMAP, PCA)"),
-    ("Ctrl+Q", "quit"),
-    ("h / F1", "show or hide this help"),
-]
-
 
 class HelpOverlay(QWidget):
-    def __init__(self, parent: QWidget):
+    def __init__(self, parent: QWidget, keys: list[tuple[str, str]]):
         super().__init__(parent)
+        self.keys = keys
         rows = "".join(
             f"<tr><td style='padding:4px 18px 4px 0'><b>{key}</b></td><td style='padding:4px 0'>{what}</td></tr>"
-            for key, what in KEYS
+            for key, what in keys
         )
         label = QLabel(
             "<h2 style='margin-bottom:8px'>Keys</h2>"

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROBE = "from dlviz import paths as resources as r; print(r.assets_dir()); print(len(r.sample_images()), len(r.imagenet_classes()))"
+PROBE = "from dlviz import paths as r; print(r.assets_dir()); print(len(r.sample_images()), len(r.imagenet_classes()))"
 
 
 def test_source_tree():
-    from dlviz import paths as resources
+    from dlviz import paths
 
-    assert resources.assets_dir() == ROOT / "assets"
-    assert len(resources.sample_images()) >= 6 and len(resources.imagenet_classes()) == 1000
+    assert paths.assets_dir() == ROOT / "assets"
+    assert len(paths.sample_images()) >= 6 and len(paths.imagenet_classes()) == 1000
 
 
 def test_wheel_layout_finds_the_dlviz_assets_package(tmp_path):

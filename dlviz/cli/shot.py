@@ -1,0 +1,45 @@
+"""`dlviz shot`: a picture of the window on an image, made without a screen.
+
+The command line does not draw windows itself: `dlviz.app` hands it the window's offscreen
+renderer (`dlviz.gui.offscreen`) as `args.window`, so this package never imports Qt.
+"""
+
+from __future__ import annotations
+
+from dlviz.cli.common import load_image, model_options, out_path
+from dlviz.core.errors import DlvizError
+
+
+def add_parsers(commands) -> None:
+    p = commands.add_parser("shot", help="a screenshot of the window on an image, made offscreen")
+    p.add_argument("image")
+    p.add_argument("--out", required=True)
+    p.add_argument("--size", default="1400x880", help="window size WxH")
+    p.add_argument("--layer")
+    model_options(p)
+
+
+def window_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise DlvizError(f"--size must look like 1400x880, not '{text}'") from None
+    if not (640 <= width <= 7680 and 480 <= height <= 4320):
+        raise DlvizError(f"--size {width}x{height} is outside 640x480 to 7680x4320")
+    return width, height
+
+
+def cmd_shot(args) -> int:
+    size = window_size(args.size)
+    out = out_path(args.out, (".png",))
+    load_image(args.image)  # a bad image is reported before any window is made
+    if args.window is None:
+        raise DlvizError("this build has no window to take a picture of")
+    problem = args.window().take_screenshot(args.image, out, size, args.model, args.weights, args.labels, args.layer)
+    if problem:
+        raise DlvizError(problem)
+    print(f"saved {args.out}")
+    return 0
+
+
+HANDLERS = {"shot": cmd_shot}

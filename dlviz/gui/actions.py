@@ -1,0 +1,147 @@
+"""Every command of the toolbox window, in one table: the menus, the keyboard shortcuts and the
+key-help overlay are all made from it (and a test holds the README's key table to it).
+
+An action's `run` takes the main window. Menus whose items change (recent files, samples, the
+model zoo, the docks) are built by the functions named in `SUBMENUS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+MENUS = ("&File", "&Model", "&Layer", "E&xplain", "&View", "&Help")
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    menu: str
+    text: str
+    run: Callable
+    keys: tuple[str, ...] = ()
+    tip: str = ""
+    grid_only: bool = False  # the arrows: only while the grid has the focus (lists and sliders keep theirs)
+    separator: bool = False  # a line above it in the menu
+
+
+ACTIONS = (
+    Action("open", "&File", "&Open Image…", lambda w: w.loader.choose_image(), ("Ctrl+O",)),
+    Action("paste", "&File", "&Paste Image", lambda w: w.loader.paste(), ("Ctrl+V",)),
+    Action("next-image", "&File", "&Next Image in Folder", lambda w: w.loader.step_image(1), ("N",)),
+    Action("previous-image", "&File", "Pre&vious Image in Folder", lambda w: w.loader.step_image(-1), ("P",)),
+    Action("export-grid", "&File", "&Export Grid as PNG…", lambda w: w.grid.choose_export(), ("Ctrl+E",), separator=True),
+    Action("quit", "&File", "&Quit", lambda w: w.close(), ("Ctrl+Q",), separator=True),
+    Action("bundled", "&Model", "Bundled EfficientNet-Lite0 (offline)", lambda w: w.loader.load_model(None)),
+    Action("weights", "&Model", "Open &Weights File…", lambda w: w.loader.choose_weights(), separator=True),
+    Action("labels", "&Model", "Class &Names File…", lambda w: w.loader.choose_labels(),
+           tip="One class name per line, in output order"),
+    Action("next-layer", "&Layer", "&Next Layer", lambda w: w.session.step_layer(1), ("PgDown",)),
+    Action("previous-layer", "&Layer", "&Previous Layer", lambda w: w.session.step_layer(-1), ("PgUp",)),
+    Action("filter-layers", "&Layer", "&Filter Layers", lambda w: w.layers.focus_filter(), ("Ctrl+L",)),
+    Action("unit-left", "&Layer", "Unit Left", lambda w: w.grid.move_unit(0, -1), ("Left",), grid_only=True, separator=True),
+    Action("unit-right", "&Layer", "Unit Right", lambda w: w.grid.move_unit(0, 1), ("Right",), grid_only=True),
+    Action("unit-up", "&Layer", "Unit Up", lambda w: w.grid.move_unit(-1, 0), ("Up",), grid_only=True),
+    Action("unit-down", "&Layer", "Unit Down", lambda w: w.grid.move_unit(1, 0), ("Down",), grid_only=True),
+    Action("backprop-method", "E&xplain", "Cycle &Backprop Method", lambda w: w.backprop.cycle_method(), ("B",)),
+    Action("backprop-filter", "E&xplain", "Cycle Backprop &Filter", lambda w: w.backprop.cycle_filter(), ("M",)),
+    Action("freeze", "E&xplain", "&Freeze Backprop Source", lambda w: w.backprop.toggle_freeze(), ("D",)),
+    Action("patterns", "E&xplain", "&Pattern Mode (top crop per unit)", lambda w: w.toggle_patterns(), ("S",)),
+    Action("scan-folder", "E&xplain", "Scan &Folder for Top Images…", lambda w: w.top_images.choose_folder()),
+    # Ctrl+E already exports the grid, so the explorer takes Ctrl+Shift+E.
+    Action("explorer", "E&xplain", "&Embedding Explorer…", lambda w: w.open_explorer(), ("Ctrl+Shift+E",),
+           tip="t-SNE, UMAP and PCA of the model's classes, an image folder, words or any vectors", separator=True),
+    Action("gamma", "&View", "Cycle &Gamma Boost", lambda w: w.session.cycle_gamma(), ("T",)),
+    Action("contrast", "&View", "Cycle Per-Channel &Contrast", lambda w: w.session.cycle_contrast(), ("Shift+T",)),
+    Action("view-activations", "&View", "&Activations", lambda w: w.show_view(0), ("Ctrl+1",), separator=True),
+    Action("view-attention-crop", "&View", "Attention C&rop", lambda w: w.show_view(1), ("Ctrl+2",)),
+    Action("view-perturb", "&View", "&Perturb", lambda w: w.show_view(2), ("Ctrl+3",)),
+    Action("reset-layout", "&View", "&Reset Layout", lambda w: w.reset_layout(), separator=True),
+    Action("keys", "&Help", "&Keys", lambda w: w.help.toggle(), ("H", "F1")),
+)
+
+# Where the changing submenus go: (menu, text, the action it comes before (None: the end), builder).
+SUBMENUS = (
+    ("&File", "Open &Recent", "paste", lambda w, menu: w.fill_recent(menu)),
+    ("&File", "&Samples", "paste", lambda w, menu: w.fill_samples(menu)),
+    ("&Model", "torchvision (downloads weights once)", "weights", lambda w, menu: w.fill_zoo(menu)),
+    ("&View", "Panes", "reset-layout", lambda w, menu: w.fill_docks(menu)),
+)
+
+# The key-help overlay and the README's key table, row by row: the actions, how their keys are
+# joined, and what they do.
+KEY_HELP = (
+    (("unit-left", "unit-right", "unit-up", "unit-down"), " ", "move the unit cursor in the grid"),
+    (("previous-layer", "next-layer"), " / ", "previous / next layer"),
+    (("next-image", "previous-image"), " / ", "next / previous image in the same folder"),
+    (("gamma",), "", "cycle the gamma boost (1, 0.7, 0.5, 0.3)"),
+    (("contrast",), "", "cycle the per-channel contrast (per layer … per channel)"),
+    (("backprop-method", "backprop-filter"), " / ", "cycle the backprop method / its filter"),
+    (("freeze",), "", "freeze the backprop source while the cursor moves"),
+    (("patterns",), "", "pattern mode: each unit's best crop from Top images"),
+    (("view-activations", "view-attention-crop", "view-perturb"), " / ",
+     "show the activations / the attention crop / the perturbation lab"),
+    (("open", "paste"), " / ", "open / paste an image"),
+    (("filter-layers",), "", "filter the layer list"),
+    (("export-grid",), "", "export the grid as PNG"),
+    (("explorer",), "", "open the embedding explorer (t-SNE, UMAP, PCA)"),
+    (("quit",), "", "quit"),
+    (("keys",), " or ", "show every key"),
+)
+
+_SHOWN = {"Left": "←", "Right": "→", "Up": "↑", "Down": "↓", "PgDown": "PgDn"}
+
+
+def key_text(key: str) -> str:
+    """A shortcut as the help shows it: arrows as arrows, a plain letter in lower case, Shift+T as T."""
+    if key in _SHOWN:
+        return _SHOWN[key]
+    if len(key) == 1:
+        return key.lower()
+    if key.startswith("Shift+") and len(key) == 7:
+        return key[-1].upper()
+    return key
+
+
+def by_name() -> dict[str, Action]:
+    return {action.name: action for action in ACTIONS}
+
+
+def key_rows() -> list[tuple[str, str]]:
+    """(keys, what they do) for every row of the key help."""
+    actions = by_name()
+    rows = []
+    for names, joiner, text in KEY_HELP:
+        keys = [key_text(k) for name in names for k in actions[name].keys]
+        rows.append(((joiner or " / ").join(keys), text))
+    return rows
+
+
+def build_menus(window) -> dict:
+    """The window's menus and shortcuts from the table; returns the QActions by name."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAction, QKeySequence
+
+    bar = window.menuBar()
+    menus = {title: bar.addMenu(title) for title in MENUS}
+    made = {}
+    for action in ACTIONS:
+        menu = menus[action.menu]
+        for _, text, before, build in SUBMENUS:
+            if before == action.name:
+                sub = menu.addMenu(text)
+                sub.aboutToShow.connect(lambda sub=sub, build=build: (sub.clear(), build(window, sub)))
+                build(window, sub)
+        if action.separator:
+            menu.addSeparator()
+        qaction = QAction(action.text, window)
+        if action.keys:
+            qaction.setShortcuts([QKeySequence(k) for k in action.keys])
+        if action.tip:
+            qaction.setStatusTip(action.tip)
+        qaction.triggered.connect(lambda checked=False, run=action.run: run(window))
+        if action.grid_only:
+            qaction.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            window.grid.addAction(qaction)
+        menu.addAction(qaction)
+        made[action.name] = qaction
+    return made

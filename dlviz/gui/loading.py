@@ -1,0 +1,183 @@
+"""Getting the model and the input into the session: the dialogs, drag and drop and paste, the
+model, labels, image and forward-pass jobs, and what happens when one of them fails.
+
+A new model or image first cancels the work it makes worthless (the job-kind table says which),
+so a slow job on the old image never holds up the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from dlviz.core.catalogue import ZOO_MODELS
+from dlviz.core.images import IMAGE_FILTER, neighbour_image
+from dlviz.session import InputSource, ModelSpec
+from dlviz.work import kinds
+from dlviz.work import toolbox as jobs
+
+log = logging.getLogger("dlviz")
+
+
+class Loader(QObject):
+    """Submits the model, labels, image and forward-pass jobs and puts their results in the session.
+    `say(sentence, error=False)` is where it tells the user what happened."""
+
+    opened = Signal(Path)  # an image file was opened (for the recent files)
+
+    def __init__(self, session, runner, say, parent_widget):
+        super().__init__(parent_widget)
+        self.session, self.runner, self.say, self.parent_widget = session, runner, say, parent_widget
+        self.requested: tuple[ModelSpec, str | None] | None = None  # the model asked for and the layer to open on
+
+    # ---------------------------------------------------------------- jobs
+    def load_model(self, name=None, weights=None, labels=None, layer=None):
+        self.runner.cancel(*kinds.stale_after_model(self.runner.table))
+        spec = ModelSpec(name, str(weights) if weights else None, str(labels) if labels else None)
+        self.requested = (spec, layer)
+        self.say(f"Loading {spec.describe()}…")
+        self.runner.submit(kinds.MODEL_LOAD, jobs.load_model, name, weights, labels,
+                           done=self._model_loaded, failed=self._model_failed)
+
+    def _model_loaded(self, loaded):
+        spec, layer = self.requested
+        self.session.set_model(loaded, layer, spec)
+        self.say(f"{loaded.name} loaded ({loaded.source}, {len(loaded.layers)} layers).")
+        if self.session.missing_layer:
+            self.say(f"{loaded.name} has no layer '{self.session.missing_layer}'; showing {self.session.layer}.", error=True)
+        self.request_forward()
+
+    def _model_failed(self, sentence):
+        if self.session.model is None and self.requested[0] != ModelSpec():
+            self.say(sentence + " Falling back to the bundled model.", error=True)
+            self.load_model(None, layer=self.requested[1])
+
+    def open_image(self, source, name=None):
+        self.runner.cancel(*kinds.stale_after_input(self.runner.table))
+        self.runner.submit(kinds.IMAGE, jobs.load_image, source, name, done=self._image_loaded)
+
+    def _image_loaded(self, result):
+        self.session.set_image(result.rgb, InputSource.of(result.path, result.name))
+        if result.path is not None:
+            self.opened.emit(result.path)
+        self.request_forward()
+
+    def request_forward(self):
+        s = self.session
+        if s.model is not None and s.rgb is not None:
+            self.runner.submit(kinds.FORWARD, jobs.forward, s.model, s.rgb, done=self._forward_done)
+
+    def _forward_done(self, result):
+        self.session.set_result(result)
+        warm_layout_kernels()
+
+    def read_labels(self, path):
+        self.runner.submit(kinds.LABELS, jobs.read_labels, path, done=self.set_labels)
+
+    def set_labels(self, labels: list[str]):
+        s = self.session
+        if s.model is None:
+            return
+        outputs = s.result.forward.probs.shape[0] if s.result else None
+        if outputs is not None and len(labels) != outputs:
+            self.say(f"The file has {len(labels)} class names but the model has {outputs} outputs.", error=True)
+            return
+        s.set_labels(labels)
+        self.say(f"Using {len(labels)} class names.")
+
+    def step_image(self, step):
+        path = self.session.image_path
+        if path is None:
+            self.say("This image has no folder: open a file to step through its neighbours.", error=True)
+            return
+        other = neighbour_image(path, step)
+        if other is None:
+            self.say(f"{path.parent.name} holds no other image.", error=True)
+        else:
+            self.open_image(other)
+
+    # ---------------------------------------------------------------- asking the user
+    def choose_image(self):
+        start = str(self.session.image_path.parent) if self.session.image_path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open image", start, IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def choose_zoo_model(self):
+        name, ok = QInputDialog.getText(self.parent_widget, "torchvision model", "Name of a torchvision classifier (e.g. resnet34):")
+        if ok and name.strip():
+            self.load_model(name.strip())
+
+    def choose_weights(self):
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open weights", str(Path.home()),
+                                              "PyTorch weights (*.pt *.pth *.ckpt *.bin);;All files (*)")
+        if not path:
+            return
+        names = ["(TorchScript archive: no architecture needed)", *ZOO_MODELS]
+        arch, ok = QInputDialog.getItem(self.parent_widget, "Architecture",
+                                        f"Which architecture are the weights in {Path(path).name} for?", names, 0, True)
+        if ok:
+            self.load_model(None if arch.startswith("(") else arch.strip(), path)
+
+    def choose_labels(self):
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Class names, one per line", str(Path.home()),
+                                              "Text (*.txt);;All files (*)")
+        if path:
+            self.read_labels(path)
+
+    def paste(self):
+        if not self.open_mime(QGuiApplication.clipboard().mimeData()):
+            self.say("The clipboard holds no image or image file.", error=True)
+
+    def open_mime(self, mime) -> bool:
+        """Open what was dropped or pasted: a file, or image data. False if there is none."""
+        if mime is None:
+            return False
+        if mime.hasUrls():
+            local = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+            if local:
+                self.open_image(local[0])
+                return True
+        if mime.hasImage():
+            image = QImage(mime.imageData())
+            if not image.isNull():
+                data = QByteArray()
+                buffer = QBuffer(data)
+                buffer.open(QIODevice.WriteOnly)
+                image.save(buffer, "PNG")
+                self.open_image(bytes(data.data()), "pasted image")
+                return True
+        if mime.hasText() and Path(mime.text().strip()).is_file():
+            self.open_image(mime.text().strip())
+            return True
+        return False
+
+
+_warming = None
+
+
+def warm_layout_kernels() -> None:
+    """Once per process, after the first image is on screen: load (or compile, the first time) the
+    embedding explorer's numba kernels on a plain background thread, so its first layout starts
+    at once. It touches no widget; the core's lock keeps it from overlapping a layout. Off when
+    DLVIZ_WARM_UP=0 (the test suite, which warms up where it needs to)."""
+    global _warming
+    if _warming is not None or os.environ.get("DLVIZ_WARM_UP", "1") == "0":
+        return
+
+    def warm():
+        try:
+            from dlviz.core import embedding
+
+            log.info(embedding.warm_up())
+        except Exception:  # the explorer reports its own errors when it opens
+            log.exception("warming the layout kernels failed")
+
+    _warming = threading.Thread(target=warm, name="dlviz-warm-up", daemon=True)
+    _warming.start()

@@ -1,0 +1,51 @@
+"""Pictures of the window without a screen: `dlviz shot` and the self-test."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def take_screenshot(image, out, size, model=None, weights=None, labels=None, layer=None, timeout_s=180) -> str | None:
+    """Open the window offscreen on `image`, wait until every pane is drawn, save a PNG.
+
+    Returns None on success, or the sentence that explains the failure.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+
+    from dlviz.gui.launch import application
+    from dlviz.gui.main_window import MainWindow
+
+    app = application()
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(str(Path(tmp) / "shot.ini"), QSettings.IniFormat)
+        window = MainWindow(image, model, weights, labels, layer, settings=settings)
+        window.resize(*size)
+        loop = QEventLoop()
+        window.ready.connect(loop.quit)
+        window.runner.failed.connect(lambda kind, sentence, trace: (problems.append(sentence), loop.quit()))
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda: (problems.append(f"the window was not ready within {timeout_s} s"), loop.quit()))
+        timer.start(timeout_s * 1000)
+        window.show()
+        loop.exec()
+        timer.stop()
+        if not problems and layer and window.session.layer != layer:
+            problems.append(f"the model has no layer '{layer}'; see `dlviz layers`")
+        if not problems:
+            for _ in range(5):
+                app.processEvents()
+            pixmap = window.grab()
+            if (pixmap.width(), pixmap.height()) != tuple(size):
+                problems.append(f"the window cannot be {size[0]}×{size[1]}: its panes need at least "
+                                f"{window.minimumSizeHint().width()}×{window.minimumSizeHint().height()}")
+            elif not pixmap.save(str(out), "PNG"):
+                problems.append(f"could not write {out}")
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return problems[0] if problems else None

@@ -1,0 +1,89 @@
+"""What every pane of the toolbox window is: built from the session and the runner, it declares
+the job kinds it submits, knows whether it is on screen, and offers its options as plain data.
+
+A pane reads the session and asks it to change; it never talks to another pane. The answers to its
+jobs come back to its own `job_*` methods (never through the window), only for its newest request
+of each kind.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+
+class Pane(QWidget):
+    name: str | None = None  # the key its options are saved under in a session (None: nothing to save)
+    kinds: tuple[str, ...] = ()  # the job kinds it submits
+    said = Signal(str, bool)  # a sentence for the status bar, and whether it reports an error
+
+    def __init__(self, session, runner, parent=None):
+        super().__init__(parent)
+        self.session, self.runner = session, runner
+        if self.name:
+            session.register(self.name, self.state, self.restore)
+
+    def say(self, sentence: str, error: bool = False) -> None:
+        self.said.emit(sentence, error)
+
+    # ---------------------------------------------------------------- on screen
+    def on_screen(self) -> bool:
+        """Visible and not hidden behind another tab: only then is its (costly) picture worth making."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def came_on_screen(self) -> None:
+        """Called when the pane comes into view: ask for what it shows, if it is out of date."""
+
+    def visibility_changed(self, visible: bool) -> None:
+        """Its dock was shown, hidden, or raised in or lowered behind its tab group."""
+        if visible:
+            QTimer.singleShot(0, self._check_on_screen)  # once the dock's layout has settled
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        QTimer.singleShot(0, self._check_on_screen)
+
+    def _check_on_screen(self):
+        if self.on_screen():
+            self.came_on_screen()
+
+    # ---------------------------------------------------------------- jobs
+    def submit(self, kind: str, fn, *args) -> int:
+        """Run `fn(state, *args)` on the worker; the answer comes to this pane's job_* methods."""
+        if kind not in self.kinds:
+            raise ValueError(f"{type(self).__name__} does not own job kind '{kind}'")
+        return self.runner.submit(
+            kind, fn, *args,
+            done=lambda result: self.job_done(kind, result),
+            failed=lambda sentence: self.job_failed(kind, sentence),
+            partial=lambda partial: self.job_partial(kind, partial),
+            progress=lambda fraction, text: self.job_progress(kind, fraction, text),
+            cancelled=lambda: self.job_cancelled(kind),
+        )
+
+    def cancel(self, *kinds: str) -> None:
+        """Forget this pane's requests of these kinds (all of its kinds if none is named)."""
+        self.runner.cancel(*(kinds or self.kinds))
+
+    def job_done(self, kind: str, result) -> None:
+        """The answer to this pane's newest request of `kind`."""
+
+    def job_failed(self, kind: str, sentence: str) -> None:
+        """The request failed; the window has put the sentence in the status bar."""
+
+    def job_partial(self, kind: str, partial) -> None:
+        """A result so far (an image forming, a map filling in)."""
+
+    def job_progress(self, kind: str, fraction: float, text: str) -> None:
+        pass
+
+    def job_cancelled(self, kind: str) -> None:
+        """The request was cancelled (Cancel, a new image): no answer will come."""
+
+    # ---------------------------------------------------------------- options
+    def state(self) -> dict:
+        """The pane's options as plain values (strings, numbers, lists, dicts)."""
+        return {}
+
+    def restore(self, state: dict) -> None:
+        """Put options back; values that are missing or not what they should be are skipped."""

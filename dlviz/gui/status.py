@@ -1,0 +1,114 @@
+"""The toolbox window's status bar: a sentence for the user, the model, layer, unit and timings,
+and, while long work runs (the job-kind table says which), its progress and a Cancel button."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QToolButton
+
+from dlviz.work import kinds
+
+log = logging.getLogger("dlviz")
+
+SHOW_AFTER_MS = 250  # long work that ends sooner never flashes a progress bar
+
+
+class StatusBar(QObject):
+    message = Signal(str)  # every sentence put in the status bar (tests listen)
+
+    def __init__(self, bar, runner, session):
+        super().__init__(bar)
+        self.bar, self.runner, self.session = bar, runner, session
+        self.long = kinds.long_kinds(runner.table)
+        self.info = QLabel("starting…")
+        self.info.setMinimumWidth(40)  # clipped on a narrow window rather than widening it
+        self.info.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(260)
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setTextVisible(True)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Stop the long work in progress; what is on screen stays")
+        self.cancel_button.clicked.connect(self.cancel)
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.info)
+        bar.messageChanged.connect(lambda text: text or bar.setStyleSheet(""))
+        self.show_progress(False)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.timeout.connect(self._long_work_still_running)
+        runner.submitted.connect(self._submitted)
+        runner.progress.connect(self._progress)
+        runner.busy_changed.connect(self._busy)
+        runner.failed.connect(self._failed)
+        for signal in (session.layer_changed, session.unit_changed, session.forward_changed,
+                       session.view_changed, session.model_changed):
+            signal.connect(self.update_info)
+
+    # ---------------------------------------------------------------- sentences
+    def say(self, sentence: str, error: bool = False):
+        # Only the message turns red, not the model/layer/timing line beside it.
+        self.bar.setStyleSheet("QStatusBar { color: #ff8a80 }" if error else "")
+        self.bar.showMessage(sentence, 15000 if error else 8000)
+        self.message.emit(sentence)
+
+    def _failed(self, kind, sentence, trace):
+        if sentence.startswith("Unexpected error"):
+            log.error("%s job failed:\n%s", kind, trace)
+        self.say(sentence, error=True)
+
+    def update_info(self):
+        s = self.session
+        parts = [s.model.name if s.model else "no model"]
+        if s.layer:
+            parts.append(f"layer {s.layer}")
+            count = s.unit_count()
+            if count:
+                parts.append(f"unit {s.unit}/{count}")
+        if s.result is not None:
+            parts.append(f"forward {s.result.total_ms:.0f} ms")
+            parts.append(f"render {s.render_ms:.1f} ms")
+        parts.append(f"γ {s.gamma:g} · contrast {s.contrast:g}")
+        self.info.setText("  ·  ".join(parts))
+
+    # ---------------------------------------------------------------- long work
+    def _waiting_for_long_work(self) -> bool:
+        return any(self.runner.waiting(kind) for kind in self.long)
+
+    def _submitted(self, kind):
+        if kind == kinds.MODEL_LOAD:
+            self.show_progress(True)  # seconds at least: import torch, maybe a download
+        elif kind in self.long and not self.progress_bar.isVisible():
+            self._soon.start(SHOW_AFTER_MS)
+
+    def _long_work_still_running(self):
+        if self._waiting_for_long_work():
+            self.show_progress(True, reset=False)  # its progress so far is already in the bar
+
+    def _progress(self, kind, fraction, text):
+        if kind in self.long:
+            self.progress_bar.setValue(int(fraction * 100))
+            self.progress_bar.setFormat(text or "%p%")
+            self.progress_bar.setToolTip(text)
+
+    def _busy(self, busy):
+        if not self._waiting_for_long_work():
+            self.show_progress(False)
+
+    def show_progress(self, visible: bool, reset: bool = True):
+        """The progress bar and the Cancel button beside it."""
+        self.progress_bar.setVisible(visible)
+        self.cancel_button.setVisible(visible)
+        if visible and reset:
+            self.progress_bar.setValue(0)
+            self.progress_bar.setFormat("starting…")
+
+    def cancel(self):
+        """Stop the long work in progress (the button beside the progress bar); what is shown stays."""
+        self.runner.cancel(*self.long)
+        self.show_progress(False)
+        self.say("Cancelled; what is on screen stays.")

@@ -1,0 +1,85 @@
+"""Small helpers for the panes' controls: combo boxes made from the catalogue, and putting saved
+values back into controls without trusting them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
+
+
+def combo(table: dict, tip: str = "", tips: dict | None = None) -> QComboBox:
+    """A combo box of a catalogue table: shows the display names, holds the names."""
+    box = QComboBox()
+    for name, text in table.items():
+        box.addItem(text, name)
+        if tips and name in tips:
+            box.setItemData(box.count() - 1, tips[name], 3)  # Qt.ToolTipRole
+    if tip:
+        box.setToolTip(tip)
+    return box
+
+
+def choose(box: QComboBox, value) -> None:
+    """Select the item holding `value`, if there is one."""
+    index = box.findData(value)
+    if index >= 0:
+        box.setCurrentIndex(index)
+
+
+def set_number(control: QSpinBox | QDoubleSpinBox | QSlider, value) -> None:
+    """Set a number within the control's range; anything that is not a number is skipped."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if isinstance(control, QDoubleSpinBox):
+        control.setValue(float(value))
+    else:
+        control.setValue(int(round(value)))
+
+
+def set_checked(button: QAbstractButton, value) -> None:
+    if isinstance(value, bool):
+        button.setChecked(value)
+
+
+class Slider(QWidget):
+    """A labelled slider whose value is shown beside it in its own units."""
+
+    changed = Signal()
+
+    def __init__(self, name, lo, hi, neutral, scale, unit, tip, highlight=True):
+        super().__init__()
+        self.highlight = highlight  # yellow name while away from its neutral value
+        self.name, self.neutral, self.scale, self.unit = name, neutral, scale, unit
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(lo, hi)
+        self.slider.setValue(neutral)
+        self.slider.setToolTip(tip)
+        self.label = QLabel(name)
+        self.value_label = QLabel("")
+        self.value_label.setMinimumWidth(32)
+        self.value_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.value_label)
+        self.slider.valueChanged.connect(self._moved)
+        self._moved()
+
+    def _moved(self):
+        self.value_label.setText(f"{self.value():g}{self.unit}")
+        changed = self.highlight and self.slider.value() != self.neutral
+        self.label.setStyleSheet("color: #ffd54f" if changed else "")
+        self.changed.emit()
+
+    def value(self) -> float:
+        return round(self.slider.value() * self.scale, 4)
+
+    def set_value(self, value: float, quiet: bool = False):
+        """Move the slider to `value` (in its units); `quiet`: the label follows, `changed` stays silent."""
+        self.blockSignals(quiet)
+        self.slider.setValue(int(round(value / self.scale)))
+        self.blockSignals(False)
+
+    def reset(self):
+        self.slider.setValue(self.neutral)

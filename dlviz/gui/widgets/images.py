@@ -1,0 +1,13 @@
+"""Pictures from arrays, for Qt."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+
+def qimage(rgb: np.ndarray) -> QImage:
+    """An H×W×3 uint8 array as a QImage that owns its pixels (the array may change afterwards)."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    height, width = rgb.shape[:2]
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format_RGB888).copy()

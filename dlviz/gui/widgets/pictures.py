@@ -1,0 +1,50 @@
+"""Pictures in pyqtgraph views: aspect-locked, no panning, a caption above or below."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from dlviz.gui import style
+
+
+class Canvas(pg.GraphicsLayoutWidget):
+    """A picture canvas that asks for little: in a scroll area, contents are sized by their
+    preferred sizes, and pyqtgraph's default (640×480) would push the controls out of view."""
+
+    def sizeHint(self):
+        return QSize(180, 180)
+
+
+class Picture(QWidget):
+    """A view for pictures with a caption; items (images, outlines) are added to `view`."""
+
+    def __init__(self, caption: str = "", below: bool = False, minimum: int = 40):
+        super().__init__()
+        self.caption = QLabel(caption)
+        self.caption.setStyleSheet("color: #9a9a9a")
+        self.caption.setMinimumWidth(40)
+        if below:
+            self.caption.setAlignment(Qt.AlignCenter)
+        self.canvas = Canvas()
+        self.view = style.image_view(self.canvas)
+        self.canvas.setMinimumSize(minimum, minimum)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1 if below else 2)
+        if not below:
+            layout.addWidget(self.caption)
+        layout.addWidget(self.canvas, 1)
+        if below:
+            layout.addWidget(self.caption)
+
+    def add_image(self, z: float = 0.0) -> pg.ImageItem:
+        """A new image item in the view, above those before it."""
+        item = pg.ImageItem()
+        item.setZValue(z)
+        self.view.addItem(item)
+        return item
+
+    def fit(self, width: float, height: float, padding: float = 0.01):
+        self.view.setRange(xRange=(0, width), yRange=(0, height), padding=padding)
