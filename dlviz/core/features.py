@@ -20,7 +20,7 @@ from dlviz.core.activations import OwnedHook
 from dlviz.core.errors import ImageError, VectorError
 from dlviz.core.images import MAX_PIXELS, image_files_in, load_image
 from dlviz.core.progress import Progress, given
-from dlviz.core.vectors import PointSet, _strings
+from dlviz.core.vectors import PointSet, as_strings
 
 CACHE_VERSION = 1
 PENULTIMATE = "penultimate"  # the name the default layer goes by in cache keys and titles
@@ -75,9 +75,9 @@ def class_points(loaded) -> PointSet:
         weight = layer.weight.detach().float().reshape(layer.weight.shape[0], -1).cpu().numpy()
     n = weight.shape[0]
     names = [loaded.label(i) for i in range(n)]
-    meta = {"class": _strings(names), "index": _strings(range(n))}
+    meta = {"class": as_strings(names), "index": as_strings(range(n))}
     if n == 1000 and names[0] == "tench":  # ImageNet's classes: add their broad kind, for colour
-        meta["group"] = _strings([imagenet_group(i) for i in range(n)])
+        meta["group"] = as_strings([imagenet_group(i) for i in range(n)])
     return PointSet(np.ascontiguousarray(weight, dtype=np.float32), None, meta, "class", name=f"classes of {loaded.name}")
 
 
@@ -238,11 +238,11 @@ def folder_features(
         _save(cache_file, vectors, files, top, [list(s) for s in skipped])
     absolute = [str((folder / name).resolve()) for name in files]
     meta = {
-        "file": _strings(files),
+        "file": as_strings(files),
         # the subfolder an image is in: the class, for a dataset kept one folder per class
-        "folder": _strings([Path(name).parent.as_posix() if Path(name).parent != Path(".") else folder.name
+        "folder": as_strings([Path(name).parent.as_posix() if Path(name).parent != Path(".") else folder.name
                             for name in files]),
-        "top class": _strings(top),
+        "top class": as_strings(top),
     }
     title = f"{folder.name} ({'features' if layer is None else layer} of {loaded.name})"
     return PointSet(vectors, None, meta, "file", images=absolute, name=title, skipped=list(skipped))
@@ -310,7 +310,7 @@ def thumbnails(paths, size: int = 64) -> np.ndarray:
     """(n, size, size, 3) uint8: each image shrunk to fit, centred on grey; grey if unreadable."""
     from PIL import Image, ImageOps
 
-    from dlviz.core.images import _to_rgb
+    from dlviz.core.images import to_rgb
 
     tiles = np.full((len(paths), size, size, 3), 128, dtype=np.uint8)
     for i, path in enumerate(paths):
@@ -323,7 +323,7 @@ def thumbnails(paths, size: int = 64) -> np.ndarray:
                     oriented = ImageOps.exif_transpose(im)
                 except Exception:  # broken EXIF data: the picture as stored
                     oriented = im
-                rgb = _to_rgb(oriented)
+                rgb = to_rgb(oriented)
                 rgb.thumbnail((size, size), Image.Resampling.BILINEAR)
                 small = np.asarray(rgb, dtype=np.uint8)
         except Exception:  # unreadable, truncated, not an image: a grey tile

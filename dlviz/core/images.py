@@ -64,12 +64,12 @@ def _open_source(source: str | os.PathLike | bytes) -> tuple[str, io.BufferedIOB
     return name, stream
 
 
-def _to_rgb(im: Image.Image) -> Image.Image:
+def to_rgb(im: Image.Image) -> Image.Image:
     """Any Pillow mode as RGB; 16-bit and float greys rescaled, alpha composited over white."""
     if im.mode.startswith("I;16") or im.mode == "I":
         a = np.asarray(im).astype(np.float64)
         if im.mode == "I" and (a.min(initial=0) < 0 or a.max(initial=0) > 65535):
-            return _to_rgb(im.convert("F"))  # not a 16-bit grey: min-max scale instead
+            return to_rgb(im.convert("F"))  # not a 16-bit grey: min-max scale instead
         return Image.fromarray(np.round(a / 257.0).astype(np.uint8)).convert("RGB")
     if im.mode == "F":
         a = np.asarray(im, dtype=np.float64)
@@ -117,7 +117,7 @@ def load_image(source: str | os.PathLike | bytes, max_pixels: int = MAX_PIXELS) 
             except Exception:  # broken EXIF data should not hide a readable picture
                 oriented = im
             try:
-                rgb = np.array(_to_rgb(oriented), dtype=np.uint8)
+                rgb = np.array(to_rgb(oriented), dtype=np.uint8)
             except Exception as exc:
                 raise ImageError(f"{name} uses a pixel format dlviz cannot show ({im.mode}).") from exc
     return np.ascontiguousarray(rgb)

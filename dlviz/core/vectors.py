@@ -67,7 +67,7 @@ class PointSet:
         )
 
 
-def _strings(values) -> np.ndarray:
+def as_strings(values) -> np.ndarray:
     column = np.empty(len(values), dtype=object)
     column[:] = [str(v) for v in values]
     return column
@@ -78,7 +78,7 @@ def make_points(vectors: np.ndarray, meta: dict[str, np.ndarray] | None = None, 
     """A PointSet over float32 `vectors`; 2- or 3-d vectors also become its layout."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if not meta:
-        meta = {"index": _strings(range(len(vectors)))}
+        meta = {"index": as_strings(range(len(vectors)))}
     label_column = label_column or next((c for c in LABEL_NAMES if c in meta), next(iter(meta)))
     layout = vectors.copy() if vectors.shape[1] in (2, 3) else None
     return PointSet(vectors, layout, meta, label_column, images, name)
@@ -152,7 +152,7 @@ def read_metadata(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
     lines = _lines(path)
     width = len(lines[0].split("\t"))
     if width == 1:
-        return {"label": _strings(lines)}, len(lines)
+        return {"label": as_strings(lines)}, len(lines)
     header = lines[0].split("\t")
     rows = []
     for number, line in enumerate(lines[1:], start=2):
@@ -162,13 +162,13 @@ def read_metadata(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
         rows.append(cells)
     names = _unique_names(header)
     columns = list(zip(*rows)) if rows else [()] * width
-    return {name: _strings(col) for name, col in zip(names, columns)}, len(rows)
+    return {name: as_strings(col) for name, col in zip(names, columns)}, len(rows)
 
 
 def read_labels_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
     """One label per line, no header."""
     lines = _lines(Path(path))
-    return {"label": _strings(lines)}, len(lines)
+    return {"label": as_strings(lines)}, len(lines)
 
 
 def _lines(path: Path) -> list[str]:
@@ -230,7 +230,7 @@ def _table(rows: list[tuple[int, list[str]]], name: str, numeric_only: bool):
     other = [j for j in range(width) if j not in set(numeric)]
     for k, j in enumerate(other):
         key = names[j] if names else ("label" if k == 0 else f"column {j + 1}")
-        meta[key] = _strings([cells[j] for _, cells in rows])
+        meta[key] = as_strings([cells[j] for _, cells in rows])
     return vectors, meta
 
 
@@ -329,7 +329,7 @@ def _read_words(path: Path, limit: int | None):
     if not words:
         raise VectorError(f"{path.name} is empty.")
     vectors = _floats(rows, lines, path.name)
-    return vectors, {"word": _strings(words)}
+    return vectors, {"word": as_strings(words)}
 
 
 # --------------------------------------------------------------------------- reading
@@ -475,7 +475,7 @@ def read_glove(limit: int | None = None) -> PointSet:
     if len(words) != len(vectors):
         raise VectorError(f"The GloVe package is damaged ({len(words)} words, {len(vectors)} vectors).")
     n = len(words) if limit is None else max(1, min(int(limit), len(words)))
-    points = make_points(np.ascontiguousarray(vectors[:n], dtype=np.float32), {"word": _strings(words[:n])},
+    points = make_points(np.ascontiguousarray(vectors[:n], dtype=np.float32), {"word": as_strings(words[:n])},
                          "word", name=f"GloVe 6B 50-d, {n:,} words")
     return points
 

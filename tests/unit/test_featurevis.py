@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from dlviz.core import featurevis as fv
+from dlviz.core.imageparam import colour_matrix
 from dlviz.core.activations import active_hooks
 from dlviz.core.models import LoadedModel, discover_layers
 from dlviz.core.preprocess import Preprocess
@@ -188,7 +189,7 @@ def test_cache_round_trip(tmp_path):
 
 
 def test_colour_matrix_is_invertible_and_normalised():
-    m = fv.colour_matrix()
+    m = colour_matrix()
     assert np.linalg.norm(m, axis=0).max() == pytest.approx(1.0)
     assert abs(np.linalg.det(m)) > 1e-3
 
