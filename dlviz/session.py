@@ -332,6 +332,31 @@ class Session:
 _KNOWN = ("version", "model", "input", "layer", "unit", "view", "panes")
 
 
+def read_file(path) -> dict:
+    """A saved session file, read and checked (`Session.read`), or SessionError naming the file."""
+    import json
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SessionError(f"Could not read the session {path.name} ({getattr(exc, 'strerror', None) or exc}).") from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise SessionError(f"{path.name} is not a dlviz session: it is not JSON (line {getattr(exc, 'lineno', '?')}).") from exc
+    try:
+        return Session.read(data)
+    except SessionError as exc:
+        raise SessionError(f"{path.name}: {exc}") from exc
+
+
+def save_file(data: dict, path) -> None:
+    import json
+
+    Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def _number(value, low: float, high: float) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None

@@ -11,8 +11,9 @@ from dlviz.core.errors import DlvizError
 
 
 def add_parsers(commands) -> None:
-    p = commands.add_parser("shot", help="a screenshot of the window on an image, made offscreen")
-    p.add_argument("image")
+    p = commands.add_parser("shot", help="a screenshot of the window on an image (or a saved session), made offscreen")
+    p.add_argument("image", nargs="?", help="the image to open (with --session: instead of the session's)")
+    p.add_argument("--session", help="a saved session (.dlviz): its model, input, layer, unit and view")
     p.add_argument("--out", required=True)
     p.add_argument("--size", default="1400x880", help="window size WxH")
     p.add_argument("--layer")
@@ -32,10 +33,21 @@ def window_size(text: str) -> tuple[int, int]:
 def cmd_shot(args) -> int:
     size = window_size(args.size)
     out = out_path(args.out, (".png",))
-    load_image(args.image)  # a bad image is reported before any window is made
+    session = None
+    if args.session:
+        from dlviz.session import read_file
+
+        session = read_file(args.session)
+        if args.image:
+            session["input"] = {"kind": "file", "path": str(args.image)}
+    elif not args.image:
+        raise DlvizError("give an image to open, or --session FILE")
+    if args.image:
+        load_image(args.image)  # a bad image is reported before any window is made
     if args.window is None:
         raise DlvizError("this build has no window to take a picture of")
-    problem = args.window().take_screenshot(args.image, out, size, args.model, args.weights, args.labels, args.layer)
+    problem = args.window().take_screenshot(args.image, out, size, args.model, args.weights, args.labels, args.layer,
+                                            session=session)
     if problem:
         raise DlvizError(problem)
     print(f"saved {args.out}")

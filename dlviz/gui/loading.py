@@ -35,6 +35,7 @@ class Loader(QObject):
         super().__init__(parent_widget)
         self.session, self.runner, self.say, self.parent_widget = session, runner, say, parent_widget
         self.requested: tuple[ModelSpec, str | None] | None = None  # the model asked for and the layer to open on
+        self.requested_image = None  # the image (a path, or pasted bytes) asked for last
 
     # ---------------------------------------------------------------- jobs
     def load_model(self, name=None, weights=None, labels=None, layer=None):
@@ -60,6 +61,7 @@ class Loader(QObject):
 
     def open_image(self, source, name=None):
         self.runner.cancel(*kinds.stale_after_input(self.runner.table))
+        self.requested_image = source
         self.runner.submit(kinds.IMAGE, jobs.load_image, source, name, done=self._image_loaded)
 
     def _image_loaded(self, result):

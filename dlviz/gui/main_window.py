@@ -134,9 +134,9 @@ class MainWindow(QMainWindow):
             return False
         spec, source = ModelSpec.from_dict(data.get("model")), InputSource.from_dict(data.get("input"))
         self._pending_session = data
-        if self.session.model is None or spec != self.session.model_spec:
+        if spec != self.loader.requested[0]:
             self.loader.load_model(spec.name, spec.weights, spec.labels, data.get("layer"))
-        if source is not None and source.path != self.session.image_path:
+        if source is not None and str(source.path) != str(self.loader.requested_image):
             self.loader.open_image(source.path, source.name)
         QTimer.singleShot(0, self._check_ready)
         return True

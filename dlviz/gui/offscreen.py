@@ -7,8 +7,10 @@ import tempfile
 from pathlib import Path
 
 
-def take_screenshot(image, out, size, model=None, weights=None, labels=None, layer=None, timeout_s=180) -> str | None:
-    """Open the window offscreen on `image`, wait until every pane is drawn, save a PNG.
+def take_screenshot(image, out, size, model=None, weights=None, labels=None, layer=None, timeout_s=180,
+                    session: dict | None = None) -> str | None:
+    """Open the window offscreen on `image` (or on a saved `session`), wait until every pane is
+    drawn, save a PNG.
 
     Returns None on success, or the sentence that explains the failure.
     """
@@ -22,6 +24,13 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "shot.ini"), QSettings.IniFormat)
+        if session is not None:  # open on the session's model and input: nothing loads twice
+            from dlviz.session import InputSource, ModelSpec
+
+            spec, source = ModelSpec.from_dict(session.get("model")), InputSource.from_dict(session.get("input"))
+            model, weights, labels = spec.name, spec.weights, spec.labels
+            image = source.path if source is not None else image
+            layer = session.get("layer") if isinstance(session.get("layer"), str) else layer
         window = MainWindow(image, model, weights, labels, layer, settings=settings)
         window.resize(*size)
         loop = QEventLoop()
@@ -32,7 +41,10 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
         timer.timeout.connect(lambda: (problems.append(f"the window was not ready within {timeout_s} s"), loop.quit()))
         timer.start(timeout_s * 1000)
         window.show()
-        loop.exec()
+        if session is not None and not window.restore_session(session):
+            problems.append("the session cannot be read")
+        else:
+            loop.exec()
         timer.stop()
         if not problems and layer and window.session.layer != layer:
             problems.append(f"the model has no layer '{layer}'; see `dlviz layers`")

@@ -52,6 +52,7 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         self.runner = JobRunner(kinds.EXPLORER, parent=self)
         self.pause_event = threading.Event()
         self.points = None  # PointSet as loaded
+        self._points_version = 0  # goes up with every point set loaded
         self.hide_on_close = False  # the toolbox sets it: then closing hides, `shutdown` ends
         self.base_index = None  # rows of `points` in `current` (sampling)
         self.current = None  # PointSet shown (sampled), rows = view indices
@@ -189,6 +190,7 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
     def set_points(self, points):
         """A new point set: shown at once when it comes with a 2-D layout, else waiting for Run."""
         self.points = points
+        self._points_version += 1
         self._sampled = None  # a new set is always sampled afresh
         self._stack.clear()
         dims = f", {points.vectors.shape[1]:,}-d" if points.vectors is not None else ""
@@ -227,7 +229,7 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         points = self.points
         if points is None:
             return
-        key = (id(points), self.max_points.value(), self.sampling.currentData(), self.seed.value())
+        key = (self._points_version, self.max_points.value(), self.sampling.currentData(), self.seed.value())
         if key == getattr(self, "_sampled", None):
             return  # focus left "Max points" unchanged, or the same choice again: keep the layout
         self._sampled = key

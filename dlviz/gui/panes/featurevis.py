@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,7 @@ from dlviz.core import catalogue
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, set_number
+from dlviz.gui.widgets.scrolling import scroll_area
 from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
 
@@ -126,11 +126,7 @@ class FeatureVisPane(Pane):
         # The settings scroll, so the pane never makes the window taller than a laptop screen.
         settings = QWidget()
         settings.setLayout(form)
-        scroller = QScrollArea()
-        scroller.setWidget(settings)
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QScrollArea.NoFrame)
-        scroller.setMinimumHeight(80)
+        scroller = scroll_area(settings, 80)
         scroller.setMaximumHeight(190)
         layout.addWidget(scroller)
 

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,7 +39,7 @@ from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import Slider, choose, set_checked, set_number
 from dlviz.gui.widgets.heat import signed_heat_rgba
 from dlviz.gui.widgets.pictures import Canvas
-from dlviz.gui.widgets.scrolling import scrolled
+from dlviz.gui.widgets.scrolling import scroll_area, scrolled
 from dlviz.gui.widgets.tiles import VerdictTile
 from dlviz.gui.widgets.toplist import Row, TopList
 from dlviz.work import kinds
@@ -252,12 +251,7 @@ class PerturbPane(Pane):
         layout.addLayout(controls)
         # The strip has the whole pane to itself (the picture above hides), so its page must not
         # make the tab widget tall for the other two pages: it scrolls when the pane is short.
-        scroller = QScrollArea()
-        scroller.setWidget(page)
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QScrollArea.NoFrame)
-        scroller.setMinimumHeight(40)
-        return scroller
+        return scroll_area(page)
 
     def visibleRegion(self):
         """What of the pane can be seen. The scroll area covers the pane wholly, and Qt counts

@@ -23,13 +23,20 @@ class Content(QWidget):
         return self.minimumSizeHint()
 
 
-def scrolled(owner: QWidget, content: QWidget, minimum: int = 120) -> QScrollArea:
-    """Put `content` in a frameless scroll area that fills `owner`."""
+def scroll_area(content: QWidget, min_height: int = 40) -> QScrollArea:
+    """`content` in a frameless scroll area that resizes it to fit."""
     scroller = QScrollArea()
     scroller.setWidget(content)
     scroller.setWidgetResizable(True)
     scroller.setFrameShape(QScrollArea.NoFrame)
-    scroller.setMinimumSize(minimum, minimum)
+    scroller.setMinimumHeight(min_height)
+    return scroller
+
+
+def scrolled(owner: QWidget, content: QWidget, minimum: int = 120) -> QScrollArea:
+    """Put `content` in a frameless scroll area that fills `owner`."""
+    scroller = scroll_area(content, minimum)
+    scroller.setMinimumWidth(minimum)
     outer = QVBoxLayout(owner)
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroller)

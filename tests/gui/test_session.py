@@ -1,0 +1,119 @@
+"""Saved sessions: what is on screen turns into plain data and back into the same picture; files that
+are damaged, from a newer dlviz or hand-edited are refused or read as far as they can be."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from dlviz.session import VERSION, Session, SessionError, read_file, save_file
+
+
+def panes_picture(window) -> np.ndarray:
+    """The window as pixels, above the status bar (whose timings differ from run to run)."""
+    image = window.grab().toImage().convertToFormat(QImage.Format_RGB888)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    pixels = rows[:, : image.width() * 3].reshape(image.height(), image.width(), 3)
+    return pixels[: window.statusBar().y()].copy()
+
+
+def settle(qtbot, window):
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=60_000)
+    qtbot.wait(200)
+
+
+def test_a_saved_session_brings_back_the_same_picture(make_window, qtbot, samples, tmp_path):
+    first = make_window(image=samples / "coffee.png")
+    s = first.session
+    s.set_layer("blocks.3.0.conv_pw")
+    s.set_unit(7)
+    s.set_view(gamma=0.5, cmap="ice", opacity=0.3)
+    first.backprop.method.setCurrentIndex(first.backprop.method.findData("guided"))
+    first.backprop.filter.setCurrentIndex(first.backprop.filter.findData("grey"))
+    settle(qtbot, first)
+    path = tmp_path / "view.dlviz"
+    save_file(s.to_dict(), path)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["version"] == VERSION and saved["input"]["path"].endswith("coffee.png")
+    assert saved["panes"]["backprop"] == {"method": "guided", "filter": "grey", "frozen": None}
+
+    second = make_window()  # the default photo, layer and view
+    assert second.session.image_name == "chelsea.png"
+    with qtbot.waitSignal(second.ready, timeout=90_000):
+        assert second.restore_session(read_file(path))
+    settle(qtbot, second)
+    t = second.session
+    assert (t.image_name, t.layer, t.unit, t.gamma, t.cmap, t.opacity) == ("coffee.png", "blocks.3.0.conv_pw", 7, 0.5, "ice", 0.3)
+    assert second.backprop.shown == first.backprop.shown
+    before, after = panes_picture(first), panes_picture(second)
+    assert before.shape == after.shape
+    assert np.array_equal(before, after), f"{(before != after).any(axis=2).mean():.2%} of the pixels differ"
+
+
+def test_unknown_fields_are_kept_and_bad_values_skipped(make_window, qtbot):
+    window = make_window()
+    data = window.session.to_dict()
+    data["tours"] = [{"caption": "from a newer dlviz"}]
+    data["view"] = {"gamma": "bright", "cmap": "no such map", "opacity": 7}
+    data["panes"]["backprop"] = {"method": 3, "filter": "grey"}
+    data["layer"] = "no.such.layer"
+    with qtbot.waitSignal(window.message, timeout=30_000, check_params_cb=lambda text: "could not be put back" in text):
+        window.restore_session(data)
+    s = window.session
+    assert s.gamma == 1.0 and s.cmap == "ember" and s.opacity == 1.0  # opacity clamped, the rest kept
+    assert window.backprop.filter.currentData() == "grey" and window.backprop.method_name() == "gradient"
+    assert s.layer == s.model.start_layer
+    assert s.to_dict()["tours"] == [{"caption": "from a newer dlviz"}]
+
+
+@pytest.mark.parametrize("content, words", [
+    ("{\"version\": 99, \"layer\": \"x\"}", "newer dlviz"),
+    ("[1, 2, 3]", "not a dlviz session"),
+    ("{\"layer\": \"blocks.3\"}", "no version"),
+    ("{\"version\": 1, \"lay", "not JSON"),
+])
+def test_a_file_that_is_not_a_session_is_refused_in_one_sentence(tmp_path, content, words):
+    path = tmp_path / "broken.dlviz"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SessionError) as info:
+        read_file(path)
+    assert words in str(info.value) and "broken.dlviz" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_failed_open_leaves_the_window_as_it_was(make_window, qtbot):
+    window = make_window()
+    before = window.session.to_dict()
+    with qtbot.waitSignal(window.message, timeout=10_000) as said:
+        assert not window.restore_session({"version": VERSION + 1})
+    assert "newer dlviz" in said.args[0]
+    assert window.session.to_dict() == before
+
+
+def test_the_session_dict_holds_plain_values_only(make_window):
+    window = make_window()
+    text = json.dumps(window.session.to_dict())  # would raise on a Qt or numpy value
+    assert Session.read(json.loads(text))["panes"].keys() >= {"backprop", "attention", "attention crop", "perturb",
+                                                              "top images", "feature vis", "window", "explorer"}
+
+
+def test_a_layout_saved_by_the_old_window_shape_does_not_break_the_window(make_window, tmp_path):
+    """tests/data/layout-before-main-views.ini was saved by the window of 1 Dec 2026, where Attention
+    crop and Perturb were docks (Attention crop raised, Perturb floating) at 1280×760."""
+    import shutil
+    from pathlib import Path
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDockWidget
+
+    copy = tmp_path / "old.ini"
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "layout-before-main-views.ini", copy)
+    window = make_window(settings=QSettings(str(copy), QSettings.IniFormat), size=None)
+    assert window.height() == 760  # the window's size is kept (the offscreen screen clamps the width)
+    docks = {dock.objectName(): dock for dock in window.findChildren(QDockWidget)}
+    assert "dock-attention crop" not in docks and "dock-perturb" not in docks
+    assert all(dock.isVisible() and not dock.isFloating() for dock in docks.values())  # the new default layout
+    assert window.views.currentIndex() == 0 and window.grid.isVisible()
+    assert window.session.gamma == 1.0 and window.session.cmap == "ember"  # its view settings read as they were
