@@ -54,3 +54,13 @@ def test_bad_model_name_falls_back_to_the_bundled_model(tmp_path, python):
     assert proc.returncode == 0, proc.stderr
     assert "timing first-activations" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_python_m_dlviz_lists_every_command(tmp_path, python):
+    from dlviz.cli import COMMANDS
+
+    proc = subprocess.run([python, "-m", "dlviz", "--help"], cwd=tmp_path, env=_env(tmp_path),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    listed = " ".join(proc.stdout.split())
+    assert all(command in listed for command in COMMANDS) and "--self-test" in listed

@@ -36,6 +36,7 @@ from dlviz.gui.explorer.column import ControlColumn
 from dlviz.gui.explorer.colours import categorical, continuous, numeric
 from dlviz.gui.explorer.scatter import ScatterView
 from dlviz.core import catalogue
+from dlviz.core.errors import DlvizError
 from dlviz.work import kinds
 from dlviz.work.runner import JobRunner
 
@@ -534,29 +535,28 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         return self.current, self.coords
 
     def export_tsv(self, path):
-        from dlviz.core.vectors import VectorError, write_layout_tsv
+        from dlviz.core.vectors import write_layout_tsv
 
         points, layout = self._shown_set()
-        try:
-            write_layout_tsv(path, layout, points)
-        except VectorError as exc:
-            self.say(str(exc), error=True)
-            return False
-        self.say(f"Wrote {len(points):,} rows to {Path(path).name}.")
-        return True
+        return self._written(lambda: write_layout_tsv(path, layout, points), f"Wrote {len(points):,} rows to {Path(path).name}.")
 
     def export_projector(self, tensors_path):
-        from dlviz.core.vectors import VectorError, write_projector
+        from dlviz.core.vectors import write_projector
 
         points, _ = self._shown_set()
         tensors_path = Path(tensors_path)
         metadata_path = tensors_path.with_name(tensors_path.stem + "-metadata.tsv")
+        return self._written(lambda: write_projector(points, tensors_path, metadata_path),
+                             f"Wrote {tensors_path.name} and {metadata_path.name} for the TensorBoard projector.")
+
+    def _written(self, write, done: str) -> bool:
+        """Run `write()`; say `done`, or the sentence of what went wrong."""
         try:
-            write_projector(points, tensors_path, metadata_path)
-        except VectorError as exc:
+            write()
+        except DlvizError as exc:
             self.say(str(exc), error=True)
             return False
-        self.say(f"Wrote {tensors_path.name} and {metadata_path.name} for the TensorBoard projector.")
+        self.say(done)
         return True
 
     def _ask_path(self, title, default, filters):
