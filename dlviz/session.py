@@ -11,6 +11,8 @@ older one up to date, and `apply()` puts its view back once its model and input 
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -36,8 +38,12 @@ class Signal:
         self._slots.remove(slot)
 
     def emit(self, *args) -> None:
+        """Call every slot; a bug in one is reported (sys.excepthook) and the others still run."""
         for slot in list(self._slots):
-            slot(*args)
+            try:
+                slot(*args)
+            except Exception:
+                sys.excepthook(*sys.exc_info())
 
 
 class SessionError(DlvizError):
@@ -278,8 +284,8 @@ class Session:
         if not isinstance(view, dict):
             return
         cmap = view.get("cmap")
-        self.set_view(contrast=_number(view.get("contrast"), 0.0, 1.0), gamma=_number(view.get("gamma"), 0.05, 1.0),
-                      cmap=cmap if cmap in COLORMAPS else None, opacity=_number(view.get("opacity"), 0.0, 1.0))
+        self.set_view(contrast=number(view.get("contrast"), 0.0, 1.0), gamma=number(view.get("gamma"), 0.05, 1.0),
+                      cmap=cmap if cmap in COLORMAPS else None, opacity=number(view.get("opacity"), 0.0, 1.0))
 
     def to_dict(self) -> dict:
         """Everything that can be saved, as plain values."""
@@ -325,7 +331,11 @@ class Session:
         panes = data.get("panes") if isinstance(data.get("panes"), dict) else {}
         for name, (_, restore) in self._parts.items():
             if isinstance(panes.get(name), dict):
-                restore(panes[name])
+                try:
+                    restore(panes[name])
+                except Exception:  # a value no check foresaw: that part keeps its own, the rest go on
+                    sys.excepthook(*sys.exc_info())
+                    problems.append(f"{name} options")
         return problems
 
 
@@ -357,8 +367,9 @@ def save_file(data: dict, path) -> None:
     Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _number(value, low: float, high: float) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def number(value, low: float, high: float) -> float | None:
+    """A saved number brought within [low, high]; None for anything that is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return min(max(float(value), low), high)
 

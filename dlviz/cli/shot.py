@@ -37,6 +37,10 @@ def cmd_shot(args) -> int:
     if args.session:
         from dlviz.session import read_file
 
+        given = [f"--{name}" for name in ("model", "weights", "labels", "layer") if getattr(args, name)]
+        if given:
+            raise DlvizError(f"{', '.join(given)} and --session both say what to show: give one or the other")
+
         session = read_file(args.session)
         if args.image:
             session["input"] = {"kind": "file", "path": str(args.image)}

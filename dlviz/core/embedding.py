@@ -19,7 +19,7 @@ import numpy as np
 
 from dlviz.core import catalogue
 from dlviz.core.errors import EmbeddingError
-from dlviz.core.progress import Progress, given
+from dlviz.core.progress import Progress, Stage, given
 
 METHODS = tuple(catalogue.EMBED_METHODS)
 DEFAULT_METHOD = catalogue.default(catalogue.EMBED_METHODS)
@@ -163,13 +163,14 @@ def _wait_or_stop(control: Control) -> None:
     control.check()
 
 
-class _Stage(Progress):
+class _Stage(Stage):
     """One stage of a run, from `low` to `high` of the whole. Reports are throttled to about ten
     a second (a partial layout always goes through); every report and check holds while the run
     is paused and raises Cancelled once it is stopped."""
 
     def __init__(self, control: Control, low: float, high: float, text: str = ""):
-        self.control, self.low, self.high, self.text = control, low, high, text
+        super().__init__(control, low, high)
+        self.control, self.text = control, text
         self.last = 0.0
 
     def report(self, fraction: float, text: str = "", partial=None) -> None:
@@ -177,10 +178,7 @@ class _Stage(Progress):
         now = time.perf_counter()
         if partial is not None or now - self.last >= 0.1:
             self.last = now
-            self.control.report(self.low + (self.high - self.low) * fraction, text or self.text, partial)
-
-    def should_stop(self) -> bool:
-        return self.control.should_stop()
+            super().report(fraction, text or self.text, partial)
 
     def check(self) -> None:
         _wait_or_stop(self.control)

@@ -31,7 +31,7 @@ class Progress:
 
     def within(self, start: float, end: float) -> "Progress":
         """The same listener for one stage of the work, which runs from `start` to `end`."""
-        return _Stage(self, start, end)
+        return Stage(self, start, end)
 
 
 class Callbacks(Progress):
@@ -49,7 +49,9 @@ class Callbacks(Progress):
         return bool(self._should_stop and self._should_stop())
 
 
-class _Stage(Progress):
+class Stage(Progress):
+    """One stage of some work: its reports, 0 to 1, are the outer work's from `start` to `end`."""
+
     def __init__(self, outer: Progress, start: float, end: float):
         self.outer, self.start, self.end = outer, start, end
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QTabWidget
 
 from dlviz import paths
 from dlviz.core.catalogue import ZOO_MODELS
@@ -29,12 +29,13 @@ from dlviz.gui.panes.top_images import TopImagesPane
 from dlviz.gui.panes.unit import UnitPane
 from dlviz.gui.status import StatusBar
 from dlviz.gui.widgets.help_overlay import HelpOverlay
-from dlviz.session import InputSource, ModelSpec, Session, SessionError
+from dlviz.session import InputSource, ModelSpec, Session, SessionError, read_file, save_file
 from dlviz.work.runner import JobRunner
 
 MAX_RECENT = 10
 LAYOUT_VERSION = 2  # docks saved by a window of another shape are not restored (the window size is)
 VIEWS = ("activations", "attention crop", "perturb")  # the main views, in tab order
+SESSIONS = "dlviz sessions (*.dlviz);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -141,6 +142,23 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._check_ready)
         return True
 
+    def save_session(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", str(Path.home() / "view.dlviz"), SESSIONS)
+        if path:
+            try:
+                save_file(self.session.to_dict(), path)
+            except OSError as exc:
+                return self.say(f"Could not write {Path(path).name} ({exc.strerror or exc}).", error=True)
+            self.say(f"Saved {Path(path).name}.")
+
+    def open_session(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", str(Path.home()), SESSIONS)
+        if path:
+            try:
+                self.restore_session(read_file(path))
+            except SessionError as exc:
+                self.say(str(exc), error=True)
+
     def _window_state(self) -> dict:
         front = next((dock.objectName()[5:] for dock in self.explain if dock.widget().on_screen()), None)
         return {"view": VIEWS[self.views.currentIndex()], "explain": front}
@@ -200,7 +218,8 @@ class MainWindow(QMainWindow):
     def fill_recent(self, menu):
         for entry in self._recent():
             menu.addAction(entry, lambda p=entry: self.loader.open_image(p))
-        menu.setEnabled(bool(self._recent()))
+        if menu.isEmpty():
+            menu.addAction("(no image opened yet)").setEnabled(False)
 
     def fill_samples(self, menu):
         for path in paths.sample_images():

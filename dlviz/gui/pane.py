@@ -20,6 +20,7 @@ class Pane(QWidget):
     def __init__(self, session, runner, parent=None):
         super().__init__(parent)
         self.session, self.runner = session, runner
+        self._looking = False
         if self.name:
             session.register(self.name, self.state, self.restore)
 
@@ -37,13 +38,20 @@ class Pane(QWidget):
     def visibility_changed(self, visible: bool) -> None:
         """Its dock was shown, hidden, or raised in or lowered behind its tab group."""
         if visible:
-            QTimer.singleShot(0, self._check_on_screen)  # once the dock's layout has settled
+            self._look_soon()
 
     def showEvent(self, event):
         super().showEvent(event)
-        QTimer.singleShot(0, self._check_on_screen)
+        self._look_soon()
+
+    def _look_soon(self):
+        """Once the layout has settled, and once for a show and a dock's report of the same moment."""
+        if not self._looking:
+            self._looking = True
+            QTimer.singleShot(0, self._check_on_screen)
 
     def _check_on_screen(self):
+        self._looking = False
         if self.on_screen():
             self.came_on_screen()
 

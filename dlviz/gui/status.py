@@ -92,8 +92,8 @@ class StatusBar(QObject):
     def _progress(self, kind, fraction, text):
         if kind in self.long:
             self.progress_bar.setValue(int(fraction * 100))
-            self.progress_bar.setFormat(text or "%p%")
-            self.progress_bar.setToolTip(text)
+            self.progress_bar.setFormat(text or f"{self.runner.table[kind].title}: %p%")
+            self.progress_bar.setToolTip(text or self.runner.table[kind].title)
 
     def _busy(self, busy):
         if not self._waiting_for_long_work():

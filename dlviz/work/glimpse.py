@@ -1,4 +1,4 @@
-"""Background work for the Attention crop tab: glimpses with progress, and the live fovea.
+"""Background work for the Attention crop view: glimpses with progress, and the live fovea.
 
 Plain functions over dlviz.core.glimpse, each taking the job's state first (see dlviz.work.runner).
 No widgets.

@@ -1,4 +1,4 @@
-"""Background work for the Perturb tab: plain functions over dlviz.core.perturb, no widgets.
+"""Background work for the Perturb view: plain functions over dlviz.core.perturb, no widgets.
 
 Each takes the job's state first (see dlviz.work.runner) and works on the model's crop (the uint8
 image the model saw), so a probe costs one forward pass.

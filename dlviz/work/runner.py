@@ -16,6 +16,7 @@ bug, passed on as "Unexpected error (...)" with its traceback.
 
 from __future__ import annotations
 
+import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -140,7 +141,7 @@ class JobRunner(QObject):
         with self._lock:
             for kind in names or list(self._latest):
                 job = self._latest.get(kind)
-                if job is not None and (self._pending.get(kind) is job or self._running is job):
+                if job is not None:  # waiting, running, or done with its answer not yet handed over
                     dropped.append(job)
                 self._latest[kind] = None
                 self._pending.pop(kind, None)
@@ -202,15 +203,19 @@ class JobRunner(QObject):
         """The request, if still wanted; it is answered now, so nothing of the kind is awaited."""
         with self._lock:
             job = self._wanted(kind, ident)
-            if job is not None and self._pending.get(kind) is not job:
+            if job is not None:
                 self._latest[kind] = None
             return job
 
     @staticmethod
     def _call(job: _Job, name: str, *args) -> None:
+        """A requester's callback; a bug in it is reported (sys.excepthook) and the runner goes on."""
         callback = job.callbacks.get(name)
         if callback is not None:
-            callback(*args)
+            try:
+                callback(*args)
+            except Exception:
+                sys.excepthook(*sys.exc_info())
 
     def _on_finished(self, kind, ident, result):
         job = self._answered(kind, ident)

@@ -26,3 +26,6 @@ def test_a_broken_session_file_is_one_sentence(tmp_path):
     (tmp_path / "broken.dlviz").write_text("{\"version\": 1, \"lay", encoding="utf-8")
     user_error(cli("shot", "--session", tmp_path / "broken.dlviz", "--out", tmp_path / "x.png"), "broken.dlviz", "not JSON")
     user_error(cli("shot", "--out", tmp_path / "x.png"), "--session")
+    (tmp_path / "fine.dlviz").write_text("{\"version\": 1}", encoding="utf-8")
+    user_error(cli("shot", "--session", tmp_path / "fine.dlviz", "--layer", "blocks.3", "--out", tmp_path / "x.png"),
+               "--layer and --session")

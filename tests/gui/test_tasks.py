@@ -106,3 +106,38 @@ def test_cancel_says_which_waiting_or_running_kinds_lost_their_result(qtbot):
     finally:
         release.set()
         assert runner.shutdown()
+
+
+def test_a_cancel_after_the_work_ended_but_before_its_answer_arrived_is_heard(qtbot):
+    """The worker finished, its answer waits in the event queue: a cancel now must still tell the
+    requester that no answer will come (a view would wait for it forever)."""
+    runner = JobRunner(plain("slow"))
+    ended, heard = threading.Event(), []
+    try:
+        runner.submit("slow", lambda state: ended.set() or "late",
+                      done=lambda result: heard.append(("done", result)), cancelled=lambda: heard.append("cancelled"))
+        assert ended.wait(10)
+        deadline = time.monotonic() + 5
+        while runner.running_kind() is not None and time.monotonic() < deadline:
+            time.sleep(0.01)  # the GUI thread handles no event meanwhile: the answer is queued
+        runner.cancel("slow")
+        qtbot.wait(100)
+        assert heard == ["cancelled"]
+    finally:
+        assert runner.shutdown()
+
+
+def test_a_bug_in_one_requesters_callback_does_not_stop_the_runner(qtbot, monkeypatch):
+    import sys
+
+    reported = []
+    monkeypatch.setattr(sys, "excepthook", lambda *info: reported.append(info[0]))
+    runner = JobRunner(plain("model", "image"))
+    finished = []
+    runner.finished.connect(lambda kind, result: finished.append(kind))
+    try:
+        with qtbot.waitSignal(runner.finished, timeout=5000):
+            runner.submit("model", lambda state: 1, done=lambda result: 1 / 0)
+        assert reported == [ZeroDivisionError] and finished == ["model"] and not runner.is_busy()
+    finally:
+        assert runner.shutdown()

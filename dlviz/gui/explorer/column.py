@@ -360,6 +360,8 @@ class ControlColumn:
                 getattr(self, name).setText(state[name])
         for name in self.CHOICES:
             choose(getattr(self, name), state.get(name))
+        # The colour and sampling columns exist once points are loaded: chosen then (set_points).
+        self.pending_columns = {name: state.get(name) for name in ("colour_by", "sampling") if isinstance(state.get(name), str)}
         for name in self.NUMBERS:
             set_number(getattr(self, name), state.get(name))
         for name in self.CHECKS:

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidgetItem,
     QMainWindow,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +34,8 @@ from dlviz.work import embed as jobs_embed
 from dlviz.gui.explorer.column import ControlColumn
 from dlviz.gui.explorer.colours import categorical, continuous, numeric
 from dlviz.gui.explorer.scatter import ScatterView
+from dlviz.gui.widgets.controls import choose
+from dlviz.gui.widgets.scrolling import scroll_area
 from dlviz.core import catalogue
 from dlviz.core.errors import DlvizError
 from dlviz.work import kinds
@@ -52,6 +53,7 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         self.cache_dir = cache_dir
         self.runner = JobRunner(kinds.EXPLORER, parent=self)
         self.pause_event = threading.Event()
+        self.pending_columns: dict = {}  # colour and sampling columns to choose once points are loaded
         self.points = None  # PointSet as loaded
         self._points_version = 0  # goes up with every point set loaded
         self.hide_on_close = False  # the toolbox sets it: then closing hides, `shutdown` ends
@@ -86,10 +88,7 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         col.addWidget(self._neighbour_box())
         col.addWidget(self._export_box())
         col.addStretch(1)
-        scroller = QScrollArea()
-        scroller.setWidget(column)
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QScrollArea.NoFrame)
+        scroller = scroll_area(column)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroller.setFixedWidth(360)
         column.setMaximumWidth(360 - scroller.verticalScrollBar().sizeHint().width())
@@ -212,6 +211,9 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
                         if c in points.meta and len(set(points.meta[c][:5000])) > 1), None)
         if default is not None and default != points.label_column:
             self.colour_by.setCurrentIndex(self.colour_by.findData(default))
+        for name, column in self.pending_columns.items():  # a restored session's choice wins
+            choose(getattr(self, name), column)
+        self.pending_columns = {}
         self._resample()
         if points.layout is not None and points.layout.shape[1] >= 2:
             self.say(f"{info}: shown with the coordinates from the file.")

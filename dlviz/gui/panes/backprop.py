@@ -133,7 +133,7 @@ class BackpropPane(Pane):
         choose(self.method, state.get("method"))
         choose(self.filter, state.get("filter"))
         frozen = state.get("frozen")
-        if isinstance(frozen, list) and len(frozen) == 2 and isinstance(frozen[1], int):
+        if isinstance(frozen, list) and len(frozen) == 2 and self._unit_exists(*frozen):
             self.freeze.blockSignals(True)
             self.freeze.setChecked(True)
             self.freeze.blockSignals(False)
@@ -141,3 +141,12 @@ class BackpropPane(Pane):
             self.request()
         else:
             set_checked(self.freeze, False)
+
+    def _unit_exists(self, layer, unit) -> bool:
+        """Whether a saved source names a unit of the model on screen (None: a class of the output)."""
+        s = self.session
+        if isinstance(unit, bool) or not isinstance(unit, int) or unit < 0 or s.model is None:
+            return False
+        if layer is None:
+            return s.result is not None and unit < s.result.forward.probs.shape[0]
+        return isinstance(layer, str) and layer in s.displayable_layers() and layer != "output" and unit < s.model.layer(layer).shape[0]

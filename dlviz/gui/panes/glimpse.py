@@ -41,6 +41,7 @@ from dlviz.gui.widgets.scrolling import Content, WrapLabel, scrolled
 from dlviz.gui.widgets.text import html_percent, percent
 from dlviz.gui.widgets.toplist import DOWN, NEW, UP, TopList, compared, delta_text
 from dlviz.work import glimpse as jobs
+from dlviz.session import number
 from dlviz.work import kinds
 
 _DEFAULT_BOX = BoxSettings()
@@ -563,9 +564,9 @@ class GlimpsePane(Pane):
             control.blockSignals(False)
         self._update_level_label()
         set_number(self.opacity, state.get("opacity"))
-        fixation = state.get("fixation")
-        if isinstance(fixation, list) and len(fixation) == 2 and all(isinstance(v, (int, float)) for v in fixation):
-            self.fixation = (float(fixation[0]), float(fixation[1]))
         if state.get("mode") in ("glimpses", "fovea"):
             (self.fovea_button if state["mode"] == "fovea" else self.glimpse_button).setChecked(True)
+        fixation = state.get("fixation")
+        if isinstance(fixation, list) and len(fixation) == 2 and None not in (xy := [number(v, -1e9, 1e9) for v in fixation]):
+            self.set_fixation(*xy)  # kept inside the photo; the fovea follows
         self.refresh()

@@ -9,8 +9,9 @@ Three sub-tabs over the model's crop:
 - Strip: N random augmentations at a chosen strength with each one's top-1, marked right or wrong
   against the clean image's top-1; Shuffle draws another N. Clicking one loads it into Augment.
 
-Every update is one forward pass on the task worker; dragging and sliding only replace the pending
-request (the newest one wins), so the GUI never waits. A hidden tab asks for nothing.
+Every update is one forward pass on the worker; dragging and sliding only replace the pending
+request (the newest one wins), so the GUI never waits. One of the window's main views; it asks for
+nothing while another view is in front.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ class PerturbPane(Pane):
         self.map_progress.setTextVisible(True)
         self.map_progress.setFormat("no map yet")
         self.map_progress.setValue(0)
-        # Combos and the progress bar may shrink: the pane must fit a narrow dock and a short window.
+        # Combos and the progress bar may shrink: the pane must fit a narrow window and a short one.
         for box in (self.fill, self.target, self.stride):
             box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(5)
@@ -583,3 +584,4 @@ class PerturbPane(Pane):
             self.move_patch(*centre)
         if state.get("mode") in ("occlude", "augment", "strip"):
             self.tabs.setCurrentIndex(("occlude", "augment", "strip").index(state["mode"]))
+        self.refresh()  # the sub-tab's picture for the restored options (the strip's seed too)

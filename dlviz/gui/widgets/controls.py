@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
 
+from dlviz.session import number
+
 
 def combo(table: dict, tip: str = "", tips: dict | None = None) -> QComboBox:
     """A combo box of a catalogue table: shows the display names, holds the names."""
@@ -27,11 +29,13 @@ def choose(box: QComboBox, value) -> None:
 
 
 def set_number(control: QSpinBox | QDoubleSpinBox | QSlider, value) -> None:
-    """Set a number within the control's range; anything that is not a number is skipped."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """Set a saved number, brought within the control's range; anything that is not a finite
+    number is skipped."""
+    value = number(value, control.minimum(), control.maximum())
+    if value is None:
         return
     if isinstance(control, QDoubleSpinBox):
-        control.setValue(float(value))
+        control.setValue(value)
     else:
         control.setValue(int(round(value)))
 
@@ -78,7 +82,7 @@ class Slider(QWidget):
     def set_value(self, value: float, quiet: bool = False):
         """Move the slider to `value` (in its units); `quiet`: the label follows, `changed` stays silent."""
         self.blockSignals(quiet)
-        self.slider.setValue(int(round(value / self.scale)))
+        set_number(self.slider, value / self.scale)
         self.blockSignals(False)
 
     def reset(self):

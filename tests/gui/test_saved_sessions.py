@@ -117,3 +117,27 @@ def test_a_layout_saved_by_the_old_window_shape_does_not_break_the_window(make_w
     assert all(dock.isVisible() and not dock.isFloating() for dock in docks.values())  # the new default layout
     assert window.views.currentIndex() == 0 and window.grid.isVisible()
     assert window.session.gamma == 1.0 and window.session.cmap == "ember"  # its view settings read as they were
+
+
+def test_numbers_no_control_can_hold_are_brought_within_its_range(make_window, qtbot):
+    window = make_window()
+    data = window.session.to_dict()
+    data["panes"]["attention crop"].update({"k": 10**12, "level": float("nan"), "opacity": -5})
+    data["panes"]["perturb"].update({"patch": 10**12, "augment": {"rotate": 1e300, "zoom": float("inf")}})
+    data["panes"]["feature vis"].update({"steps": 2**70, "l2": 1e9})
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        assert window.restore_session(data)
+    glimpse, perturb, fv = window.glimpse, window.perturb, window.feature_vis
+    assert glimpse.k.value() == glimpse.k.maximum() and glimpse.opacity.value() == 0
+    assert perturb.patch_size.slider.value() == perturb.patch_size.slider.maximum()
+    assert perturb.sliders["rotate"].value() == 180 and perturb.sliders["zoom"].value() == 1.0
+    assert fv.steps.value() == fv.steps.maximum() and fv.l2.value() == fv.l2.maximum()
+
+
+def test_open_recent_can_be_opened_before_any_image_was_remembered(window):
+    from PySide6.QtWidgets import QMenu
+
+    recent = next(menu for menu in window.menuBar().findChildren(QMenu) if menu.title() == "Open &Recent")
+    assert recent.menuAction().isEnabled()
+    window.fill_recent(recent)
+    assert [action.text() for action in recent.actions()] != []
