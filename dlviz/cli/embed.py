@@ -128,6 +128,9 @@ def cmd_embed(args):
             layout = points.layout
             say(f"{points.name or args.input} holds {layout.shape[1]}-d points: written as they are, without {args.method}")
         else:
+            perplexity = embedding.effective_perplexity(args.perplexity, len(points))
+            if args.method == "tsne" and perplexity < args.perplexity:
+                say(f"perplexity {args.perplexity:g} is too large for {len(points):,} points: t-SNE uses {perplexity:.3g}")
             settings = embedding.Settings(
                 method=args.method, dims=args.dims, seed=args.seed, reproducible=args.reproducible,
                 metric=args.metric, perplexity=args.perplexity, iterations=args.iterations,

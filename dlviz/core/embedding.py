@@ -73,7 +73,7 @@ def embed(vectors: np.ndarray, settings: Settings = Settings(), control: Control
     start = time.perf_counter()
     if x.shape[1] > _MAX_DIMS and settings.method != "pca":
         control.report(0.0, f"PCA to {_MAX_DIMS} dimensions")
-        x = _pca(x, _MAX_DIMS, settings.seed, scale=None)
+        x = _pca(x, min(_MAX_DIMS, len(x)), settings.seed, scale=None)
     init = _pca(x, settings.dims, settings.seed) if settings.init == "pca" else _random_init(len(x), settings)
     if settings.method == "pca":
         control.report(1.0, "PCA done", init)
@@ -121,9 +121,10 @@ def _checked(vectors, settings: Settings) -> np.ndarray:
     x = np.ascontiguousarray(x, dtype=np.float32)
     if settings.dims not in (2, 3):
         raise EmbeddingError(f"A layout has 2 or 3 dimensions, not {settings.dims}.")
-    need = settings.dims + 1 if settings.method == "pca" else max(settings.dims + 2, 5)
+    need = 2 if settings.method == "pca" else max(settings.dims + 2, 5)
     if len(x) < need:
-        raise EmbeddingError(f"{len(x)} points are too few for {settings.method.upper()}; it needs at least {need}.")
+        raise EmbeddingError(f"{len(x)} points are too few for {catalogue.EMBED_METHODS[settings.method]}: "
+                             f"it needs at least {need}.")
     bad = ~np.isfinite(x).all(axis=1)
     if bad.any():
         raise EmbeddingError(f"{int(bad.sum())} vectors hold NaN or infinite values (the first is row {int(np.argmax(bad))}).")
@@ -140,11 +141,11 @@ def _pca(x: np.ndarray, dims: int, seed: int, scale: float | None = 10.0) -> np.
     """The first `dims` principal components; scaled so the first spans ±scale when asked."""
     from sklearn.decomposition import PCA
 
-    dims = min(dims, x.shape[1])
+    wanted, dims = dims, min(dims, *x.shape)  # no more components than points or input dimensions
     solver = "randomized" if min(x.shape) > 4 * dims else "full"
     y = PCA(n_components=dims, svd_solver=solver, random_state=seed).fit_transform(x).astype(np.float32)
-    if y.shape[1] < dims:  # fewer input dimensions than layout dimensions
-        y = np.hstack([y, np.zeros((len(y), dims - y.shape[1]), np.float32)])
+    if y.shape[1] < wanted:  # fewer points or input dimensions than layout dimensions
+        y = np.hstack([y, np.zeros((len(y), wanted - y.shape[1]), np.float32)])
     if scale is not None:
         spread = float(np.abs(y[:, 0]).max()) or 1.0
         y *= scale / spread
@@ -329,7 +330,10 @@ def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
     from openTSNE import TSNEEmbedding, affinity
 
     n = len(x)
-    perplexity = min(settings.perplexity, (n - 1) / 3)
+    perplexity = effective_perplexity(settings.perplexity, n)
+    if perplexity < settings.perplexity:
+        control.report(0.0, f"perplexity {settings.perplexity:g} needs {perplexity_points(settings.perplexity)} points: "
+                            f"{perplexity:.3g} used for {n}")
     k = min(n - 1, int(3 * perplexity))
     indices, distances = _neighbours(x, k, settings, _Stage(control, 0.0, 0.2, "finding neighbours"))
     stage = _Stage(control, 0.25, 1.0)
@@ -375,6 +379,17 @@ def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
             )
             steps[0] = end  # openTSNE computes one more gradient at the end of a call
     return np.ascontiguousarray(np.asarray(layout), dtype=np.float32)
+
+
+def effective_perplexity(perplexity: float, n: int) -> float:
+    """The perplexity t-SNE uses for `n` points: each point needs 3 × perplexity neighbours, so
+    it is lowered to (n - 1) / 3 when there are too few."""
+    return min(float(perplexity), (n - 1) / 3)
+
+
+def perplexity_points(perplexity: float) -> int:
+    """How many points a perplexity needs to be used as it is."""
+    return int(math.ceil(3 * perplexity + 1))
 
 
 # ------------------------------------------------------------------------------------------ helpers

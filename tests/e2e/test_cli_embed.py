@@ -127,8 +127,9 @@ def test_glove_text_with_metadata_limit_and_sample(tmp_path):
 
 
 def test_image_folder_features(tmp_path, samples):
+    """Six photos: fewer points than UMAP's 50 principal components of their 1280-d features."""
     out = tmp_path / "c.tsv"
-    done = embed(tmp_path, samples, "--method", "pca", "--out", out)
+    done = embed(tmp_path, samples, "--method", "umap", "--out", out)
     ok(done)
     header, rows = table(out)
     assert header == ["x", "y", "file", "folder", "top class"]

@@ -241,3 +241,31 @@ def test_layouts_from_two_threads_take_turns():
     assert len(results) == 2 and len(set(epochs)) == 2
     switches = sum(a != b for a, b in zip(epochs, epochs[1:]))
     assert switches == 1  # one run's epochs all come before the other's
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 12, 48, 49, 51])
+def test_any_point_count_from_two_is_laid_out_or_refused_in_one_sentence(n):
+    """Fewer points than t-SNE's and UMAP's 50 principal components once failed deep in PCA."""
+    x = np.random.default_rng(n).normal(size=(n, 100)).astype(np.float32)
+    for method in ("pca", "tsne", "umap"):
+        try:
+            layout = embed(x, Settings(method=method, iterations=None if method == "pca" else 30))
+        except EmbeddingError as exc:
+            assert method != "pca" and n < 5 and "too few" in str(exc) and "\n" not in str(exc)
+        else:
+            assert layout.shape == (n, 2) and np.isfinite(layout).all()
+
+
+def test_a_perplexity_too_large_for_the_points_is_lowered_and_said():
+    from dlviz.core.embedding import effective_perplexity, perplexity_points
+
+    assert effective_perplexity(30, 1000) == 30 and effective_perplexity(30, 48) == pytest.approx(47 / 3)
+    assert perplexity_points(30) == 91 and effective_perplexity(30, perplexity_points(30)) == 30
+    said = []
+
+    class Listen(Control):
+        def report(self, fraction, text="", partial=None):
+            said.append(text)
+
+    embed(np.random.default_rng(0).normal(size=(20, 8)).astype(np.float32), Settings(method="tsne", iterations=30), Listen())
+    assert any(text.startswith("perplexity 30 needs 91 points") for text in said)

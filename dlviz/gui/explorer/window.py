@@ -298,7 +298,12 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         self._set_running(True)
         name = self.method.currentText()
         self.iteration.setText(f"{name} of {len(self.current):,} points: starting…")
-        self.say(f"Running {name} on {len(self.current):,} points…")
+        from dlviz.core.embedding import effective_perplexity
+
+        lowered = effective_perplexity(settings.perplexity, len(self.current))
+        note = (f" Perplexity {settings.perplexity:g} is too large for so few: t-SNE uses {lowered:.3g}."
+                if settings.method == "tsne" and lowered < settings.perplexity else "")
+        self.say(f"Running {name} on {len(self.current):,} points…{note}")
 
     def set_paused(self, paused: bool):
         if paused:
