@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
@@ -65,3 +66,32 @@ def test_class_attention_compare_and_sanity_check(window, qtbot):
     assert pane.result.randomised == pane.randomise.maximum()
     assert "similarity to trained" in pane.tiles[0].caption.text()
     assert "randomised" in pane.verdict.text()
+
+
+def test_backprop_never_shows_a_picture_of_another_image_or_unit(window, qtbot, samples):
+    """Hidden behind another tab while the image and unit changed, the backprop view once came back
+    with the old image's picture and kept it until a unit was clicked."""
+    pane = window.backprop
+    qtbot.waitUntil(lambda: pane.grad is not None, timeout=60_000)
+    window.findChild(QDockWidget, "dock-attention").raise_()
+    with qtbot.waitSignal(window.ready, timeout=120_000):
+        window.loader.open_image(samples / "coffee.png")
+    window.session.set_unit(5)
+    assert pane.shown is None and pane.image.image is None  # the old picture is gone, not left as if current
+    with qtbot.waitSignal(window.runner.finished, timeout=60_000, check_params_cb=lambda k, r: k == "backprop"):
+        window.findChild(QDockWidget, "dock-backprop").raise_()
+    assert pane.shown == (window.session.layer, 5, "gradient")
+    assert "unit 5 of" in pane.caption.text() and "computing" not in pane.caption.text()
+
+
+def test_a_frozen_source_follows_a_new_image(window, qtbot, samples):
+    pane = window.backprop
+    qtbot.waitUntil(lambda: pane.grad is not None, timeout=60_000)
+    window.session.set_unit(4)
+    qtbot.keyClick(window, Qt.Key_D)
+    qtbot.waitUntil(lambda: pane.shown == (window.session.layer, 4, "gradient"), timeout=60_000)
+    before = pane.grad.copy()
+    with qtbot.waitSignal(window.runner.finished, timeout=60_000, check_params_cb=lambda k, r: k == "backprop"):
+        window.loader.open_image(samples / "coffee.png")
+    assert pane.shown == (window.session.layer, 4, "gradient") and "frozen" in pane.caption.text()
+    assert not np.array_equal(pane.grad, before)  # the frozen unit, explained on the new image

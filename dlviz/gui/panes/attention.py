@@ -116,13 +116,20 @@ class AttentionPane(Pane):
         self.randomise.valueChanged.connect(self.request)
         self.opacity.valueChanged.connect(self.redraw)
         session.model_changed.connect(self._model_changed)
+        session.image_changed.connect(self._clear)  # maps of the old image are never shown as the new one's
         session.forward_changed.connect(self._forward_changed)
         session.view_changed.connect(self.redraw)
 
     # ---------------------------------------------------------------- choices
+    def _clear(self):
+        self.result = None
+        for tile in self.tiles:
+            tile.hide()
+        self.verdict.setText("")
+
     def _model_changed(self):
         model = self.session.model
-        self.result = None
+        self._clear()
         for box in (self.layer, self.target):
             box.blockSignals(True)
             box.clear()

@@ -27,6 +27,8 @@ class BackpropPane(Pane):
         super().__init__(session, runner, parent)
         self.frozen: tuple[str | None, int] | None = None  # (layer, unit) while the source is frozen
         self.grad: np.ndarray | None = None
+        self.shown_key = None  # what the picture on screen is of (see `wanted`)
+        self._asked = None  # what the request in flight asks for
         self.caption = QLabel("Select a unit to see which pixels drive it")
         self.caption.setWordWrap(True)
         self.method = combo(catalogue.BACKPROP_METHODS, "How the unit's gradient is sent back to the pixels (key b cycles)")
@@ -51,8 +53,10 @@ class BackpropPane(Pane):
         self.method.currentIndexChanged.connect(self.request)
         self.filter.currentIndexChanged.connect(self.redraw)
         self.freeze.toggled.connect(self._freeze_toggled)
-        for signal in (session.forward_changed, session.layer_changed, session.unit_changed):
-            signal.connect(self._source_moved)
+        session.model_changed.connect(lambda: self.freeze.setChecked(False))  # its layers are another model's
+        for signal in (session.model_changed, session.image_changed, session.forward_changed,
+                       session.layer_changed, session.unit_changed):
+            signal.connect(self.request)
 
     # ---------------------------------------------------------------- what to compute
     def source(self) -> tuple[str | None, int] | None:
@@ -67,26 +71,37 @@ class BackpropPane(Pane):
     def method_name(self) -> str:
         return self.method.currentData()
 
+    def wanted(self):
+        """What the picture should be of: (model version, input version, layer, unit, method), or
+        None when there is nothing to explain yet."""
+        source, s = self.source(), self.session
+        if source is None or s.model is None or s.rgb is None or not s.model.hookable and source[0]:
+            return None
+        return (s.model_version, s.input_version, *source, self.method_name())
+
     def request(self):
-        source = self.source()
-        s = self.session
-        if source is None or not self.on_screen() or not s.model.hookable and source[0]:
+        """Make the picture match the input, the source and the method: a picture of anything else
+        is taken off at once (never shown as if it were current), a new one asked for when on screen."""
+        wanted = self.wanted()
+        if wanted == self.shown_key:
             return
-        layer, unit = source
-        self.submit(kinds.BACKPROP, jobs.backprop, s.model, s.rgb, layer, unit, self.method_name())
+        if self.shown_key is not None:
+            self.grad, self.shown_key = None, None
+            self.image.clear()
+        self._update_caption()
+        if wanted is None or not self.on_screen() or wanted == self._asked:
+            return
+        self._asked = wanted
+        _, _, layer, unit, method = wanted
+        self.submit(kinds.BACKPROP, jobs.backprop, self.session.model, self.session.rgb, layer, unit, method)
 
     def came_on_screen(self):
         self.request()
 
-    def _source_moved(self):
-        if self.frozen is None:
-            self.request()
-
     def _freeze_toggled(self, on):
         s = self.session
         self.frozen = ((None if s.layer == "output" else s.layer), s.unit) if on else None
-        if not on:
-            self.request()
+        self.request()
         self._update_caption()
 
     def cycle_method(self):
@@ -100,9 +115,20 @@ class BackpropPane(Pane):
 
     # ---------------------------------------------------------------- showing it
     def job_done(self, kind, result):
-        self.grad = result.grad
-        self.shown = (result.layer, result.unit, result.method)
+        self.grad, self.shown_key, self._asked = result.grad, self._asked, None
         self.redraw()
+
+    def job_cancelled(self, kind):
+        self._asked = None  # a new image dropped it: the next request asks again
+        self._update_caption()
+
+    def job_failed(self, kind, sentence):
+        self._asked = None
+
+    @property
+    def shown(self):
+        """(layer, unit, method) of the picture on screen, or None."""
+        return self.shown_key[2:] if self.shown_key else None
 
     def redraw(self):
         if self.grad is None:
@@ -116,13 +142,17 @@ class BackpropPane(Pane):
         self._update_caption()
 
     def _update_caption(self):
-        if self.grad is None:
+        key = self.shown_key or self.wanted()
+        if key is None:
+            self.caption.setText("Select a unit to see which pixels drive it")
             return
-        layer, unit, method = self.shown
+        _, _, layer, unit, method = key
         model = self.session.model
-        what = f"class {model.label(unit)}" if layer is None or (self.session.is_output_layer() and layer == self.session.layer) else f"unit {unit} of {layer}"
+        what = (f"class {model.label(unit)}" if layer is None or (self.session.is_output_layer() and layer == self.session.layer)
+                else f"unit {unit} of {layer}")
         frozen = "  ·  <b>frozen</b>" if self.frozen is not None else ""
-        self.caption.setText(f"{catalogue.BACKPROP_METHODS[method]} of {what}, {self.filter.currentData()}{frozen}")
+        busy = "" if self.shown_key else "computing "
+        self.caption.setText(f"{busy}{catalogue.BACKPROP_METHODS[method]} of {what}, {self.filter.currentData()}{frozen}")
 
     # ---------------------------------------------------------------- options
     def state(self) -> dict:
