@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from torch import nn
 from dlviz import paths
 from dlviz.core.activations import OwnedHook
 from dlviz.core.errors import ImageError, VectorError
-from dlviz.core.images import MAX_PIXELS, image_files_in, load_image
+from dlviz.core.images import MAX_PIXELS, images_below, load_image
 from dlviz.core.progress import Progress, given
 from dlviz.core.vectors import PointSet, as_strings
 
@@ -191,17 +190,6 @@ def _load(path: Path):
         return None
 
 
-def images_below(folder: Path) -> list[Path]:
-    """The images in `folder` and in its subfolders, at any depth (hidden ones skipped): a
-    dataset kept one folder per class is read whole, each image labelled by its folder."""
-    found = list(image_files_in(folder))
-    for root, dirs, _ in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in dirs:
-            found.extend(image_files_in(Path(root) / name))
-    return found
-
-
 def folder_features(
     loaded,
     folder,
@@ -219,11 +207,7 @@ def folder_features(
     A stop is checked between batches and raises `Cancelled`.
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise VectorError(f"{folder} is not a folder.")
     images = images_below(folder)
-    if not images:
-        raise VectorError(f"{folder.name or folder} holds no image files (nor do its subfolders).")
     module, inputs = _feature_module(loaded, layer)
     layer_name = layer or PENULTIMATE
     progress = given(progress)

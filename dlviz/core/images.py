@@ -141,6 +141,24 @@ def image_files_in(folder: str | os.PathLike) -> list[Path]:
     return sorted(files, key=_sort_key)
 
 
+def images_below(folder: str | os.PathLike) -> list[Path]:
+    """The images in `folder` and in its subfolders, at any depth (hidden ones skipped), folder by
+    folder: a dataset kept one folder per class is read whole. Raises ImageError, one sentence
+    that says what was looked for, when `folder` is not a folder or holds no image."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ImageError(f"{folder} is not a folder.")
+    found = list(image_files_in(folder))
+    for root, dirs, _ in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs:
+            found.extend(image_files_in(Path(root) / name))
+    if not found:
+        raise ImageError(f"{folder.name or folder} holds no images ({', '.join(IMAGE_EXTENSIONS)} files), "
+                         "nor do its subfolders.")
+    return found
+
+
 def neighbour_image(path: str | os.PathLike, step: int) -> Path | None:
     """The image `step` places after (or before, if negative) `path` in its folder, wrapping.
 

@@ -19,7 +19,7 @@ import torch
 
 from dlviz.core.activations import ActivationRecorder
 from dlviz.core.errors import ImageError
-from dlviz.core.images import image_files_in, load_image
+from dlviz.core.images import images_below, load_image
 from dlviz.core.progress import Progress, given
 
 
@@ -52,7 +52,7 @@ def cache_key(model_name: str, source: str, layer: str, files: list[Path], k: in
     digest = hashlib.sha256(f"{model_name}|{source}|{layer}|{k}".encode())
     for path in files:
         stat = path.stat()
-        digest.update(f"|{path.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+        digest.update(f"|{Path(path).resolve().as_posix()}:{stat.st_size}:{int(stat.st_mtime)}".encode())
     return digest.hexdigest()[:24]
 
 
@@ -81,11 +81,7 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
     A stop, checked between batches, returns the scan so far (`complete` false); the cache keeps it."""
     progress = given(progress)
     folder = Path(folder)
-    if not folder.is_dir():
-        raise ImageError(f"{folder} is not a folder.")
-    paths = image_files_in(folder)
-    if not paths:
-        raise ImageError(f"{folder.name} holds no image files.")
+    paths = images_below(folder)
     info = loaded.layer(layer)
     units = info.shape[0]
     map_size = tuple(info.shape[1:]) if len(info.shape) == 3 else (1, 1)
@@ -95,7 +91,8 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
         cache.parent.mkdir(parents=True, exist_ok=True)
     result = _load(cache) if cache is not None and cache.exists() else None
     if result is None:
-        result = TopImages(layer, [p.name for p in paths], np.full((k, units), -np.inf, np.float32),
+        # Each image by its path below the folder: the same name may stand in two class folders.
+        result = TopImages(layer, [p.relative_to(folder).as_posix() for p in paths], np.full((k, units), -np.inf, np.float32),
                            np.full((k, units), -1, np.int64), np.zeros((k, units, 2), np.int64), map_size)
     copy = [layer] if info.mutated else []
     while result.done < len(paths):
@@ -108,7 +105,7 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
                 tensors.append(loaded.preprocess.to_tensor(load_image(paths[i])))
                 owners.append(i)
             except ImageError:
-                result.skipped.append(paths[i].name)
+                result.skipped.append(paths[i].relative_to(folder).as_posix())
         if tensors:
             with torch.inference_mode(), ActivationRecorder(loaded.model, [layer], copy) as rec:
                 loaded.model(torch.cat(tensors))

@@ -46,3 +46,20 @@ def test_topimages_user_errors(tmp_path, samples):
         assert proc.returncode == 2
         lines = [line for line in proc.stderr.splitlines() if line.strip()]
         assert lines == [lines[-1]] and lines[0].startswith("error:") and words in lines[0], proc.stderr
+
+
+def test_topimages_reads_class_subfolders(tmp_path, samples):
+    import shutil
+
+    data = tmp_path / "data"
+    for name in ("cats/chelsea.png", "cups/coffee.png"):
+        (data / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(samples / Path(name).name, data / name)
+    proc = _run(tmp_path, "topimages", data, "--layer", "blocks.3", "--out", tmp_path / "top", "--k", "2", "--units", "0")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads((tmp_path / "top" / "index.json").read_text())["units"]["0"]
+    assert sorted(row["image"] for row in rows) == ["cats/chelsea.png", "cups/coffee.png"]
+    empty = tmp_path / "empty" / "inner"
+    empty.mkdir(parents=True)
+    proc = _run(tmp_path, "topimages", empty.parent, "--layer", "blocks.3", "--out", tmp_path / "o")
+    assert proc.returncode == 2 and "holds no images (.png, .jpg" in proc.stderr and "subfolders" in proc.stderr

@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from dlviz.core.activations import ActivationRecorder, active_hooks
-from dlviz.core.errors import Cancelled
+from dlviz.core.errors import Cancelled, ImageError
 from dlviz.core.features import class_points, classifier, folder_features, thumbnails
 from dlviz.core.images import image_files_in, load_image
 from dlviz.core.vectors import VectorError
@@ -170,9 +170,9 @@ def test_stop_raises_cancelled_between_batches(bundled, samples, tmp_path):
 
 
 def test_folder_errors(bundled, tmp_path):
-    with pytest.raises(VectorError, match="is not a folder"):
+    with pytest.raises(ImageError, match="is not a folder"):
         folder_features(bundled, tmp_path / "nothing", cache_dir=tmp_path)
-    with pytest.raises(VectorError, match="holds no image files"):
+    with pytest.raises(ImageError, match="holds no images .*, nor do its subfolders"):
         folder_features(bundled, tmp_path, cache_dir=tmp_path)
     (tmp_path / "x.png").write_bytes(b"junk")
     with pytest.raises(VectorError, match="None of the 1 images"):

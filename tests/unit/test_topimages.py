@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,7 +90,18 @@ def test_crop_around_stays_inside_the_crop():
 def test_missing_or_empty_folder_is_one_sentence(bundled, tmp_path):
     from dlviz.core.images import ImageError
 
-    with pytest.raises(ImageError, match="holds no image files"):
+    with pytest.raises(ImageError, match=r"holds no images \(\.png, \.jpg.*\), nor do its subfolders"):
         topimages.scan(bundled, tmp_path, LAYER)
     with pytest.raises(ImageError, match="is not a folder"):
         topimages.scan(bundled, tmp_path / "nope", LAYER)
+
+
+def test_a_folder_of_class_folders_is_scanned_whole(bundled, tmp_path, samples):
+    """A dataset kept one folder per class: the explorer read its subfolders, top images did not."""
+    for name in ("cats/chelsea.png", "cats/again/chelsea.png", "cups/coffee.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(samples / Path(name).name, tmp_path / name)
+    result = topimages.scan(bundled, tmp_path, LAYER, k=3)
+    assert result.complete and sorted(result.files) == ["cats/again/chelsea.png", "cats/chelsea.png", "cups/coffee.png"]
+    best = {name for name, _, _ in result.best(0)}
+    assert best == set(result.files)  # every image, by its path below the folder

@@ -7,6 +7,7 @@ Pattern mode (key s) puts each unit's best crop in the activation grid instead o
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ class TopImagesPane(Pane):
         super().__init__(session, runner, parent)
         self.folder: Path = paths.asset("samples")
         self._scanning = None  # the layer the running scan is for
+        self.problem = ""  # why the last scan failed (a folder without images, say)
+        self.scan_progress = ""
         self.scans: dict[tuple[str, str], object] = {}  # (folder, layer) -> jobs.ScanResult
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
@@ -75,7 +78,7 @@ class TopImagesPane(Pane):
     def choose_folder(self):
         folder = QFileDialog.getExistingDirectory(self, "Folder of images to scan", str(self.folder))
         if folder:
-            self.folder = Path(folder)
+            self.folder, self.problem = Path(folder), ""
             self._layer_moved()
 
     def _unit_moved(self):
@@ -103,7 +106,8 @@ class TopImagesPane(Pane):
                 or not self.on_screen()):
             return
         self.submit(kinds.SCAN, jobs.scan_folder, s.model, self.folder, s.layer, 9, paths.cache_dir("topimages"))
-        self._scanning = s.layer
+        self._scanning, self.problem, self.scan_progress = s.layer, "", ""
+        self._update_caption()
 
     def request_views(self):
         """The guided-backprop views of the current unit's crops."""
@@ -123,6 +127,19 @@ class TopImagesPane(Pane):
         self.request()
         if self.guided.isChecked():
             self.request_views()
+
+    def job_failed(self, kind, sentence):
+        if kind == kinds.SCAN:
+            self.problem = sentence
+            self._update_caption()
+
+    def job_cancelled(self, kind):
+        self._update_caption()
+
+    def job_progress(self, kind, fraction, text):
+        if kind == kinds.SCAN:
+            self.scan_progress = f": {text}" if text else ""
+            self._update_caption()
 
     def job_done(self, kind, result):
         if kind == kinds.TOP_VIEWS:
@@ -163,9 +180,13 @@ class TopImagesPane(Pane):
 
     def _update_caption(self):
         scan = self.current()
-        where = f"<b>{self.folder.name}</b>"
-        if scan is None:
-            self.caption.setText(f"Top images of {where}: scanning when this tab is open…")
+        where = f"<b>{escape(self.folder.name)}</b>"
+        if scan is None and self.problem:
+            self.caption.setText(f"<span style='color:#ff8a80'>{escape(self.problem)}</span> Scan Folder… picks another.")
+        elif scan is None and self.runner is not None and self.runner.waiting(kinds.SCAN):
+            self.caption.setText(f"Scanning {where} and its subfolders{self.scan_progress}…")
+        elif scan is None:
+            self.caption.setText(f"Top images of {where}: scanned when this tab is open.")
         else:
             skipped = f", {len(scan.top.skipped)} unreadable" if scan.top.skipped else ""
             self.caption.setText(f"Unit {self.session.unit}: its best crops among {len(scan.top.files)} images of {where}"
