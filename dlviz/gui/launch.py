@@ -156,7 +156,19 @@ def run(argv, commands=()) -> int:
     from dlviz.gui.main_window import MainWindow
 
     window = MainWindow(args.image, args.model, args.weights, args.labels, args.layer)
+    refused = []
+
+    def model_refused(sentence, spec):
+        """The model named on the command line cannot be had: say so on stderr and exit 2 at the end
+        (the window carries on with the bundled model, and says so too)."""
+        if not refused and (spec.name, spec.weights) == (args.model, args.weights):
+            refused.append(sentence)
+            print(f"error: {sentence}", file=sys.stderr, flush=True)
+
+    if args.model or args.weights:
+        window.loader.model_refused.connect(model_refused)
     if os.environ.get("DLVIZ_TIMING") == "1":
         report_timing(window)
     window.show()
-    return app.exec()
+    status = app.exec()
+    return 2 if refused and status == 0 else status

@@ -30,6 +30,7 @@ class Loader(QObject):
     `say(sentence, error=False)` is where it tells the user what happened."""
 
     opened = Signal(Path)  # an image file was opened (for the recent files)
+    model_refused = Signal(str, object)  # the sentence, and the ModelSpec that could not be loaded
 
     def __init__(self, session, runner, say, parent_widget):
         super().__init__(parent_widget)
@@ -55,9 +56,12 @@ class Loader(QObject):
         self.request_forward()
 
     def _model_failed(self, sentence):
-        if self.session.model is None and self.requested[0] != ModelSpec():
-            self.say(sentence + " Falling back to the bundled model.", error=True)
-            self.load_model(None, layer=self.requested[1])
+        spec, layer = self.requested
+        if self.session.model is None and spec != ModelSpec():
+            sentence += " Falling back to the bundled model."
+            self.say(sentence, error=True)
+            self.load_model(None, layer=layer)
+        self.model_refused.emit(sentence, spec)
 
     def open_image(self, source, name=None):
         self.runner.cancel(*kinds.stale_after_input(self.runner.table))

@@ -29,6 +29,7 @@ from dlviz.gui.panes.top_images import TopImagesPane
 from dlviz.gui.panes.unit import UnitPane
 from dlviz.gui.status import StatusBar
 from dlviz.gui.widgets.help_overlay import HelpOverlay
+from dlviz.gui.widgets.notice import notice
 from dlviz.session import InputSource, ModelSpec, Session, SessionError, read_file, save_file
 from dlviz.work.runner import JobRunner
 
@@ -95,6 +96,9 @@ class MainWindow(QMainWindow):
         r.failed.connect(lambda *_: QTimer.singleShot(0, self._check_ready))
         self.top_images.scan_shown.connect(lambda: self.grid.pattern_source is not None and self.grid.refresh())
         self.loader.opened.connect(self._remember)
+        self.notices = []  # the dialogs of sentences too long or too important for the status bar
+        self.loader.model_refused.connect(lambda text, spec: self.notices.append(
+            notice(self, f"Could not load {spec.describe()}", text)))
         s.model_changed.connect(lambda: self.setWindowTitle(f"dlviz — {s.model.name}"))
         self.grid.map_canvas.setFocus()
         self.loader.load_model(model, weights, labels, layer)

@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,13 +48,18 @@ def test_console_script_opens_a_given_image_model_and_layer(tmp_path, python, sa
     assert "timing first-activations" in proc.stdout
 
 
-def test_bad_model_name_falls_back_to_the_bundled_model(tmp_path, python):
-    proc = subprocess.run(
-        [python, "main.py", "--model", "no_such_net"], cwd=ROOT, env=_env(tmp_path),
-        capture_output=True, text=True, timeout=180,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "timing first-activations" in proc.stdout
+@pytest.mark.parametrize("model, words", [("no_such_net", "Unknown model 'no_such_net'"),
+                                          ("resnet18", "Could not download resnet18-")])
+def test_a_model_that_cannot_be_had_is_said_and_the_exit_status_is_2(tmp_path, python, model, words):
+    refuse = "http://127.0.0.1:9"  # offline, even on a machine with a network
+    env = _env(tmp_path, TORCH_HOME=str(tmp_path / "torch"), https_proxy=refuse, HTTPS_PROXY=refuse,
+               http_proxy=refuse, HTTP_PROXY=refuse, no_proxy="", NO_PROXY="")
+    proc = subprocess.run([python, "main.py", "--model", model], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 2, proc.stderr  # the model asked for could not be had: said, not hidden
+    assert "timing first-activations" in proc.stdout  # the window carried on with the bundled model
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and words in errors[0] and "Falling back to the bundled model" in errors[0]
     assert "Traceback" not in proc.stderr
 
 

@@ -205,6 +205,12 @@ def test_unreachable_zoo_model_says_so_and_keeps_the_current_model(window, qtbot
     assert "resnet18-" in sentence and "checkpoints" in sentence
     assert window.session.model.name == "efficientnet_lite0"
     assert window.session.result is not None
+    # The whole sentence stays readable until closed (the status bar cut it mid-URL, then let it go).
+    box = window.notices[-1]
+    assert box.isVisible() and box.text() == sentence and "https://" in box.text()
+    copy = next(button for button in box.buttons() if button.text() == "Copy")
+    copy.click()
+    assert QGuiApplication.clipboard().text() == sentence
 
 
 def test_class_names_file_renames_the_predictions(window, qtbot, tmp_path):
