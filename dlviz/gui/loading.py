@@ -32,9 +32,10 @@ class Loader(QObject):
     opened = Signal(Path)  # an image file was opened (for the recent files)
     model_refused = Signal(str, object)  # the sentence, and the ModelSpec that could not be loaded
 
-    def __init__(self, session, runner, say, parent_widget):
+    def __init__(self, session, runner, say, parent_widget, clear_error=lambda: None):
         super().__init__(parent_widget)
         self.session, self.runner, self.say, self.parent_widget = session, runner, say, parent_widget
+        self.clear_error = clear_error  # an error sentence goes once an image opens fine
         self.requested: tuple[ModelSpec, str | None] | None = None  # the model asked for and the layer to open on
         self.requested_image = None  # the image (a path, or pasted bytes) asked for last
 
@@ -69,6 +70,7 @@ class Loader(QObject):
         self.runner.submit(kinds.IMAGE, jobs.load_image, source, name, done=self._image_loaded)
 
     def _image_loaded(self, result):
+        self.clear_error()
         self.session.set_image(result.rgb, InputSource.of(result.path, result.name))
         if result.path is not None:
             self.opened.emit(result.path)

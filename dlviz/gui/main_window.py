@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self.statusBar(), r, s)  # after the panes: it reads the render time they set
         self.message = self.status.message
         self.say = self.status.say
-        self.loader = Loader(s, r, self.say, self)
+        self.loader = Loader(s, r, self.say, self, self.status.clear_error)
         for pane in self.panes:
             pane.said.connect(self.say)
         left = [self._dock(title, pane, Qt.LeftDockWidgetArea) for title, pane in
@@ -212,8 +212,9 @@ class MainWindow(QMainWindow):
         """Pattern mode: the grid shows each unit's best crop (from Top images) instead of its map."""
         if self.grid.pattern_source is None:
             self.grid.pattern_source = lambda unit: (self.top_images.best_crops(unit) or [(None,)])[0][0]
-            if self.top_images.current() is None:
-                self.say("Pattern mode needs a scan: open the Top images tab.", error=True)
+            if self.top_images.current() is None:  # the scan starts once its tab is in front
+                self.explain[2].raise_()
+                self.say("Pattern mode shows each unit's best crop once the Top images scan is done.")
         else:
             self.grid.pattern_source = None
         self.grid.refresh()

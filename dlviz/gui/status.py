@@ -56,6 +56,11 @@ class StatusBar(QObject):
         self.bar.showMessage(sentence, 15000 if error else 8000)
         self.message.emit(sentence)
 
+    def clear_error(self):
+        """Take an error sentence off once what the user did next went well."""
+        if self.bar.styleSheet():
+            self.bar.clearMessage()
+
     def _failed(self, kind, sentence, trace):
         if sentence.startswith("Unexpected error"):
             log.error("%s job failed:\n%s", kind, trace)

@@ -267,3 +267,13 @@ def test_resampling_drops_a_running_layout_and_an_unchanged_limit_keeps_it(explo
     assert len(explorer.current) == 3000 and not explorer.stop_button.isEnabled()
     qtbot.wait(300)
     assert explorer.coords is None or len(explorer.coords) == 3000
+
+
+def test_what_was_found_among_the_old_points_goes_with_them(laid_out, qtbot):
+    explorer = laid_out
+    explorer.search.setText("retriever")
+    assert explorer.matches.text().endswith("matches")
+    explorer.view.set_selected(np.arange(27))
+    assert explorer.selection_info.text() == "27 selected"
+    explorer.set_points(clusters(300))
+    assert explorer.matches.text() == "" and explorer.selection_info.text() == ""

@@ -295,3 +295,23 @@ def test_layout_kernels_warm_up_in_the_background_after_the_first_image(make_win
     with qtbot.waitSignal(window.ready, timeout=30_000):
         pass
     assert len(calls) == 1
+
+
+def test_an_error_goes_once_the_next_image_opens_fine(window, qtbot, tmp_path, samples):
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a picture")
+    with qtbot.waitSignal(window.message, timeout=30_000):
+        window.loader.open_image(bad)
+    assert "notes.png" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        window.loader.open_image(samples / "coffee.png")
+    assert "notes.png" not in window.statusBar().currentMessage() and not window.statusBar().styleSheet()
+
+
+def test_pattern_mode_says_so_in_the_grid_header_and_starts_the_scan_it_needs(window, qtbot):
+    with qtbot.waitSignal(window.runner.finished, timeout=180_000, check_params_cb=lambda k, r: k == "scan"):
+        qtbot.keyClick(window, Qt.Key_S)  # no scan yet: the Top images tab comes to the front and scans
+        assert "pattern mode: waiting for the Top images scan" in window.grid.header.text()
+    assert window.grid.pattern_shown and "pattern mode: each unit's best crop" in window.grid.header.text()
+    qtbot.keyClick(window, Qt.Key_S)
+    assert not window.grid.pattern_shown and "pattern mode" not in window.grid.header.text()

@@ -198,6 +198,9 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         if points.skipped:
             info += f"; {len(points.skipped)} files skipped (unreadable)"
         self.source_info.setText(info)
+        self.matches.setText("")  # what was found or selected among the old points is gone with them
+        self.selection_info.setText("")
+        self.neighbour_list.clear()
         self.colour_by.clear()
         self.colour_by.addItem("(one colour)", None)
         self.sampling.clear()

@@ -153,11 +153,14 @@ class GridPane(Pane):
         elif self.pattern_source is not None and (patterns := self._pattern_mosaic(act)) is not None:
             rgb, self.layout_ = patterns
             self.pattern_shown = True
+            self.header.setText(self.header.text() + "  ·  pattern mode: each unit's best crop (s: back to activations)")
             self.image.setImage(rgb, levels=(0, 255), lut=None, autoLevels=False)
             self.map_view.setRange(QRectF(0, 0, rgb.shape[1], rgb.shape[0]), padding=0.01)
             self.stack.setCurrentWidget(self.map_canvas)
         else:
             self.pattern_shown = False
+            if self.pattern_source is not None and act.ndim == 3:
+                self.header.setText(self.header.text() + "  ·  pattern mode: waiting for the Top images scan")
             index, self.layout_ = mosaic_index(act, session.contrast, session.gamma, aspect=self._aspect())
             self.image.setImage(index, levels=(0, 255), lut=padded_lut(session.cmap), autoLevels=False)
             height, width = index.shape
