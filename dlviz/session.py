@@ -234,11 +234,27 @@ class Session:
         return 0
 
     def step_layer(self, step: int) -> None:
+        """The next (or previous) layer in the order data flows, one stop per output: layers that
+        output the very same tensor (a container returning its last part's) are one stop, at the
+        layer that produced it."""
         names = self.displayable_layers()
-        if not names:
+        stops = [name for name in names if self._output_of(name) == name] or names
+        if not stops:
             return
-        index = names.index(self.layer) if self.layer in names else 0
-        self.set_layer(names[min(max(index + step, 0), len(names) - 1)])
+        here = self._output_of(self.layer)
+        if here in stops:
+            self.set_layer(stops[min(max(stops.index(here) + step, 0), len(stops) - 1)])
+        else:  # its output came from a layer that is not shown: a plain step
+            index = names.index(self.layer) if self.layer in names else 0
+            self.set_layer(names[min(max(index + step, 0), len(names) - 1)])
+
+    def _output_of(self, name: str | None) -> str | None:
+        """The layer that first produced `name`'s output tensor (itself, most often)."""
+        try:
+            info = self.model.layer(name)
+        except (AttributeError, KeyError):
+            return name
+        return info.same_as or name
 
     def set_unit(self, unit: int) -> None:
         count = self.unit_count()

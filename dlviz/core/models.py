@@ -35,6 +35,7 @@ class LayerInfo:
     calls: int = 1  # how often the module ran in one forward pass (a shared ReLU runs more than once)
     mutated: bool = False  # output later changed in place (by an in-place ReLU): must be copied when recorded
     finish: int = 0  # when its output was ready in the pass: the order data flows, containers after their insides
+    same_as: str | None = None  # an earlier layer whose output is this very tensor (a container returning its last part's)
 
     @property
     def kind(self) -> str:
@@ -433,11 +434,18 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
         for handle in handles:
             handle.remove()
 
+    # Layers that output the very same values: the same tensor, not changed in place in between
+    # (a container returning its last part's output). The first to finish stands for them.
+    first_of: dict[tuple[int, int], str] = {}
+    for name in sorted(outputs, key=finish.__getitem__):
+        if types[name] != "Identity":
+            first_of.setdefault((id(outputs[name][0]), outputs[name][1]), name)
     layers = []
     for name in sorted(outputs, key=order.__getitem__):
         if types[name] == "Identity":  # passes its input on unchanged: nothing new to see
             continue
         tensor, version = outputs[name]
+        same = first_of[(id(tensor), version)]
         layers.append(
             LayerInfo(
                 name=name,
@@ -447,6 +455,7 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
                 calls=calls.get(name, 1),
                 mutated=tensor._version != version,
                 finish=finish[name],
+                same_as=same if same != name else None,
             )
         )
     return layers

@@ -315,3 +315,37 @@ def test_pattern_mode_says_so_in_the_grid_header_and_starts_the_scan_it_needs(wi
     assert window.grid.pattern_shown and "pattern mode: each unit's best crop" in window.grid.header.text()
     qtbot.keyClick(window, Qt.Key_S)
     assert not window.grid.pattern_shown and "pattern mode" not in window.grid.header.text()
+
+
+def test_page_down_steps_past_a_layer_that_outputs_the_same_tensor(window, qtbot):
+    s = window.session
+    assert s.layer == "blocks.4.1.bn2.act"  # the bundled model's start
+    assert s.model.layer("blocks.4.1.bn2").same_as == "blocks.4.1.bn2.act"  # its container returns act's output
+    qtbot.keyClick(window, Qt.Key_PageDown)
+    assert s.layer == "blocks.4.1.conv_pwl"  # not 'bn2', the same picture again
+    qtbot.keyClick(window, Qt.Key_PageUp)
+    assert s.layer == "blocks.4.1.bn2.act"
+    item = window.layers.items["blocks.4.1.bn2"]
+    assert "= act" in item.text(2) and "same output as blocks.4.1.bn2.act" in item.toolTip(0)
+
+
+def test_layer_filter_enter_picks_the_match_and_clearing_keeps_the_layer_in_view(window, qtbot):
+    layers = window.layers
+    qtbot.keyClicks(layers.filter, "conv_head")
+    qtbot.keyClick(layers.filter, Qt.Key_Return)
+    assert window.session.layer == "conv_head"
+    window.session.set_layer("blocks.1.0.conv_pw")
+    layers.filter.clear()
+    item = layers.items["blocks.1.0.conv_pw"]
+    assert layers.tree.viewport().rect().intersects(layers.tree.visualItemRect(item))
+
+
+def test_after_the_perturb_sliders_the_arrows_move_the_unit_again(window, qtbot):
+    window.show_view(2)
+    slider = window.perturb.patch_size.slider
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key_Right)
+    qtbot.keyClick(window, Qt.Key_1, Qt.ControlModifier)  # back to the activations
+    assert window.views.currentIndex() == 0
+    qtbot.keyClick(window.focusWidget(), Qt.Key_Right)
+    assert window.session.unit == 1

@@ -32,6 +32,7 @@ class LayerPane(Pane):
         layout.addWidget(self.tree, 1)
         self.tree.currentItemChanged.connect(self._picked)
         self.filter.textChanged.connect(self._apply_filter)
+        self.filter.returnPressed.connect(self._pick_first_match)
         session.model_changed.connect(self.rebuild)
         session.layer_changed.connect(self.show_layer)
 
@@ -49,9 +50,12 @@ class LayerPane(Pane):
             self.items["output"] = item
         for info in infos:
             suffix = f" (runs {info.calls}×)" if info.calls > 1 else ""
+            if info.same_as:
+                suffix += f" = {info.same_as.rsplit('.', 1)[-1]}"
             item = QTreeWidgetItem([info.name.rsplit(".", 1)[-1], shape_text(info.shape), info.type + suffix])
             item.setData(0, Qt.UserRole, info.name)
-            item.setToolTip(0, info.name)
+            item.setToolTip(0, info.name + (f": the same output as {info.same_as} (PgUp/PgDn step past it)"
+                                             if info.same_as else ""))
             if info.name not in shown:
                 item.setFlags(item.flags() & ~Qt.ItemIsSelectable)
                 item.setForeground(0, style.MUTED)
@@ -97,6 +101,19 @@ class LayerPane(Pane):
                         parent.setHidden(False)
                         parent.setExpanded(True)
                         parent = parent.parent()
+        current = self.tree.currentItem()
+        if current is not None and not current.isHidden():  # the selected layer stays in view
+            self.tree.scrollToItem(current, QTreeWidget.PositionAtCenter)
+
+    def _pick_first_match(self):
+        """Enter in the filter: go to the first layer that matches (the only one, often)."""
+        shown = set(self.session.displayable_layers())
+        for name, item in self.items.items():
+            if not item.isHidden() and name in shown and self.filter.text().strip().lower() in (
+                    name.lower() + " " + item.text(2).lower()):
+                self.session.set_layer(name)
+                self.tree.setFocus()
+                return
 
     def focus_filter(self):
         self.filter.setFocus()
