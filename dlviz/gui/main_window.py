@@ -28,6 +28,7 @@ from dlviz.gui.panes.predictions import PredictionsPane
 from dlviz.gui.panes.top_images import TopImagesPane
 from dlviz.gui.panes.unit import UnitPane
 from dlviz.gui.status import StatusBar
+from dlviz.gui.widgets.controls import guard_wheels
 from dlviz.gui.widgets.help_overlay import HelpOverlay
 from dlviz.gui.widgets.notice import notice
 from dlviz.session import InputSource, ModelSpec, Session, SessionError, read_file, save_file
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks(left + [unit], [300, 300, 300, 380], Qt.Horizontal)
         self.resizeDocks(left, [300, 160, 400], Qt.Vertical)
         self.resizeDocks([unit, self.explain[0]], [430, 430], Qt.Vertical)
+        guard_wheels(self)  # the wheel scrolls panels; it changes a control only once clicked
         self.help = HelpOverlay(self, actions.key_rows())
         self.actions = actions.build_menus(self)
         self.resize(1400, 880)

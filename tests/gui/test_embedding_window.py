@@ -277,3 +277,28 @@ def test_what_was_found_among_the_old_points_goes_with_them(laid_out, qtbot):
     assert explorer.selection_info.text() == "27 selected"
     explorer.set_points(clusters(300))
     assert explorer.matches.text() == "" and explorer.selection_info.text() == ""
+
+
+def test_the_wheel_scrolls_the_column_past_a_setting_without_changing_it(explorer, qtbot):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    explorer.resize(1000, 500)  # a short window: the column scrolls
+    explorer.method.setCurrentIndex(explorer.method.findData("tsne"))
+    qtbot.wait(50)
+    box = explorer.perplexity
+    column = box.window().findChild(QScrollArea)
+    before, scrolled = box.value(), column.verticalScrollBar().value()
+
+    def wheel(widget):
+        pos = QPointF(5, 5)
+        QApplication.sendEvent(widget, QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(0, 0), QPoint(0, -120),
+                                                   Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False))
+
+    wheel(box)
+    assert box.value() == before and column.verticalScrollBar().value() > scrolled
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    wheel(box)
+    assert box.value() != before  # once clicked (focused), the wheel changes it as usual

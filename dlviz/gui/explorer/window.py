@@ -34,7 +34,7 @@ from dlviz.work import embed as jobs_embed
 from dlviz.gui.explorer.column import ControlColumn
 from dlviz.gui.explorer.colours import categorical, continuous, numeric
 from dlviz.gui.explorer.scatter import ScatterView
-from dlviz.gui.widgets.controls import choose
+from dlviz.gui.widgets.controls import choose, guard_wheels
 from dlviz.gui.widgets.scrolling import scroll_area
 from dlviz.core import catalogue
 from dlviz.core.errors import DlvizError
@@ -103,6 +103,7 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         layout.addWidget(scroller)
         layout.addWidget(right, 1)
         self.setCentralWidget(body)
+        guard_wheels(column)  # scrolling the column never changes a setting it passes over
         self.resize(1400, 900)
 
         self.runner.failed.connect(self._failed)

@@ -3,8 +3,20 @@ values back into controls without trusting them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
 
 from dlviz.session import number
 
@@ -87,3 +99,33 @@ class Slider(QWidget):
 
     def reset(self):
         self.slider.setValue(self.neutral)
+
+
+class _WheelGuard(QObject):
+    """The mouse wheel over a control that does not have the focus scrolls the panel it is in
+    (or does nothing), rather than changing a value the user only scrolled past."""
+
+    def eventFilter(self, control, event):
+        if event.type() != QEvent.Wheel or control.hasFocus():
+            return False
+        area = control.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None and area.verticalScrollBar().isVisible():
+            QApplication.sendEvent(area.verticalScrollBar(), event)
+        return True
+
+
+_GUARD = None
+
+
+def guard_wheels(root: QWidget) -> None:
+    """Give every spin box, combo box and slider below `root` the wheel guard; a click (or Tab)
+    gives one the focus, and the wheel then changes it as usual."""
+    global _GUARD
+    if _GUARD is None:
+        _GUARD = _WheelGuard()
+    for control in root.findChildren(QWidget):
+        if isinstance(control, (QAbstractSpinBox, QComboBox, QSlider)):  # not scroll bars: they scroll
+            control.setFocusPolicy(Qt.StrongFocus)
+            control.installEventFilter(_GUARD)
