@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QGraphicsRectItem,
@@ -45,6 +46,7 @@ class GridPane(Pane):
         self.pattern_source = None  # pattern mode: unit -> its best crop (uint8) or None
         self.pattern_shown = False
         self.values = None  # the raw activation on screen
+        self._first_picture = True
 
         self.header = QLabel("")
         self.header.setFont(style.title_font(11))
@@ -168,6 +170,11 @@ class GridPane(Pane):
             self.stack.setCurrentWidget(self.map_canvas)
         self.show_cursor()
         session.render_ms = (time.perf_counter() - start) * 1000
+        if self._first_picture:  # the arrows belong to the grid once there is something to move in
+            self._first_picture = False
+            focus = QApplication.focusWidget()
+            if focus is None or self.isAncestorOf(focus):
+                self.map_canvas.setFocus()
 
     PATTERN_PX = 48
 
