@@ -89,6 +89,8 @@ class MainWindow(QMainWindow):
         guard_wheels(self)  # the wheel scrolls panels; it changes a control only once clicked
         self.help = HelpOverlay(self, actions.key_rows())
         self.actions = actions.build_menus(self)
+        self.actions["bundled"].setCheckable(True)  # the Model menu marks the model on screen
+        s.model_changed.connect(lambda: self.actions["bundled"].setChecked(s.model_spec == ModelSpec()))
         self.resize(1400, 880)
         self._restore_layout()
 
@@ -232,8 +234,11 @@ class MainWindow(QMainWindow):
             menu.addAction(path.stem.capitalize(), lambda p=path: self.loader.open_image(p))
 
     def fill_zoo(self, menu):
+        current = self.session.model_spec
         for name in ZOO_MODELS:
-            menu.addAction(name, lambda n=name: self.loader.load_model(n))
+            action = menu.addAction(name, lambda n=name: self.loader.load_model(n))
+            action.setCheckable(True)
+            action.setChecked(current.name == name and not current.weights)
         menu.addAction("Other…", self.loader.choose_zoo_model)
 
     def fill_docks(self, menu):
@@ -254,7 +259,7 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- remembered between runs
     def _remember(self, path: Path):
-        path = str(Path(path))
+        path = str(Path(path).resolve())  # one entry a file, however it was named
         self.settings.setValue("recent", ([path] + [p for p in self._recent() if p != path])[:MAX_RECENT])
 
     def _recent(self) -> list[str]:

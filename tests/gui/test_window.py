@@ -354,3 +354,28 @@ def test_the_grid_has_the_keyboard_when_the_window_opens(window):
     from PySide6.QtWidgets import QApplication
 
     assert QApplication.focusWidget() is window.grid.map_canvas
+
+
+def test_the_grid_exports_for_slides_labelled_and_large(window, tmp_path):
+    from PySide6.QtGui import QImage
+
+    layout = window.grid.layout_
+    assert window.grid.export(tmp_path / "grid.png")
+    picture = QImage(str(tmp_path / "grid.png"))
+    assert picture.width() >= 1920 and picture.width() % layout.shape[1] == 0  # whole pixels per map pixel
+    strip = picture.height() - picture.width() // layout.shape[1] * layout.shape[0]
+    assert strip >= 32  # the title above the grid
+    title = picture.copy(0, 0, picture.width() // 3, strip)
+    assert len({title.pixel(x, y) for x in range(0, title.width(), 3) for y in range(title.height())}) > 5  # text
+    assert window.grid.export(tmp_path / "shown.png", labelled=False)
+    assert QImage(str(tmp_path / "shown.png")).size() == window.grid.map_canvas.size()
+
+
+def test_recent_files_hold_one_entry_a_file_and_the_model_menu_marks_the_model(window, qtbot, samples, monkeypatch):
+    monkeypatch.chdir(samples)
+    for name in ("coffee.png", str(samples / "coffee.png")):
+        with qtbot.waitSignal(window.ready, timeout=60_000):
+            window.loader.open_image(name)
+    recent = window.settings.value("recent")
+    assert recent[0] == str(samples / "coffee.png") and len(recent) == len(set(recent))
+    assert window.actions["bundled"].isChecked()

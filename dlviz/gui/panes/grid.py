@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, PAD_RGB, make_layout, mosaic_index, padded_lut
+from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, PAD_RGB, make_layout, mosaic_index, padded_lut, upscale_nearest
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.images import qimage
 from dlviz.gui.widgets.text import shape_text
 
 
@@ -310,19 +311,75 @@ class GridPane(Pane):
         else:
             self.session.set_unit(self.session.unit + d_col + 10 * d_row)
 
-    def choose_export(self):
+    def choose_export(self, labelled: bool = True):
         if self.session.activation() is None:
             self.say("Nothing to export yet.", error=True)
             return
         default = f"{self.session.image_name.rsplit('.', 1)[0]}-{self.session.layer}.png"
         path, _ = QFileDialog.getSaveFileName(self, "Export grid", str(Path.home() / default), "PNG (*.png)")
         if path:
-            self.export(path)
+            self.export(path, labelled)
 
-    def export(self, path) -> bool:
-        """The grid as it is on screen, as a PNG."""
-        if self.stack.currentWidget().grab().save(str(path), "PNG"):
-            self.say(f"Saved {Path(path).name}.")
+    def export(self, path, labelled: bool = True) -> bool:
+        """The grid as a PNG: labelled (a title, unit numbers) and at least twice the screen's
+        resolution, for slides; or exactly as on screen."""
+        image = self.picture(EXPORT_WIDTH) if labelled else self.stack.currentWidget().grab().toImage()
+        if image is not None and image.save(str(path), "PNG"):
+            self.say(f"Saved {Path(path).name} ({image.width()}×{image.height()}).")
             return True
         self.say(f"Could not write {path}.", error=True)
         return False
+
+    def picture(self, width: int = 0) -> QImage | None:
+        """The grid drawn afresh at `width` pixels or more (whole tiles, never blurred), with its
+        title above and each unit's number in its tile's corner."""
+        s, act = self.session, self.values
+        if act is None:
+            return None
+        title = f"{s.layer}  ·  {s.image_name}  ·  {s.model.name}"
+        if act.ndim == 1:  # bars: pyqtgraph draws them again at the size asked for
+            from pyqtgraph.exporters import ImageExporter
+
+            exporter = ImageExporter(self.bar_plot.getPlotItem())
+            exporter.parameters()["width"] = max(width, 2 * self.bar_plot.width())
+            return _titled(exporter.export(toBytes=True), title)
+        if self.pattern_shown:
+            rgb, layout = self.image.image, self.layout_
+        else:
+            index, layout = mosaic_index(act, s.contrast, s.gamma, aspect=self._aspect())
+            rgb = np.take(padded_lut(s.cmap), index, axis=0)
+        factor = max(2, -(-width // rgb.shape[1]))
+        picture = qimage(upscale_nearest(rgb, factor))
+        painter = QPainter(picture)
+        font = painter.font()
+        font.setPixelSize(max(9, min(24, layout.tile_h * factor // 4)))
+        painter.setFont(font)
+        if layout.tile_w * factor >= 28:
+            for unit in range(layout.channels):
+                y, x = layout.origin(unit)
+                box = QRectF(x * factor, y * factor, font.pixelSize() * 2.6, font.pixelSize() * 1.3)
+                painter.fillRect(box, QColor(0, 0, 0, 150))
+                painter.setPen(style.TEXT)
+                painter.drawText(box, Qt.AlignCenter, str(unit))
+        painter.end()
+        return _titled(picture, title)
+
+
+EXPORT_WIDTH = 1920  # pixels: a slide's width
+
+
+def _titled(picture: QImage, title: str) -> QImage:
+    """`picture` under a strip that names it."""
+    strip = max(32, picture.width() // 50)
+    out = QImage(picture.width(), picture.height() + strip, QImage.Format_RGB888)
+    out.fill(QColor(style.BACKGROUND))
+    painter = QPainter(out)
+    font = painter.font()
+    font.setPixelSize(int(strip * 0.55))
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(style.TEXT)
+    painter.drawText(QRectF(strip * 0.3, 0, picture.width(), strip), Qt.AlignVCenter | Qt.AlignLeft, title)
+    painter.drawImage(0, strip, picture)
+    painter.end()
+    return out
