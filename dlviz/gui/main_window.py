@@ -104,8 +104,8 @@ class MainWindow(QMainWindow):
         self.loader.model_refused.connect(lambda text, spec: self.notices.append(
             notice(self, f"Could not load {spec.describe()}", text)))
         s.model_changed.connect(lambda: self.setWindowTitle(f"dlviz — {s.model.name}"))
+        self.loader.open_image(image or paths.default_image())  # first, so the photo shows while torch loads
         self.loader.load_model(model, weights, labels, layer)
-        self.loader.open_image(image or paths.default_image())
 
     def _dock(self, title, pane, area):
         dock = QDockWidget(title, self)

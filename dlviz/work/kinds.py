@@ -34,16 +34,17 @@ def plain(*names: str) -> dict[str, Kind]:
     return _table(*(Kind(name, NOTHING, FOLLOW, False, name) for name in names))
 
 
-# The toolbox window's jobs, first served first. The model comes before everything that uses it, a
-# live probe before the seconds of work a click asked for.
+# The toolbox window's jobs, first served first. The image (a fraction of a second) comes before
+# the model (seconds: torch loads), so the photo is on screen while the model loads; both before
+# everything that uses them, and a live probe before the seconds of work a click asked for.
 MODEL_LOAD, LABELS, IMAGE, FORWARD = "model", "labels", "image", "forward"
 PROBE, STRIP, FOVEA, BACKPROP, CAM = "perturb", "perturb-strip", "fovea", "backprop", "cam"
 GLIMPSE, SCAN, TOP_VIEWS, FEATURE_VIS, OCCLUSION = "glimpse", "scan", "topviews", "featurevis", "occlusion"
 
 TOOLBOX = _table(
+    Kind(IMAGE, NOTHING, FOLLOW, False, "opening the image"),  # first: the photo shows while the model loads
     Kind(MODEL_LOAD, NOTHING, FOLLOW, True, "loading the model"),
     Kind(LABELS, NOTHING, FOLLOW, False, "reading class names"),
-    Kind(IMAGE, NOTHING, FOLLOW, False, "opening the image"),
     Kind(FORWARD, NOTHING, FOLLOW, False, "forward pass"),
     Kind(PROBE, INPUT, FOLLOW, False, "perturbed forward pass"),
     Kind(STRIP, INPUT, FROZEN, False, "augmentation strip"),

@@ -379,3 +379,10 @@ def test_recent_files_hold_one_entry_a_file_and_the_model_menu_marks_the_model(w
     recent = window.settings.value("recent")
     assert recent[0] == str(samples / "coffee.png") and len(recent) == len(set(recent))
     assert window.actions["bundled"].isChecked()
+
+
+def test_the_photo_shows_while_the_model_still_loads(make_window, qtbot):
+    window = make_window(wait=False)
+    qtbot.waitUntil(lambda: window.session.rgb is not None, timeout=30_000)
+    assert window.session.model is None  # torch is still loading
+    assert window.input_pane.image.image is not None and "chelsea.png" in window.input_pane.caption.text()
