@@ -92,31 +92,15 @@ def hookable(loaded) -> None:
 
 
 def class_index(loaded, target: str | None, probs) -> int:
-    """INDEX, or a class name matched case-insensitively (exactly, else as a unique part)."""
+    """--class as an index or a name (see LoadedModel.find_class); the top class when not given."""
     import numpy as np
 
-    count = len(probs)
     if target is None:
         return int(np.argmax(probs))
-    text = target.strip()
-    if text.lstrip("-").isdigit():
-        index = int(text)
-        if not 0 <= index < count:
-            raise DlvizError(f"--class {index} is outside 0..{count - 1}")
-        return index
-    if not loaded.labels:
-        raise DlvizError(f"{loaded.name} has no class names: give --class as an index 0..{count - 1}")
-    wanted = text.casefold()
-    exact = [i for i, label in enumerate(loaded.labels) if label.casefold() == wanted]
-    if exact:
-        return exact[0]
-    partial = [i for i, label in enumerate(loaded.labels) if wanted in label.casefold()]
-    if len(partial) == 1:
-        return partial[0]
-    if partial:
-        some = ", ".join(f"'{loaded.labels[i]}'" for i in partial[:4])
-        raise DlvizError(f"--class '{target}' matches several classes ({some}{', ...' if len(partial) > 4 else ''}); be more precise")
-    raise DlvizError(f"the model has no class named '{target}'")
+    try:
+        return loaded.find_class(target, len(probs))
+    except DlvizError as exc:
+        raise DlvizError(f"--class: {exc}") from exc
 
 
 def out_path(value: str, suffixes=(".npy", ".png")) -> Path:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from dlviz import paths
-from dlviz.core.errors import ModelError
+from dlviz.core.errors import DlvizError, ModelError
 from dlviz.core.preprocess import BUNDLED_PREPROCESS, Preprocess
 from dlviz.core.progress import Progress, given
 
@@ -74,6 +74,30 @@ class LoadedModel:
         close = [n for n in names if name in n][:3]
         hint = f"; did you mean {', '.join(close)}?" if close else "; see `dlviz layers`."
         return f"the model has no layer '{name}'{hint}"
+
+    def find_class(self, text: str, count: int) -> int:
+        """The class `text` names, among `count` outputs: an index, or a class name matched without
+        regard to case, exactly or else as the one name that contains it ("golden retr"). Raises
+        DlvizError with the sentence otherwise."""
+        text = str(text).strip()
+        if text.lstrip("-").isdigit():
+            index = int(text)
+            if not 0 <= index < count:
+                raise DlvizError(f"class {index} is outside 0..{count - 1}")
+            return index
+        if not self.labels:
+            raise DlvizError(f"{self.name} has no class names: give a class as an index 0..{count - 1}")
+        wanted = text.casefold()
+        exact = [i for i, label in enumerate(self.labels) if label.casefold() == wanted]
+        if exact:
+            return exact[0]
+        partial = [i for i, label in enumerate(self.labels) if wanted in label.casefold()]
+        if len(partial) == 1:
+            return partial[0]
+        if partial:
+            some = ", ".join(f"'{self.labels[i]}'" for i in partial[:4])
+            raise DlvizError(f"'{text}' matches several classes ({some}{', ...' if len(partial) > 4 else ''}); be more precise")
+        raise DlvizError(f"the model has no class named '{text}'")
 
     def label(self, index: int) -> str:
         if self.labels and 0 <= index < len(self.labels):

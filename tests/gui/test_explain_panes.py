@@ -95,3 +95,17 @@ def test_a_frozen_source_follows_a_new_image(window, qtbot, samples):
         window.loader.open_image(samples / "coffee.png")
     assert pane.shown == (window.session.layer, 4, "gradient") and "frozen" in pane.caption.text()
     assert not np.array_equal(pane.grad, before)  # the frozen unit, explained on the new image
+
+
+def test_enter_on_a_typed_part_of_a_class_name_maps_that_class(window, qtbot):
+    pane = window.attention
+    with qtbot.waitSignal(window.runner.finished, timeout=120_000, check_params_cb=lambda k, r: k == "cam"):
+        window.findChild(QDockWidget, "dock-attention").raise_()
+    pane.target.setEditText("golden retr")
+    with qtbot.waitSignal(window.runner.finished, timeout=120_000, check_params_cb=lambda k, r: k == "cam"):
+        qtbot.keyClick(pane.target.lineEdit(), Qt.Key_Return)
+    assert pane.result.class_index == 207 and pane.target.currentText() == "golden retriever"
+    pane.target.setEditText("retriever")  # four of them: say so, map nothing new
+    with qtbot.waitSignal(window.message, timeout=10_000) as said:
+        qtbot.keyClick(pane.target.lineEdit(), Qt.Key_Return)
+    assert "matches several classes" in said.args[0] and pane.result.class_index == 207

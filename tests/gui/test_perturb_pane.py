@@ -101,6 +101,11 @@ def test_the_sensitivity_map_shows_progress_and_can_be_cancelled(window, qtbot):
     assert result.map.shape == (224, 224) and fractions and fractions[-1] == 1.0
     assert pane.overlay.image is not None and pane.overlay.image.shape == (224, 224, 4)
     assert pane.run_map.isEnabled() and "s" in pane.map_progress.format()
+    # The map has a key: which colour lowers the top class, which raises it, and by how much at most.
+    assert pane.map_key.isVisible() and "lowers" in pane.map_key.high.text() and "raises the top class" in pane.map_key.low.text()
+    pane.show_map.setChecked(False)
+    assert not pane.map_key.isVisible()
+    pane.show_map.setChecked(True)
 
     # A fine map takes minutes: cancel it after its first batch.
     finished = []

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from dlviz.core import catalogue
+from dlviz.core.errors import DlvizError
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, set_checked, set_number
 from dlviz.gui.widgets.heat import heat_rgba
@@ -73,7 +74,8 @@ class AttentionPane(Pane):
         self.target.setToolTip("The class to explain: one of the top 5, or type any class name")
         self.layer = QComboBox()
         self.layer.setToolTip("The layer the map is read from (default: the last convolutional stage)")
-        self.compare = QCheckBox("Compare methods")
+        self.compare = QCheckBox("Compare")
+        self.compare.setToolTip("The four methods side by side")
         self.randomise = QSpinBox()
         self.randomise.setRange(0, 0)
         self.randomise.setPrefix("randomise top ")
@@ -86,31 +88,33 @@ class AttentionPane(Pane):
         self.verdict.setWordWrap(True)
         self.tiles = [_Overlay() for _ in METHODS]
         grid = QGridLayout()
+        grid.setSpacing(3)
         for k, tile in enumerate(self.tiles):
             grid.addWidget(tile, k // 2, k % 2)
 
+        # Three rows of controls, so the pictures keep the room (four maps share it when comparing).
         top = QHBoxLayout()
         top.addWidget(self.method)
         top.addWidget(self.target, 1)
         second = QHBoxLayout()
         second.addWidget(QLabel("Layer"))
         second.addWidget(self.layer, 1)
+        second.addWidget(self.compare)
         third = QHBoxLayout()
-        third.addWidget(self.compare)
         third.addWidget(self.randomise)
-        fourth = QHBoxLayout()
-        fourth.addWidget(QLabel("Overlay opacity"))
-        fourth.addWidget(self.opacity, 1)
+        third.addWidget(QLabel("Opacity"))
+        third.addWidget(self.opacity, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(3)
         for row in (top, second, third):
             layout.addLayout(row)
         layout.addLayout(grid, 1)
         layout.addWidget(self.verdict)
-        layout.addLayout(fourth)
 
         self.method.currentIndexChanged.connect(self.request)
         self.target.activated.connect(self.request)
+        self.target.lineEdit().returnPressed.connect(self._class_typed)
         self.layer.currentIndexChanged.connect(self.request)
         self.compare.toggled.connect(self.request)
         self.randomise.valueChanged.connect(self.request)
@@ -157,6 +161,19 @@ class AttentionPane(Pane):
             self.target.blockSignals(True)
             self.target.setCurrentIndex(top)
             self.target.blockSignals(False)
+        self.request()
+
+    def _class_typed(self):
+        """Enter in the class box: a whole name, an index or a part of one name ("golden retr")."""
+        s = self.session
+        if s.model is None or s.result is None:
+            return
+        try:
+            index = s.model.find_class(self.target.currentText(), len(s.result.forward.probs))
+        except DlvizError as exc:
+            self.say(str(exc)[:1].upper() + str(exc)[1:] + ".", error=True)
+            return
+        self.target.setCurrentIndex(index)
         self.request()
 
     def wanted(self):

@@ -38,7 +38,7 @@ from dlviz.core.perturb import Augment, occlude, patch_box, unit_value
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import Slider, choose, set_checked, set_number
-from dlviz.gui.widgets.heat import signed_heat_rgba
+from dlviz.gui.widgets.heat import MapKey, signed_heat_rgba
 from dlviz.gui.widgets.pictures import Canvas
 from dlviz.gui.widgets.scrolling import scroll_area, scrolled
 from dlviz.gui.widgets.tiles import VerdictTile
@@ -100,7 +100,12 @@ class PerturbPane(Pane):
         self.top_area = QWidget()
         top = QHBoxLayout(self.top_area)
         top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.canvas, 5)
+        self.map_key = MapKey()
+        picture = QVBoxLayout()
+        picture.setContentsMargins(0, 0, 0, 0)
+        picture.addWidget(self.canvas, 1)
+        picture.addWidget(self.map_key)
+        top.addLayout(picture, 5)
         top.addLayout(side, 6)
 
         self.tabs = QTabWidget()
@@ -554,8 +559,11 @@ class PerturbPane(Pane):
     def _draw_overlay(self, heat):
         if heat is None or not self.show_map.isChecked() or self.mode() != self.OCCLUDE:
             self.overlay.clear()
+            self.map_key.hide()
             return
         self.overlay.setImage(signed_heat_rgba(heat), levels=(0, 255))
+        target = self.heat.target if self.heat is not None else ("class", 0) if self.target.currentData() == "class" else ("unit",)
+        self.map_key.show_for("the top class" if target[0] == "class" else "the unit", float(np.abs(heat).max()))
 
     # ---------------------------------------------------------------- options
     def state(self) -> dict:

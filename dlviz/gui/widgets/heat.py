@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from dlviz.core.mosaic import colormap_lut
+from dlviz.gui.widgets.images import qimage
 
 
 def upsample(channel: np.ndarray, size: int) -> np.ndarray:
@@ -41,3 +44,33 @@ def signed_heat_rgba(values: np.ndarray, opacity: float = 0.7) -> np.ndarray:
     rgba[..., 2] = np.where(drop, 40, 245)
     rgba[..., 3] = (np.sqrt(strength) * 255 * opacity).astype(np.uint8)
     return rgba
+
+
+class MapKey(QWidget):
+    """The occlusion map's colour key: red where hiding the pixels lowers the target, blue where it
+    raises it, with the largest change at either end."""
+
+    def __init__(self):
+        super().__init__()
+        self.ramp = QLabel()
+        self.low, self.high = QLabel(), QLabel()
+        for label in (self.low, self.high):
+            label.setStyleSheet("color: #c8c8c8")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.addWidget(self.low)
+        layout.addWidget(self.ramp, 1)
+        layout.addWidget(self.high)
+        self.hide()
+
+    def show_for(self, target: str, largest: float):
+        """Label the key for `target` ("the top class", "the unit") and its largest change."""
+        self.low.setText(f"raises {target} ◀")
+        self.high.setText(f"▶ lowers it (up to {largest:.2g})")
+        values = np.repeat(np.linspace(-1, 1, 256, dtype=np.float32)[None], 12, axis=0)
+        rgba = signed_heat_rgba(values, opacity=1.0).astype(np.float32)
+        alpha = rgba[..., 3:] / 255
+        rgb = (rgba[..., :3] * alpha + np.float32(0x1e) * (1 - alpha)).astype(np.uint8)
+        self.ramp.setPixmap(QPixmap.fromImage(qimage(rgb)).scaled(200, 12))
+        self.ramp.setToolTip("What hiding a patch does to the target, pixel by pixel (Zeiler and Fergus)")
+        self.show()
