@@ -302,3 +302,18 @@ def test_the_wheel_scrolls_the_column_past_a_setting_without_changing_it(explore
     qtbot.waitUntil(box.hasFocus)
     wheel(box)
     assert box.value() != before  # once clicked (focused), the wheel changes it as usual
+
+
+def test_the_window_fits_the_screen_and_offers_what_the_method_uses(explorer, qtbot, bundled, tmp_path):
+    from dlviz.gui.explorer.window import EmbeddingWindow
+
+    fresh = EmbeddingWindow(bundled, cache_dir=tmp_path / "fresh")
+    qtbot.addWidget(fresh)
+    screen = fresh.screen().availableGeometry()
+    assert fresh.width() <= screen.width() and fresh.height() <= screen.height()  # it opened at 1400×900 before
+    fresh.close()
+    explorer.method.setCurrentIndex(explorer.method.findData("tsne"))
+    assert not explorer.reproducible.isVisibleTo(explorer)
+    explorer.method.setCurrentIndex(explorer.method.findData("umap"))
+    assert explorer.reproducible.isVisibleTo(explorer)
+    assert explorer.fit_button.text() == "Fit"

@@ -200,3 +200,46 @@ def test_exports(make_view, tmp_path):
     view.export_svg(tmp_path / "plot.svg")
     svg = (tmp_path / "plot.svg").read_text()
     assert svg.startswith("<svg") and svg.count("<circle") == 202
+
+
+def test_a_value_keeps_its_colour_across_subsets_and_runs():
+    memory: dict = {}
+    values = np.array(["dog"] * 50 + ["cat"] * 30 + ["bird"] * 20)
+    _, colours, names = categorical(values, known=memory)
+    before = dict(zip(names, colours))
+    # Isolating the cats and birds makes cats the most frequent: their colour must not move.
+    _, colours, names = categorical(values[50:], known=memory)
+    assert dict(zip(names, colours)) == {name: before[name] for name in ("cat", "bird")}
+    _, colours, names = categorical(np.array(["fish", "dog"]), known=memory)
+    after = dict(zip(names, colours))
+    assert after["dog"] == before["dog"] and after["fish"] not in before.values()
+
+
+def test_selected_points_never_look_like_a_category(make_view):
+    from dlviz.gui.explorer.colours import PALETTE
+
+    view = make_view()
+    pos, _ = clustered(300)
+    view.set_points(pos)
+    view.set_selected(np.arange(10))
+    item = view.selected_item
+    assert item.opts["brush"].color().alpha() == 0  # a ring, no fill
+    assert item.opts["pen"].color().name() not in PALETTE
+
+
+def test_exported_pictures_carry_the_colour_key(make_view, tmp_path):
+    from PySide6.QtGui import QImage
+
+    view = make_view()
+    pos, _ = clustered(400)
+    view.set_points(pos)
+    codes, colours, names = categorical(np.array(list("ab"))[np.arange(400) % 2])
+    view.set_colours(codes, colours, legend=names, title="kind")
+    view.export_svg(tmp_path / "v.svg")
+    svg = (tmp_path / "v.svg").read_text(encoding="utf-8")
+    assert ">kind</text>" in svg and ">a</text>" in svg and ">b</text>" in svg
+    view.export_png(tmp_path / "v.png", width=1200)
+    image = QImage(str(tmp_path / "v.png"))
+    corner = image.copy(image.width() - 200, 0, 200, 120)
+    found = {QImage.pixelColor(corner, x, y).name() for x in range(0, 200, 2) for y in range(0, 120, 2)}
+    assert colours[0] in found or any(c.startswith(colours[0][:5]) for c in found)  # the key's dots

@@ -109,3 +109,33 @@ class Legend(QFrame):
         self.move(max(parent.width() - self.width() - 10, 0), 10)
         self.show()
         self.raise_()
+
+
+def draw_key(painter, width: int, title: str, rows, scale: float = 1.0) -> None:
+    """The colour key in the top-right corner of a picture `width` wide (for exports)."""
+    from PySide6.QtCore import QRectF
+
+    font = painter.font()
+    font.setPixelSize(int(13 * scale))
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    row_h = metrics.height() * 1.2
+    inner = max([metrics.horizontalAdvance(title)] + [metrics.horizontalAdvance(name) for _, name in rows]) + row_h
+    box = QRectF(width - inner - 24 * scale, 10 * scale, inner + 14 * scale, row_h * (len(rows) + 1) + 10 * scale)
+    painter.setPen(QColor("#4a4b50"))
+    painter.setBrush(QColor(38, 39, 43, 230))
+    painter.drawRoundedRect(box, 4 * scale, 4 * scale)
+    x, y = box.left() + 7 * scale, box.top() + 5 * scale
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("#d8d8d8"))
+    painter.drawText(QRectF(x, y, inner, row_h), Qt.AlignVCenter | Qt.AlignLeft, title)
+    font.setBold(False)
+    painter.setFont(font)
+    for k, (colour, name) in enumerate(rows, start=1):
+        top = y + k * row_h
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(colour))
+        painter.drawEllipse(QRectF(x, top + row_h * 0.25, row_h * 0.5, row_h * 0.5))
+        painter.setPen(QColor("#d8d8d8"))
+        painter.drawText(QRectF(x + row_h * 0.8, top, inner, row_h), Qt.AlignVCenter | Qt.AlignLeft, name)

@@ -19,22 +19,30 @@ MAX_CATEGORIES = 20
 
 
 # ---------------------------------------------------------------------------- colouring helpers
-def categorical(values, limit: int = MAX_CATEGORIES):
+def categorical(values, limit: int = MAX_CATEGORIES, known: dict | None = None):
     """(codes, colours, names): one colour per value when there are at most `limit` of them,
-    else the `limit - 1` most frequent ones and "other"."""
+    else the `limit - 1` most frequent ones and "other". `known` maps values to the colours they
+    had before (and learns the new ones), so a value keeps its colour across sets and runs."""
+    known = {} if known is None else known
     values = np.asarray(values).astype(str)
     names, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    if len(names) <= limit:
-        order = np.argsort(-counts, kind="stable")
-        rank = np.empty(len(names), np.int64)
-        rank[order] = np.arange(len(names))
-        colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
-        return rank[inverse].astype(np.int32), colours, [str(names[i]) for i in order]
-    keep = np.argsort(-counts, kind="stable")[: limit - 1]
-    rank = np.full(len(names), limit - 1, np.int64)
-    rank[keep] = np.arange(limit - 1)
-    colours = PALETTE[: limit - 1] + [OTHER]
-    return rank[inverse].astype(np.int32), colours, [str(names[i]) for i in keep] + ["other"]
+    order = np.argsort(-counts, kind="stable")
+    shown = order if len(names) <= limit else order[: limit - 1]
+    rank = np.full(len(names), len(shown), np.int64)  # beyond the shown ones: "other"
+    rank[shown] = np.arange(len(shown))
+    taken = set(known.values())
+    free = (c for c in PALETTE * (1 + len(names) // len(PALETTE)) if c not in taken)
+    colours = []
+    for i in shown:
+        name = str(names[i])
+        if name not in known:
+            known[name] = next(free, PALETTE[len(known) % len(PALETTE)])
+        colours.append(known[name])
+    labels = [str(names[i]) for i in shown]
+    if len(shown) < len(names):
+        colours.append(OTHER)
+        labels.append("other")
+    return rank[inverse].astype(np.int32), colours, labels
 
 
 def numeric(values) -> np.ndarray | None:

@@ -125,6 +125,9 @@ class ControlColumn:
             widget = self.source_pages.widget(i)
             if isinstance(widget, QLabel):
                 widget.setWordWrap(True)
+                # A stack gives its pages no height for their width: room for the two lines the
+                # fixed-width column wraps this text into, so it is not cut before the first Load.
+                widget.setMinimumHeight(widget.fontMetrics().lineSpacing() * 2 + 6)
         self.load_button = QPushButton("Load")
         self.load_button.clicked.connect(self.load_source)
         self.source_info = QLabel("")
@@ -245,6 +248,11 @@ class ControlColumn:
             button.setChecked(tool == "pan")
             self.tools.addButton(button)
             tool_row.addWidget(button)
+        self.fit_button = QToolButton()
+        self.fit_button.setText("Fit")
+        self.fit_button.setToolTip("Every point in view again")
+        self.fit_button.clicked.connect(lambda: self.view.fit())
+        tool_row.addWidget(self.fit_button)
         self.tools.buttonClicked.connect(lambda b: self.view.set_tool(b.property("tool")))
         self.isolate_button = QPushButton("Isolate selection")
         self.isolate_button.setToolTip("Show only the selected points; Run then lays out only them")
@@ -304,7 +312,7 @@ class ControlColumn:
     def _method_changed(self):
         method = self.method.currentData()
         self.method_pages.setCurrentIndex(list(catalogue.EMBED_METHODS).index(method))
-        self.reproducible.setEnabled(method != "pca")
+        self.reproducible.setVisible(method == "umap")  # t-SNE repeats with its seed anyway; PCA has none
         self.init.setEnabled(method != "pca")
 
     def _choose_folder(self):

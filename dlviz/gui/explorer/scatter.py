@@ -18,13 +18,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 from shiboken6 import isValid
 
 from dlviz.core.mosaic import colormap_lut
 from dlviz.gui import style
-from dlviz.gui.explorer.cards import Legend, Tip
+from dlviz.gui.explorer.cards import Legend, Tip, draw_key
 from dlviz.gui.explorer.colours import DEFAULT_COLOUR, point_in_polygon
 
 MAX_NAMED = 40  # text labels drawn next to points
@@ -130,7 +130,9 @@ class ScatterView(pg.GraphicsView):
         ring.setCosmetic(True)
         # search matches: white with a dark edge, a colour no key uses
         self.marked_item = pg.ScatterPlotItem(pen=pg.mkPen("#101114", width=1.5), brush=pg.mkBrush("#ffffff"), size=point_size + 4, pxMode=True)
-        self.selected_item = pg.ScatterPlotItem(pen=None, brush=pg.mkBrush(style.SELECT), size=point_size + 1, pxMode=True)
+        # Selected points: a white ring around each, a mark no category's colour can be taken for.
+        self.selected_item = pg.ScatterPlotItem(pen=pg.mkPen("#ffffff", width=2), brush=pg.mkBrush(0, 0, 0, 0),
+                                                size=point_size + 4, pxMode=True)
         self.neighbour_item = pg.ScatterPlotItem(pen=pg.mkPen("#ffffff", width=1.5), brush=pg.mkBrush(0, 0, 0, 0), size=point_size + 7, pxMode=True)
         self.current_item = pg.ScatterPlotItem(pen=pg.mkPen("#ffffff", width=2.5), brush=pg.mkBrush("#ffffff"), size=point_size + 6, pxMode=True, symbol="o")
         self.hover_item = pg.ScatterPlotItem(pen=pg.mkPen("#ffffff", width=1.5), brush=pg.mkBrush(0, 0, 0, 0), size=point_size + 10, pxMode=True)
@@ -138,6 +140,7 @@ class ScatterView(pg.GraphicsView):
             item.setZValue(10 + z)
             self.box.addItem(item, ignoreBounds=True)
         self.key = Legend(self)
+        self.key_rows = None  # (title, [(colour, name)]) of the colour key, for exports
         self._names: list[pg.TextItem] = []
         self.tip = Tip(self)
 
@@ -218,11 +221,16 @@ class ScatterView(pg.GraphicsView):
         self._brush_array[:] = self._brushes
         if legend is not None:
             self.key.show_categories(title, legend, self.colours)
+            self.key_rows = (title, list(zip(self.colours, map(str, legend))))
         elif bar is not None:
             low, high = bar
             self.key.show_bar(title, self.colours, low, high)
+            steps = np.linspace(0, len(self.colours) - 1, 5).round().astype(int)[::-1]
+            self.key_rows = (title, [(self.colours[k], f"{low + (high - low) * k / max(len(self.colours) - 1, 1):.4g}")
+                                     for k in steps])
         else:
             self.key.hide_key()
+            self.key_rows = None
         self._redraw_points()
 
     def legend_entries(self) -> int:
@@ -497,11 +505,17 @@ class ScatterView(pg.GraphicsView):
 
     # ------------------------------------------------------------------ export
     def export_png(self, path, width: int = 1600) -> None:
+        """The view as a PNG `width` pixels wide, with its colour key."""
         from pyqtgraph.exporters import ImageExporter
 
         exporter = ImageExporter(self.box)
         exporter.parameters()["width"] = width
-        exporter.export(str(path))
+        image = exporter.export(toBytes=True)
+        if self.key_rows is not None:
+            painter = QPainter(image)
+            draw_key(painter, image.width(), *self.key_rows, scale=max(1.0, image.width() / 1000))
+            painter.end()
+        image.save(str(path), "PNG")
 
     def export_svg(self, path) -> None:
         """The view as SVG: a circle per drawn point, the density image embedded as PNG, the named
@@ -547,7 +561,7 @@ class ScatterView(pg.GraphicsView):
             out.append("</g>")
 
         circles(self.scatter, r)
-        circles(self.selected_item, r + 0.5)
+        circles(self.selected_item, r + 2, "#ffffff")
         circles(self.marked_item, r + 1.5)
         circles(self.neighbour_item, r + 3.5, "#ffffff")
         circles(self.current_item, r + 3, "#ffffff")
@@ -556,6 +570,18 @@ class ScatterView(pg.GraphicsView):
                 cx, cy = px(self.pos[[k]])
                 out.append(f'<text x="{cx[0] + 8:.1f}" y="{cy[0] + 4:.1f}" fill="#d8d8d8" font-family="sans-serif" '
                            f'font-size="12">{escape(self.label(int(k)))}</text>')
+        if self.key_rows is not None:  # the colour key, top right as on screen
+            title, rows = self.key_rows
+            left, row_h = w - 190, 18
+            out.append(f'<g font-family="sans-serif" font-size="12" fill="#d8d8d8">'
+                       f'<rect x="{left - 8}" y="6" width="192" height="{row_h * (len(rows) + 1) + 8}" rx="4" '
+                       f'fill="#26272b" fill-opacity="0.9" stroke="#4a4b50"/>'
+                       f'<text x="{left}" y="22" font-weight="bold">{escape(title)}</text>')
+            for k, (colour, name) in enumerate(rows, start=1):
+                y = 22 + k * row_h
+                out.append(f'<circle cx="{left + 5}" cy="{y - 4}" r="5" fill="{colour}"/>'
+                           f'<text x="{left + 16}" y="{y}">{escape(name)}</text>')
+            out.append("</g>")
         out.append("</svg>")
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(out))

@@ -54,6 +54,7 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         self.runner = JobRunner(kinds.EXPLORER, parent=self)
         self.pause_event = threading.Event()
         self.pending_columns: dict = {}  # colour and sampling columns to choose once points are loaded
+        self.colour_memory: dict[str, dict] = {}  # column -> value -> colour: a value keeps its colour
         self.points = None  # PointSet as loaded
         self._points_version = 0  # goes up with every point set loaded
         self.hide_on_close = False  # the toolbox sets it: then closing hides, `shutdown` ends
@@ -104,7 +105,9 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
         layout.addWidget(right, 1)
         self.setCentralWidget(body)
         guard_wheels(column)  # scrolling the column never changes a setting it passes over
-        self.resize(1400, 900)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        self.resize(min(1400, int(screen.width() * 0.9)) if screen else 1400,
+                    min(900, int(screen.height() * 0.9)) if screen else 900)  # all of it on a small screen
 
         self.runner.failed.connect(self._failed)
         self.view.clicked.connect(self.show_neighbours)
@@ -403,7 +406,7 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
             codes, colours, (low, high) = continuous(as_numbers)
             self.view.set_colours(codes, colours, bar=(low, high), title=column)
         else:
-            codes, colours, names = categorical(values)
+            codes, colours, names = categorical(values, known=self.colour_memory.setdefault(column, {}))
             self.view.set_colours(codes, colours, legend=names, title=column)
 
     def search_indices(self, text: str, regex: bool) -> np.ndarray:
