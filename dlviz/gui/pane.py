@@ -11,6 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from dlviz.gui.widgets.text import duration
+
 
 class Pane(QWidget):
     name: str | None = None  # the key its options are saved under in a session (None: nothing to save)
@@ -26,6 +28,24 @@ class Pane(QWidget):
 
     def say(self, sentence: str, error: bool = False) -> None:
         self.said.emit(sentence, error)
+
+    LONG_S = 30  # work longer than this is announced with its expected time before it starts
+
+    def forward_ms(self) -> float:
+        """How long one forward pass of the model takes here (measured with the current image)."""
+        result = self.session.result
+        return result.total_ms if result is not None else 50.0
+
+    def announce(self, seconds: float, what: str) -> None:
+        """Say how long `what` will take, when that is long."""
+        if seconds > self.LONG_S:
+            self.say(f"{what} takes about {duration(seconds)} on this computer; Cancel stops it.")
+
+    def confirm(self, question: str) -> bool:
+        """Ask before starting something that takes very long (tests answer for the user)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        return QMessageBox.question(self, "dlviz", question) == QMessageBox.Yes
 
     # ---------------------------------------------------------------- on screen
     def on_screen(self) -> bool:

@@ -4,10 +4,12 @@ and, while long work runs (the job-kind table says which), its progress and a Ca
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QToolButton
 
+from dlviz.gui.widgets.text import duration
 from dlviz.work import kinds
 
 log = logging.getLogger("dlviz")
@@ -22,6 +24,7 @@ class StatusBar(QObject):
         super().__init__(bar)
         self.bar, self.runner, self.session = bar, runner, session
         self.long = kinds.long_kinds(runner.table)
+        self._started: dict[str, float] = {}  # when each long kind's current request was made
         self.info = QLabel("starting…")
         self.info.setMinimumWidth(40)  # clipped on a narrow window rather than widening it
         self.info.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
@@ -85,6 +88,7 @@ class StatusBar(QObject):
         return any(self.runner.waiting(kind) for kind in self.long)
 
     def _submitted(self, kind):
+        self._started[kind] = time.monotonic()
         if kind == kinds.MODEL_LOAD:
             self.show_progress(True)  # seconds at least: import torch, maybe a download
         elif kind in self.long and not self.progress_bar.isVisible():
@@ -96,9 +100,14 @@ class StatusBar(QObject):
 
     def _progress(self, kind, fraction, text):
         if kind in self.long:
+            text = text or f"{self.runner.table[kind].title}: %p%"
+            started = self._started.setdefault(kind, time.monotonic())
+            elapsed = time.monotonic() - started
+            if 0.02 <= fraction < 1 and elapsed > 2:  # enough to go on: how long is left, at this pace
+                text += f" · about {duration(elapsed * (1 - fraction) / fraction)} left"
             self.progress_bar.setValue(int(fraction * 100))
-            self.progress_bar.setFormat(text or f"{self.runner.table[kind].title}: %p%")
-            self.progress_bar.setToolTip(text or self.runner.table[kind].title)
+            self.progress_bar.setFormat(text)
+            self.progress_bar.setToolTip(text)
 
     def _busy(self, busy):
         if not self._waiting_for_long_work():

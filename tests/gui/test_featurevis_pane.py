@@ -37,3 +37,31 @@ def test_stop_ends_a_long_run(window, qtbot):
         pane.run.click()
     pane.stop.click()
     qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=30_000)
+
+
+def test_hours_of_work_are_announced_before_they_start(window, qtbot, monkeypatch):
+    window.findChild(QDockWidget, "dock-feature vis").raise_()
+    pane, asked, submitted = window.feature_vis, [], []
+    monkeypatch.setattr(pane, "confirm", lambda question: asked.append(question) or False)
+    monkeypatch.setattr(window.runner, "submit", lambda kind, *a, **k: submitted.append(kind))
+    window.session.set_layer("conv_head")  # 1280 units
+    pane.run_layer.click()
+    assert len(asked) == 1 and "1280 units" in asked[0] and (" h" in asked[0] or "min" in asked[0])
+    assert submitted == []  # the user said no: nothing started
+    pane.steps.setValue(8)
+    pane.size.setValue(32)
+    with qtbot.assertNotEmitted(window.message):
+        pane.run.click()  # one small unit: a second or so, no question, no warning
+    assert len(asked) == 1 and submitted == ["featurevis"]
+
+
+def test_the_progress_bar_says_how_long_is_left(window, qtbot):
+    window.findChild(QDockWidget, "dock-feature vis").raise_()
+    pane = window.feature_vis
+    pane.steps.setValue(400)
+    pane.size.setValue(64)
+    bar = window.status.progress_bar
+    pane.run.click()
+    qtbot.waitUntil(lambda: "left" in bar.format(), timeout=60_000)
+    assert bar.isVisible() and "about" in bar.format()
+    pane.stop.click()

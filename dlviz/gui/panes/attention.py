@@ -28,7 +28,7 @@ from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, set_checked, set_number
 from dlviz.gui.widgets.heat import heat_rgba
 from dlviz.gui.widgets.pictures import Picture
-from dlviz.work import kinds
+from dlviz.work import estimates, kinds
 from dlviz.work import toolbox as jobs
 
 METHODS = tuple(catalogue.CAM_METHODS)
@@ -192,6 +192,9 @@ class AttentionPane(Pane):
         if wanted is None or not self.on_screen():
             return
         layer, index, methods, randomise = wanted
+        if "scorecam" in methods:
+            looks = 2 if randomise else 1
+            self.announce(estimates.score_cam(self.session.model.layer(layer).shape[0], self.forward_ms(), looks), "Score-CAM")
         self.submit(kinds.CAM, jobs.cam, self.session.model, self.session.rgb, layer, index, methods, randomise)
 
     def came_on_screen(self):

@@ -32,7 +32,8 @@ from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, set_number
 from dlviz.gui.widgets.scrolling import scroll_area
-from dlviz.work import kinds
+from dlviz.gui.widgets.text import duration
+from dlviz.work import estimates, kinds
 from dlviz.work import toolbox as jobs
 
 
@@ -172,7 +173,14 @@ class FeatureVisPane(Pane):
             self.say("Whole layer needs a layer: choose 'the unit's whole map' or 'its centre neuron'.", error=True)
             return
         units = list(range(s.unit_count())) if whole_layer else [unit]
-        self.submit(kinds.FEATURE_VIS, jobs.feature_vis, s.model, layer, units, self.settings(), paths.cache_dir("featurevis"))
+        settings = self.settings()
+        seconds = estimates.feature_vis(len(units), settings.steps, settings.size, self.forward_ms(), s.model.preprocess.crop)
+        what = f"Feature images of all {len(units)} units of {layer}" if whole_layer else "This feature image"
+        if whole_layer and seconds > self.LONG_S and not self.confirm(
+                f"{what} take about {duration(seconds)} on this computer (Stop ends them early). Start?"):
+            return
+        self.announce(seconds, what)
+        self.submit(kinds.FEATURE_VIS, jobs.feature_vis, s.model, layer, units, settings, paths.cache_dir("featurevis"))
 
     def job_partial(self, kind, image):
         self.show_image(image)

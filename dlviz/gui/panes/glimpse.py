@@ -42,7 +42,7 @@ from dlviz.gui.widgets.text import html_percent, percent
 from dlviz.gui.widgets.toplist import DOWN, NEW, UP, TopList, compared, delta_text
 from dlviz.work import glimpse as jobs
 from dlviz.session import number
-from dlviz.work import kinds
+from dlviz.work import estimates, kinds
 
 _DEFAULT_BOX = BoxSettings()
 LEVEL_DEFAULTS = {"threshold": round(_DEFAULT_BOX.level * 100), "percentile": 80}
@@ -244,6 +244,11 @@ class GlimpsePane(Pane):
             return
         self._submitted_key = key + (k,)
         self._asked_key = key
+        if method == "scorecam":
+            from dlviz.core.attribution import default_cam_layer  # the model is loaded: torch is in
+
+            channels = s.model.layer(default_cam_layer(s.model)).shape[0]
+            self.announce(estimates.score_cam(channels, self.forward_ms(), looks=k + 1), "Score-CAM glimpses")
         self.submit(kinds.GLIMPSE, jobs.glimpse_run, s.model, s.rgb, k, method, settings)
         if self.run is None:
             self.after.clear("looking…")

@@ -43,7 +43,7 @@ from dlviz.gui.widgets.pictures import Canvas
 from dlviz.gui.widgets.scrolling import scroll_area, scrolled
 from dlviz.gui.widgets.tiles import VerdictTile
 from dlviz.gui.widgets.toplist import Row, TopList
-from dlviz.work import kinds
+from dlviz.work import estimates, kinds
 from dlviz.work import perturb as jobs_perturb
 
 STRIP_COUNT = 8
@@ -332,6 +332,8 @@ class PerturbPane(Pane):
         self.cancel_map.setEnabled(True)
         self.map_progress.setValue(0)
         self.map_progress.setFormat("starting…")
+        self.announce(estimates.occlusion(self.patch_size.slider.value(), self.stride.currentData(), self.forward_ms(),
+                                          s.result.crop.shape[0]), "This occlusion map")
         self.submit(kinds.OCCLUSION, jobs_perturb.occlusion, s.model, s.result.crop,
                            self.patch_size.slider.value(), self.stride.currentData(), target, self.fill.currentData())
 
