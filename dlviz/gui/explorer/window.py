@@ -21,7 +21,6 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidgetItem,
@@ -32,16 +31,16 @@ from PySide6.QtWidgets import (
 
 from dlviz.work import embed as jobs_embed
 from dlviz.gui.explorer.column import ControlColumn
+from dlviz.gui.explorer.exports import Exports
 from dlviz.gui.explorer.colours import categorical, continuous, numeric
 from dlviz.gui.explorer.scatter import ScatterView
 from dlviz.gui.widgets.controls import choose, guard_wheels
 from dlviz.gui.widgets.scrolling import scroll_area
 from dlviz.core import catalogue
-from dlviz.core.errors import DlvizError
 from dlviz.work import kinds
 from dlviz.work.runner import JobRunner
 
-class EmbeddingWindow(ControlColumn, QMainWindow):
+class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
     image_wanted = Signal(str)  # a point made from an image was opened: show it in the toolbox
     message = Signal(str)  # every sentence put in the status bar (tests listen)
     layout_shown = Signal()  # a finished layout is on screen
@@ -541,66 +540,6 @@ class EmbeddingWindow(ControlColumn, QMainWindow):
             self.isolated = None
             self.view.set_shown(None)
         self._update_header()
-
-    # ------------------------------------------------------------------ export
-    def _shown_set(self):
-        if self.isolated is not None:
-            return self.current.subset(self.isolated), self.coords[self.isolated]
-        return self.current, self.coords
-
-    def export_tsv(self, path):
-        from dlviz.core.vectors import write_layout_tsv
-
-        points, layout = self._shown_set()
-        return self._written(lambda: write_layout_tsv(path, layout, points), f"Wrote {len(points):,} rows to {Path(path).name}.")
-
-    def export_projector(self, tensors_path):
-        from dlviz.core.vectors import write_projector
-
-        points, _ = self._shown_set()
-        tensors_path = Path(tensors_path)
-        metadata_path = tensors_path.with_name(tensors_path.stem + "-metadata.tsv")
-        return self._written(lambda: write_projector(points, tensors_path, metadata_path),
-                             f"Wrote {tensors_path.name} and {metadata_path.name} for the TensorBoard projector.")
-
-    def _written(self, write, done: str) -> bool:
-        """Run `write()`; say `done`, or the sentence of what went wrong."""
-        try:
-            write()
-        except DlvizError as exc:
-            self.say(str(exc), error=True)
-            return False
-        self.say(done)
-        return True
-
-    def _ask_path(self, title, default, filters):
-        if self.coords is None:
-            self.say("Nothing to export yet: press Run first.", error=True)
-            return None
-        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / default), filters)
-        return path or None
-
-    def _export_png(self):
-        path = self._ask_path("Export plot", "embedding.png", "PNG (*.png)")
-        if path:
-            self.view.export_png(path)
-            self.say(f"Saved {Path(path).name}.")
-
-    def _export_svg(self):
-        path = self._ask_path("Export plot", "embedding.svg", "SVG (*.svg)")
-        if path:
-            self.view.export_svg(path)
-            self.say(f"Saved {Path(path).name}.")
-
-    def _export_tsv(self):
-        path = self._ask_path("Export coordinates", "embedding.tsv", "TSV (*.tsv)")
-        if path:
-            self.export_tsv(path)
-
-    def _export_projector(self):
-        path = self._ask_path("Export for the TensorBoard projector", "tensors.tsv", "TSV (*.tsv)")
-        if path:
-            self.export_projector(path)
 
     # ------------------------------------------------------------------ closing
     def shutdown(self) -> bool:
