@@ -91,18 +91,19 @@ def iou(box, target) -> float:
 
 
 NAMES = ("full canvas", "centre crop", "glimpse 1", "glimpse 2", "glimpse 3",
-         "fine 1", "fine 2", "fine 3", "oracle box")
+         "fine 1", "fine 2", "fine 3", "mixed 1", "mixed 2", "mixed 3", "oracle box")
 
 
 def agreement(args, loaded) -> tuple[dict, dict, dict]:
     """Top-1 and top-5 agreement per condition, and the mean IoU of each first box with the paste."""
     settings = gl.BoxSettings(mode=args.mode, level=args.level, margin=args.margin)
+    later = gl.BoxSettings(mode=args.mode, level=args.level_after or args.level, margin=args.margin)  # the mixed rows' later boxes
     size = loaded.preprocess.crop
     fill = gl.fill_colour(loaded.preprocess)
     canvas = background(args.background)
     top1_hits = dict.fromkeys(NAMES, 0)
     top5_hits = dict.fromkeys(NAMES, 0)
-    ious = {"glimpse 1": [], "fine 1": []}
+    ious = {"glimpse 1": [], "fine 1": [], "mixed 1": []}
     count = 0
     start = time.perf_counter()
     for path in sorted(SAMPLES.iterdir()):
@@ -116,12 +117,14 @@ def agreement(args, loaded) -> tuple[dict, dict, dict]:
                 image, pasted = compose(photo, scale, place, canvas)
                 height, width = image.shape[:2]
                 tops = {}
-                for prefix, map_scale in (("glimpse", 1), ("fine", 2)):
-                    full, steps = gl.glimpses(loaded, image, 3, method=args.method, settings=settings,
-                                              map_scale=map_scale)
+                for prefix, map_scale in (("glimpse", 1), ("fine", 2), ("mixed", args.mixed)):
+                    boxes = (settings, later) if prefix == "mixed" else settings
+                    full, steps = gl.glimpses(loaded, image, 3, method=args.method, settings=boxes,
+                                              map_scale=map_scale, stop_ratio=args.stop_ratio)
                     if args.class_policy == "full":
-                        full, steps = gl.glimpses(loaded, image, 3, method=args.method, settings=settings,
-                                                  map_scale=map_scale, class_index=full.cam_class)
+                        full, steps = gl.glimpses(loaded, image, 3, method=args.method, settings=boxes,
+                                                  map_scale=map_scale, class_index=full.cam_class,
+                                                  stop_ratio=args.stop_ratio)
                     seen = [full, *steps]
                     for k in (1, 2, 3):
                         tops[f"{prefix} {k}"] = [i for i, _ in seen[min(k, len(seen) - 1)].top]
@@ -174,20 +177,27 @@ def main() -> int:
                         help="top: each view's own top-1 class places its box; full: the full view's top-1 throughout")
     parser.add_argument("--background", default="grey", choices=("grey", "noise"))
     parser.add_argument("--no-fovea", action="store_true")
+    parser.add_argument("--mixed", default="2,1", type=lambda text: tuple(int(v) for v in text.split(",")),
+                        help="map scales per look for the 'mixed' rows: the whole image's, then the glimpses' (default 2,1)")
+    parser.add_argument("--level-after", type=float, help="the mixed rows' level for the boxes after the first")
+    parser.add_argument("--stop-ratio", type=float, default=0.9,
+                        help="a glimpse is taken only while its box keeps less than this share of the last one's area")
     args = parser.parse_args()
 
     loaded = load_model()
     print(f"{loaded.name}, {args.method}, box {args.mode} level {args.level} margin {args.margin}, "
           f"class policy {args.class_policy}, {args.background} canvas {CANVAS[0]}×{CANVAS[1]}")
-    print(f"{'photo':<14} {'clean top-1':<16} full  centr g1    g2    g3    fine1 fine2 fine3 oracle")
+    print(f"{'photo':<14} {'clean top-1':<16} full  centr g1    g2    g3    fine1 fine2 fine3 mix1  mix2  mix3  oracle")
     rates, rates5, ious = agreement(args, loaded)
     print()
     print(f"{'agreement with the clean top-1':<32} {'top-1':>7} {'in top-5':>9}")
     print(f"{'clean photo':<32} {1:7.1%} {1:9.1%}")
     for name in NAMES:
-        text = {"fine 1": "glimpse 1, map at 2x", "fine 2": "glimpse 2, map at 2x", "fine 3": "glimpse 3, map at 2x"}.get(name, name)
+        text = {f"fine {k}": f"glimpse {k}, maps at 2x" for k in (1, 2, 3)}.get(name, name)
+        text = {f"mixed {k}": f"glimpse {k}, 2x first, then 1x" for k in (1, 2, 3)}.get(name, text)
         print(f"{text:<32} {rates[name]:7.1%} {rates5[name]:9.1%}")
-    print(f"first box IoU with the paste: {ious['glimpse 1']:.2f} (map at 2x: {ious['fine 1']:.2f})")
+    print(f"first box IoU with the paste: {ious['glimpse 1']:.2f} (map at 2x: {ious['fine 1']:.2f}, "
+          f"2x first: {ious['mixed 1']:.2f})")
     if not args.no_fovea:
         per_second, render_ms = fovea_rate(loaded)
         print(f"fovea: {per_second:.1f} updates/s (render {render_ms:.1f} ms + normalise + forward, 224 px)")

@@ -346,10 +346,10 @@ def glimpses(
     method: str = "gradcam",
     layer: str | None = None,
     class_index: int | None = None,
-    settings: BoxSettings | None = None,
+    settings: BoxSettings | tuple[BoxSettings, ...] | None = None,
     min_side: float | None = None,
     stop_ratio: float = 0.9,
-    map_scale: int = 1,
+    map_scale: int | tuple[int, ...] = 1,
     progress: Progress | None = None,
 ) -> tuple[Glimpse, list[Glimpse]]:
     """(full, steps): the whole image letterboxed, then up to `k` glimpses, each attending
@@ -360,18 +360,22 @@ def glimpses(
     never magnified: below that, zooming adds no detail the original has, it only enlarges
     fewer pixels of it; 0 lets the boxes shrink freely). Each look reports; when the work is
     stopped the looks so far are returned (full is None if it was stopped before the first look
-    finished).
+    finished). `map_scale` and `settings` may differ per look: map_scale (2, 1) computes the
+    whole image's map at twice the input size and the glimpses' maps at the input size; settings
+    (a, b) places the first box by a and the later ones by b (the last value serves the rest).
     """
     progress = given(progress)
+    scales = tuple(map_scale) if isinstance(map_scale, (tuple, list)) else (map_scale,)
+    boxes = tuple(settings) if isinstance(settings, (tuple, list)) else (settings,)
     if k < 0:
         raise ValueError("k must be at least 0")
     rgb = np.asarray(rgb)
     height, width = rgb.shape[:2]
     layer = layer or _default_layer(loaded)
     min_side = float(loaded.preprocess.crop if min_side is None else min_side)
-    options = {"method": method, "layer": layer, "class_index": class_index, "map_scale": map_scale}
+    options = {"method": method, "layer": layer, "class_index": class_index}
     full = look(loaded, rgb, letterbox_view(width, height), box=(0.0, 0.0, float(width), float(height)),
-                progress=progress.within(0, 1 / (k + 1)), **options)
+                map_scale=scales[0], progress=progress.within(0, 1 / (k + 1)), **options)
     steps: list[Glimpse] = []
     progress.report(1 / (k + 1), "full view")
     if full is None:
@@ -380,11 +384,11 @@ def glimpses(
     for step in range(k):
         if progress.should_stop():
             break
-        view, box = next_view(current, width, height, settings, min_side)
+        view, box = next_view(current, width, height, boxes[min(step, len(boxes) - 1)], min_side)
         if _area(box) > stop_ratio * _area(current.box):
             break
-        glimpse = look(loaded, rgb, view, box=box, progress=progress.within((step + 1) / (k + 1), (step + 2) / (k + 1)),
-                       **options)
+        glimpse = look(loaded, rgb, view, box=box, map_scale=scales[min(step + 1, len(scales) - 1)],
+                       progress=progress.within((step + 1) / (k + 1), (step + 2) / (k + 1)), **options)
         if glimpse is None:
             break
         steps.append(glimpse)

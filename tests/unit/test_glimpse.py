@@ -245,3 +245,17 @@ def test_fovea_is_sharp_at_the_fixation_and_blurred_far_from_it(chelsea):
     # the same through the one-call function, also at another size
     assert np.array_equal(gl.foveate(rgb, (60, 100), radius=24), out)
     assert gl.foveate(np.asarray(Image.open(chelsea).convert("RGB")), (225, 150), out_size=112).shape == (112, 112, 3)
+
+
+def test_map_scale_and_box_settings_may_differ_per_look(bundled):
+    from pathlib import Path
+
+    rgb = load_image(Path(__file__).resolve().parents[2] / "assets" / "samples" / "coffee.png")
+    fine_full, _ = gl.glimpses(bundled, rgb, 0, map_scale=2)
+    mixed_full, mixed_steps = gl.glimpses(bundled, rgb, 1, map_scale=(2, 1), settings=(gl.BoxSettings(), gl.BoxSettings(level=0.5)))
+    coarse_full, _ = gl.glimpses(bundled, rgb, 0, map_scale=1)
+    assert np.allclose(mixed_full.cam, fine_full.cam) and not np.allclose(mixed_full.cam, coarse_full.cam)
+    if mixed_steps:  # the glimpse's own map at the input size: as a look at scale 1 of that view
+        step = mixed_steps[0]
+        again = gl.look(bundled, rgb, step.view, box=step.box, map_scale=1)
+        assert np.allclose(step.cam, again.cam)
