@@ -378,9 +378,18 @@ def read_file(path) -> dict:
 
 
 def save_file(data: dict, path) -> None:
+    """Write a session (from `Session.to_dict`). The file is written whole beside the old one and
+    then takes its place, so a full disk or a crash never leaves half a session behind."""
     import json
 
-    Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path = Path(path)
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        part.replace(path)
+    except OSError:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def number(value, low: float, high: float) -> float | None:

@@ -31,6 +31,7 @@ from dlviz.gui.status import StatusBar
 from dlviz.gui.widgets.controls import guard_wheels
 from dlviz.gui.widgets.help_overlay import HelpOverlay
 from dlviz.gui.widgets.notice import notice
+from dlviz.gui.widgets.saving import write_for_user
 from dlviz.session import InputSource, ModelSpec, Session, SessionError, read_file, save_file
 from dlviz.work.runner import JobRunner
 
@@ -152,11 +153,8 @@ class MainWindow(QMainWindow):
     def save_session(self):
         path, _ = QFileDialog.getSaveFileName(self, "Save session", str(Path.home() / "view.dlviz"), SESSIONS)
         if path:
-            try:
-                save_file(self.session.to_dict(), path)
-            except OSError as exc:
-                return self.say(f"Could not write {Path(path).name} ({exc.strerror or exc}).", error=True)
-            self.say(f"Saved {Path(path).name}.")
+            data = self.session.to_dict()
+            write_for_user(path, lambda: save_file(data, path), self.say)
 
     def open_session(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open session", str(Path.home()), SESSIONS)

@@ -162,6 +162,24 @@ def test_colour_select_isolate_and_export(explorer, qtbot, tmp_path):
     assert len((tmp_path / "tensors.tsv").read_text().splitlines()) == 1500
 
 
+def test_an_export_that_cannot_be_written_says_why_and_never_that_it_was_saved(laid_out, monkeypatch, tmp_path):
+    from dlviz.gui.explorer import exports
+
+    said = []
+    laid_out.message.connect(said.append)
+    missing = tmp_path / "no such folder"
+    for export, name in ((laid_out._export_png, "plot.png"), (laid_out._export_svg, "plot.svg"),
+                         (laid_out._export_tsv, "plot.tsv")):
+        monkeypatch.setattr(exports.QFileDialog, "getSaveFileName", lambda *args, name=name: (str(missing / name), ""))
+        export()
+        assert said[-1].startswith(f"Could not write {name}"), said[-1]
+    assert not missing.exists()
+
+    monkeypatch.setattr(exports.QFileDialog, "getSaveFileName", lambda *args: (str(tmp_path / "plot.svg"), ""))
+    laid_out._export_svg()
+    assert said[-1] == "Saved plot.svg." and (tmp_path / "plot.svg").read_text().startswith("<svg")
+
+
 def test_rerun_on_an_isolated_selection_lays_out_only_it(explorer, qtbot):
     explorer.set_points(clusters(600))
     explorer.method.setCurrentIndex(explorer.method.findData("pca"))

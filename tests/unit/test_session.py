@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import sys
 
+import pytest
+
 from dlviz.session import VERSION, InputSource, ModelSpec, Session, Signal, number
 
 
@@ -57,3 +59,24 @@ def test_a_part_whose_options_cannot_be_put_back_is_named_and_the_rest_are_resto
     session.register("fine", lambda: {}, restored.append)
     problems = session.apply({"version": VERSION, "panes": {"broken": {}, "fine": {"x": 1}}})
     assert problems == ["broken options"] and restored == [{"x": 1}]
+
+
+def test_a_session_that_cannot_be_written_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from dlviz.session import read_file, save_file
+
+    path = tmp_path / "view.dlviz"
+    save_file({"version": 1, "layer": "blocks.3"}, path)
+    real_write = Path.write_text
+
+    def disk_full(self, text, *args, **kwargs):
+        real_write(self, text[: len(text) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(OSError):
+        save_file({"version": 1, "layer": "blocks.5"}, path)
+    monkeypatch.undo()
+    assert read_file(path)["layer"] == "blocks.3"
+    assert [p.name for p in tmp_path.iterdir()] == ["view.dlviz"]

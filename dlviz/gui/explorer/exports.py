@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from dlviz.core.errors import DlvizError
+from dlviz.gui.widgets.saving import write_for_user
 
 
 class Exports:
@@ -22,7 +22,8 @@ class Exports:
         from dlviz.core.vectors import write_layout_tsv
 
         points, layout = self._shown_set()
-        return self._written(lambda: write_layout_tsv(path, layout, points), f"Wrote {len(points):,} rows to {Path(path).name}.")
+        return write_for_user(path, lambda: write_layout_tsv(path, layout, points), self.say,
+                              f"Wrote {len(points):,} rows to {Path(path).name}.")
 
     def export_projector(self, tensors_path):
         from dlviz.core.vectors import write_projector
@@ -30,18 +31,8 @@ class Exports:
         points, _ = self._shown_set()
         tensors_path = Path(tensors_path)
         metadata_path = tensors_path.with_name(tensors_path.stem + "-metadata.tsv")
-        return self._written(lambda: write_projector(points, tensors_path, metadata_path),
-                             f"Wrote {tensors_path.name} and {metadata_path.name} for the TensorBoard projector.")
-
-    def _written(self, write, done: str) -> bool:
-        """Run `write()`; say `done`, or the sentence of what went wrong."""
-        try:
-            write()
-        except DlvizError as exc:
-            self.say(str(exc), error=True)
-            return False
-        self.say(done)
-        return True
+        return write_for_user(tensors_path, lambda: write_projector(points, tensors_path, metadata_path), self.say,
+                              f"Wrote {tensors_path.name} and {metadata_path.name} for the TensorBoard projector.")
 
     def _ask_path(self, title, default, filters):
         if self.coords is None:
@@ -53,14 +44,12 @@ class Exports:
     def _export_png(self):
         path = self._ask_path("Export plot", "embedding.png", "PNG (*.png)")
         if path:
-            self.view.export_png(path)
-            self.say(f"Saved {Path(path).name}.")
+            write_for_user(path, lambda: self.view.export_png(path), self.say)
 
     def _export_svg(self):
         path = self._ask_path("Export plot", "embedding.svg", "SVG (*.svg)")
         if path:
-            self.view.export_svg(path)
-            self.say(f"Saved {Path(path).name}.")
+            write_for_user(path, lambda: self.view.export_svg(path), self.say)
 
     def _export_tsv(self):
         path = self._ask_path("Export coordinates", "embedding.tsv", "TSV (*.tsv)")

@@ -504,8 +504,8 @@ class ScatterView(pg.GraphicsView):
             self._pending.start()
 
     # ------------------------------------------------------------------ export
-    def export_png(self, path, width: int = 1600) -> None:
-        """The view as a PNG `width` pixels wide, with its colour key."""
+    def export_png(self, path, width: int = 1600) -> bool:
+        """The view as a PNG `width` pixels wide, with its colour key; False if it could not be written."""
         from pyqtgraph.exporters import ImageExporter
 
         exporter = ImageExporter(self.box)
@@ -515,7 +515,7 @@ class ScatterView(pg.GraphicsView):
             painter = QPainter(image)
             draw_key(painter, image.width(), *self.key_rows, scale=max(1.0, image.width() / 1000))
             painter.end()
-        image.save(str(path), "PNG")
+        return image.save(str(path), "PNG")
 
     def export_svg(self, path) -> None:
         """The view as SVG: a circle per drawn point, the density image embedded as PNG, the named

@@ -31,6 +31,7 @@ from dlviz.core import catalogue
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, set_number
+from dlviz.gui.widgets.saving import write_for_user
 from dlviz.gui.widgets.scrolling import scroll_area
 from dlviz.gui.widgets.text import duration
 from dlviz.work import estimates, kinds
@@ -217,7 +218,8 @@ class FeatureVisPane(Pane):
         if path:
             from PIL import Image
 
-            Image.fromarray(self.image_data).save(path)
+            image = Image.fromarray(self.image_data)
+            write_for_user(path, lambda: image.save(path, format="PNG"), self.say)
 
     # ---------------------------------------------------------------- options
     CHOICES = ("kind", "start", "style")

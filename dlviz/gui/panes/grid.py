@@ -29,6 +29,7 @@ from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, PAD_RGB, make_layout
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.images import qimage
+from dlviz.gui.widgets.saving import write_for_user
 from dlviz.gui.widgets.text import shape_text
 
 
@@ -324,11 +325,11 @@ class GridPane(Pane):
         """The grid as a PNG: labelled (a title, unit numbers) and at least twice the screen's
         resolution, for slides; or exactly as on screen."""
         image = self.picture(EXPORT_WIDTH) if labelled else self.stack.currentWidget().grab().toImage()
-        if image is not None and image.save(str(path), "PNG"):
-            self.say(f"Saved {Path(path).name} ({image.width()}×{image.height()}).")
-            return True
-        self.say(f"Could not write {path}.", error=True)
-        return False
+        if image is None:
+            self.say("Nothing to export yet.", error=True)
+            return False
+        return write_for_user(path, lambda: image.save(str(path), "PNG"), self.say,
+                              f"Saved {Path(path).name} ({image.width()}×{image.height()}).")
 
     def picture(self, width: int = 0) -> QImage | None:
         """The grid drawn afresh at `width` pixels or more (whole tiles, never blurred), with its
