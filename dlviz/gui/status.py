@@ -3,16 +3,14 @@ and, while long work runs (the job-kind table says which), its progress and a Ca
 
 from __future__ import annotations
 
-import logging
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QToolButton
 
+from dlviz.gui.widgets.notice import tell
 from dlviz.gui.widgets.text import duration
 from dlviz.work import kinds
-
-log = logging.getLogger("dlviz")
 
 SHOW_AFTER_MS = 250  # long work that ends sooner never flashes a progress bar
 
@@ -54,9 +52,7 @@ class StatusBar(QObject):
 
     # ---------------------------------------------------------------- sentences
     def say(self, sentence: str, error: bool = False):
-        # Only the message turns red, not the model/layer/timing line beside it.
-        self.bar.setStyleSheet("QStatusBar { color: #ff8a80 }" if error else "")
-        self.bar.showMessage(sentence, 15000 if error else 8000)
+        tell(self.bar, sentence, error)  # only the message turns red, not the model/layer/timing line
         self.message.emit(sentence)
 
     def clear_error(self):
@@ -65,8 +61,6 @@ class StatusBar(QObject):
             self.bar.clearMessage()
 
     def _failed(self, kind, sentence, trace):
-        if sentence.startswith("Unexpected error"):
-            log.error("%s job failed:\n%s", kind, trace)
         self.say(sentence, error=True)
 
     def update_info(self):

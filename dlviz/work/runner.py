@@ -11,11 +11,12 @@ The runner's signals repeat every answer for onlookers (the status bar, tests): 
 requester's callback for a result, before it for a failure.
 
 Errors: a `DlvizError` is a sentence for the user and is passed on as it is; anything else is a
-bug, passed on as "Unexpected error (...)" with its traceback.
+bug, passed on as "Unexpected error (...)" with its traceback, which the runner also logs.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import traceback
@@ -27,6 +28,8 @@ from PySide6.QtCore import QObject, QThread, Signal
 from dlviz.core.errors import DlvizError, sentence
 from dlviz.core.progress import Progress
 from dlviz.work import kinds as kinds_table
+
+log = logging.getLogger("dlviz")
 
 
 class JobState(Progress):
@@ -67,7 +70,8 @@ class _Worker(QThread):
                 result = job.fn(JobState(runner, job.kind, job.ident), *job.args)
             except Exception as exc:  # reported, never raised into Qt
                 runner._job_done()
-                runner._failed.emit(job.kind, job.ident, describe(exc), traceback.format_exc())
+                trace = "" if isinstance(exc, DlvizError) else traceback.format_exc()
+                runner._failed.emit(job.kind, job.ident, describe(exc), trace)
             else:
                 runner._job_done()
                 runner._finished.emit(job.kind, job.ident, result)
@@ -87,7 +91,7 @@ class JobRunner(QObject):
     """Queues jobs by kind; of several waiting, the kind listed first in the table runs first."""
 
     finished = Signal(str, object)  # kind, result
-    failed = Signal(str, str, str)  # kind, sentence, traceback
+    failed = Signal(str, str, str)  # kind, sentence, traceback (empty for a DlvizError)
     progress = Signal(str, float, str)  # kind, fraction, text
     partial = Signal(str, object)  # kind, a partial result sent with progress
     submitted = Signal(str)  # kind
@@ -227,6 +231,8 @@ class JobRunner(QObject):
     def _on_failed(self, kind, ident, text, trace):
         job = self._answered(kind, ident)
         if job is not None:
+            if trace:  # a bug, not a sentence for the user: its traceback goes to the log
+                log.error("%s job failed:\n%s", kind, trace)
             # Onlookers first (the status bar shows the sentence), so that what the requester does
             # about its failure (a fallback, a note) is the last word.
             self.failed.emit(kind, text, trace)

@@ -33,11 +33,11 @@ def test_runs_off_the_gui_thread_and_newest_request_wins(qtbot):
         assert runner.shutdown()
 
 
-def test_progress_cancel_and_errors_arrive_as_signals(qtbot):
+def test_progress_cancel_and_errors_arrive_as_signals(qtbot, caplog):
     runner = JobRunner(plain("model", "image", "forward"))
     progress, failures, results = [], [], []
     runner.progress.connect(lambda kind, fraction, text: progress.append((kind, fraction, text)))
-    runner.failed.connect(lambda kind, sentence, trace: failures.append((kind, sentence)))
+    runner.failed.connect(lambda kind, sentence, trace: failures.append((kind, sentence, trace)))
     runner.finished.connect(lambda kind, result: results.append(result))
 
     def reporting(state):
@@ -57,10 +57,13 @@ def test_progress_cancel_and_errors_arrive_as_signals(qtbot):
         assert [p[2] for p in progress] == ["step 0", "step 1", "step 2"]
         with qtbot.waitSignal(runner.failed, timeout=5000):
             runner.submit("model", broken)
-        assert failures[-1] == ("model", "That file is not a model.")
+        assert failures[-1] == ("model", "That file is not a model.", "")  # a sentence, not a bug: nothing logged
+        assert not caplog.records
         with qtbot.waitSignal(runner.failed, timeout=5000):
             runner.submit("model", crashing)
         assert failures[-1][1].startswith("Unexpected error (ZeroDivisionError)")
+        assert "ZeroDivisionError" in failures[-1][2]
+        assert [r.levelname for r in caplog.records] == ["ERROR"] and "1 / 0" in caplog.records[0].getMessage()
 
         runner.submit("image", _slow, "late", 5.0)
         qtbot.waitUntil(lambda: runner.running_kind() == "image", timeout=5000)

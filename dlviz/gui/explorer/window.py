@@ -12,7 +12,6 @@ its one worker thread also means one embedding at a time (numba's parallel code 
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from pathlib import Path
@@ -29,16 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dlviz.work import embed as jobs_embed
+from dlviz.core import catalogue
+from dlviz.gui.explorer.colours import categorical, continuous, numeric
 from dlviz.gui.explorer.column import ControlColumn
 from dlviz.gui.explorer.exports import Exports
-from dlviz.gui.explorer.colours import categorical, continuous, numeric
 from dlviz.gui.explorer.scatter import ScatterView
 from dlviz.gui.widgets.controls import choose, guard_wheels
+from dlviz.gui.widgets.notice import tell
 from dlviz.gui.widgets.scrolling import scroll_area
-from dlviz.core import catalogue
+from dlviz.work import embed as jobs_embed
 from dlviz.work import kinds
 from dlviz.work.runner import JobRunner
+
 
 class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
     image_wanted = Signal(str)  # a point made from an image was opened: show it in the toolbox
@@ -121,8 +122,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
 
     # ------------------------------------------------------------------ status
     def say(self, sentence: str, error: bool = False):
-        self.statusBar().setStyleSheet("QStatusBar { color: #ff8a80 }" if error else "")
-        self.statusBar().showMessage(sentence, 15000 if error else 8000)
+        tell(self.statusBar(), sentence, error)
         self.message.emit(sentence)
 
     def _update_header(self):
@@ -385,11 +385,8 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self._show_busy(False)
 
     def _failed(self, kind, sentence, trace):
-        if kind == kinds.WARM_UP:
-            return  # a run will say what is wrong, with the user watching
-        if sentence.startswith("Unexpected error"):
-            logging.getLogger("dlviz").error("%s job failed:\n%s", kind, trace)
-        self.say(sentence, error=True)
+        if kind != kinds.WARM_UP:  # a run will say what is wrong, with the user watching
+            self.say(sentence, error=True)
 
     # ------------------------------------------------------------------ exploring
     def apply_colours(self):

@@ -1,5 +1,6 @@
-"""A sentence too important for the status bar (it would be cut, and it goes away): a dialog that
-stays until closed, whose text can be selected or copied whole."""
+"""Sentences for the user: in a status bar, red while it reports an error; or, when it is too
+important for the status bar (it would be cut, and it goes away), in a dialog that stays until
+closed, whose text can be selected or copied whole."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ def notice(parent, title: str, sentence: str) -> QMessageBox:
     box.setWindowModality(Qt.NonModal)
     box.show()
     return box
+
+
+def tell(bar, sentence: str, error: bool = False) -> None:
+    """Show `sentence` in the QStatusBar `bar`: red and for 15 s when it reports an error, else 8 s."""
+    bar.setStyleSheet("QStatusBar { color: #ff8a80 }" if error else "")
+    bar.showMessage(sentence, 15000 if error else 8000)
