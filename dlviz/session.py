@@ -392,11 +392,19 @@ def save_file(data: dict, path) -> None:
         raise
 
 
-def number(value, low: float, high: float) -> float | None:
+def number(value, low: float = -math.inf, high: float = math.inf) -> float | None:
     """A saved number brought within [low, high]; None for anything that is not a finite number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return min(max(float(value), low), high)
+
+
+def point(value) -> tuple[float, float] | None:
+    """A saved (x, y): a list of two finite numbers; None for anything else."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    x, y = (number(v) for v in value)
+    return None if x is None or y is None else (x, y)
 
 
 def _next(steps, value):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dlviz.session import VERSION, InputSource, ModelSpec, Session, Signal, number
+from dlviz.session import VERSION, InputSource, ModelSpec, Session, Signal, number, point
 
 
 def test_a_bug_in_one_slot_is_reported_and_the_others_still_run(monkeypatch):
@@ -50,6 +50,12 @@ def test_a_saved_number_is_kept_within_bounds_or_skipped():
     session = Session()
     session.set_view_dict({"gamma": float("nan"), "opacity": 10**30, "contrast": "high", "cmap": 3})
     assert (session.gamma, session.opacity, session.contrast, session.cmap) == (1.0, 1.0, 0.0, "ember")
+
+
+def test_a_saved_point_is_two_finite_numbers_or_nothing():
+    assert point([3, 4.5]) == (3.0, 4.5) and point([-1e12, 0]) == (-1e12, 0.0)
+    for bad in ([1], [1, 2, 3], (1, 2), [1, float("nan")], [True, 2], ["1", 2], None, {"x": 1}):
+        assert point(bad) is None, bad
 
 
 def test_a_part_whose_options_cannot_be_put_back_is_named_and_the_rest_are_restored(monkeypatch):

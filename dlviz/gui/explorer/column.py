@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from dlviz.core import catalogue
-from dlviz.gui.widgets.controls import choose, set_checked, set_number
+from dlviz.gui.widgets.controls import choose, combo, set_checked, set_number
 
-SOURCES = (("Classes of the loaded model", "classes"), ("Image folder…", "folder"),
-           ("Vector file…", "file"), ("Words: GloVe 6B", "words"))
+SOURCES = {"classes": "Classes of the loaded model", "folder": "Image folder…",
+           "file": "Vector file…", "words": "Words: GloVe 6B"}
 
 
 def _spin(low, high, value, step=1, suffix="", special=None):
@@ -89,9 +89,7 @@ class ControlColumn:
     # ------------------------------------------------------------------ building the column
     def _source_box(self):
         box = QGroupBox("Source")
-        self.source = QComboBox()
-        for text, value in SOURCES:
-            self.source.addItem(text, value)
+        self.source = combo(SOURCES)
         self.source_pages = QStackedWidget()
         self.source_pages.addWidget(QLabel("The rows of the final classifier layer, one point per class. Works offline."))
         self.folder_path = QLineEdit()
@@ -161,9 +159,7 @@ class ControlColumn:
 
     def _method_box(self):
         box = QGroupBox("Method")
-        self.method = QComboBox()
-        for value, text in catalogue.EMBED_METHODS.items():
-            self.method.addItem(text, value)
+        self.method = combo(catalogue.EMBED_METHODS)
         self.perplexity = _dspin(2, 500, 30, 5, 1)
         self.learning_rate = _dspin(0, 100_000, 0, 50, 0, special="auto")
         self.exaggeration = _dspin(1, 100, 12, 1, 1)

@@ -40,9 +40,9 @@ from dlviz.gui.widgets.saccades import Frame, SaccadeView
 from dlviz.gui.widgets.scrolling import Content, WrapLabel, scrolled
 from dlviz.gui.widgets.text import html_percent, percent
 from dlviz.gui.widgets.toplist import DOWN, NEW, UP, TopList, compared, delta_text
-from dlviz.work import glimpse as jobs
-from dlviz.session import number
+from dlviz.session import point
 from dlviz.work import estimates, kinds
+from dlviz.work import glimpse as jobs
 
 _DEFAULT_BOX = BoxSettings()
 LEVEL_DEFAULTS = {"threshold": round(_DEFAULT_BOX.level * 100), "percentile": 80}
@@ -571,7 +571,7 @@ class GlimpsePane(Pane):
         set_number(self.opacity, state.get("opacity"))
         if state.get("mode") in ("glimpses", "fovea"):
             (self.fovea_button if state["mode"] == "fovea" else self.glimpse_button).setChecked(True)
-        fixation = state.get("fixation")
-        if isinstance(fixation, list) and len(fixation) == 2 and None not in (xy := [number(v, -1e9, 1e9) for v in fixation]):
-            self.set_fixation(*xy)  # kept inside the photo; the fovea follows
+        fixation = point(state.get("fixation"))
+        if fixation is not None:
+            self.set_fixation(*fixation)  # kept inside the photo; the fovea follows
         self.refresh()

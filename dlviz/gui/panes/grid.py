@@ -15,7 +15,6 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QFileDialog,
     QGraphicsRectItem,
     QHBoxLayout,
@@ -28,17 +27,10 @@ from PySide6.QtWidgets import (
 from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, PAD_RGB, make_layout, mosaic_index, padded_lut, upscale_nearest
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.controls import combo
 from dlviz.gui.widgets.images import qimage
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.gui.widgets.text import shape_text
-
-
-def _combo(items, tip):
-    box = QComboBox()
-    for text, value in items:
-        box.addItem(text, value)
-    box.setToolTip(tip)
-    return box
 
 
 class GridPane(Pane):
@@ -57,12 +49,12 @@ class GridPane(Pane):
         self.readout = QLabel("Hover over a unit to read it; click to select it")
         self.readout.setStyleSheet("color: #9a9a9a")
         self.readout.setMinimumWidth(40)
-        self.contrast = _combo(
-            [("per layer", 0.0)] + [(f"{c:.0%} per channel", c) for c in CONTRASTS[1:-1]] + [("per channel", 1.0)],
+        self.contrast = combo(
+            {0.0: "per layer", **{c: f"{c:.0%} per channel" for c in CONTRASTS[1:-1]}, 1.0: "per channel"},
             "Normalisation: one colour scale for the whole layer, or one per channel (key T cycles)",
         )
-        self.gamma = _combo([(f"γ {g:g}", g) for g in GAMMAS], "Gamma boost: below 1 lifts weak activations (key t cycles)")
-        self.cmap = _combo([(name, name) for name in COLORMAPS], "Colour map shared by every unit")
+        self.gamma = combo({g: f"γ {g:g}" for g in GAMMAS}, "Gamma boost: below 1 lifts weak activations (key t cycles)")
+        self.cmap = combo({name: name for name in COLORMAPS}, "Colour map shared by every unit")
         controls = QHBoxLayout()
         for label, box in (("Scale", self.contrast), ("Boost", self.gamma), ("Colours", self.cmap)):
             controls.addWidget(QLabel(label))

@@ -37,12 +37,13 @@ from PySide6.QtWidgets import (
 from dlviz.core.perturb import Augment, occlude, patch_box, unit_value
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
-from dlviz.gui.widgets.controls import Slider, choose, set_checked, set_number
+from dlviz.gui.widgets.controls import Slider, choose, combo, set_checked, set_number
 from dlviz.gui.widgets.heat import MapKey, signed_heat_rgba
 from dlviz.gui.widgets.pictures import Canvas
 from dlviz.gui.widgets.scrolling import scroll_area, scrolled
 from dlviz.gui.widgets.tiles import VerdictTile
 from dlviz.gui.widgets.toplist import Row, TopList
+from dlviz.session import number, point
 from dlviz.work import estimates, kinds
 from dlviz.work import perturb as jobs_perturb
 
@@ -55,6 +56,7 @@ class PerturbPane(Pane):
     name = "perturb"
     kinds = (kinds.PROBE, kinds.STRIP, kinds.OCCLUSION)
     OCCLUDE, AUGMENT, STRIP = 0, 1, 2
+    MODES = ("occlude", "augment", "strip")  # the sub-tabs' names in a saved session, in tab order
 
     def __init__(self, session, runner, parent=None):
         super().__init__(session, runner, parent)
@@ -136,20 +138,13 @@ class PerturbPane(Pane):
         page = QWidget()
         self.patch_size = Slider("Patch", 8, 112, 32, 1, " px", "The side of the grey patch", highlight=False)
         self.patch_size.changed.connect(self._patch_resized)
-        self.fill = QComboBox()
-        for text, value in (("grey", "grey"), ("image mean", "mean"), ("black", "black")):
-            self.fill.addItem(text, value)
-        self.fill.setToolTip("What the patch is painted with (Zeiler and Fergus use grey)")
+        self.fill = combo({"grey": "grey", "mean": "image mean", "black": "black"},
+                          "What the patch is painted with (Zeiler and Fergus use grey)")
         self.fill.currentIndexChanged.connect(self._occlusion_changed)
-        self.target = QComboBox()
-        self.target.addItem("top class", "class")
-        self.target.addItem("selected unit", "unit")
-        self.target.setToolTip("What the sensitivity map measures the drop of")
-        self.stride = QComboBox()
-        for value in (4, 8, 16, 28, 56):
-            self.stride.addItem(f"step {value} px", value)
+        self.target = combo({"class": "top class", "unit": "selected unit"}, "What the sensitivity map measures the drop of")
+        self.stride = combo({value: f"step {value} px" for value in (4, 8, 16, 28, 56)},
+                            "How far the patch moves between two positions of the map (smaller: finer, slower)")
         self.stride.setCurrentIndex(2)
-        self.stride.setToolTip("How far the patch moves between two positions of the map (smaller: finer, slower)")
         self.run_map = QPushButton("Sensitivity map")
         self.run_map.setToolTip("Slide the patch over the whole image and map the drop (runs in the background)")
         self.run_map.clicked.connect(self.request_map)
@@ -296,10 +291,10 @@ class PerturbPane(Pane):
         crop = self.session.result.crop
         if self.mode() == self.OCCLUDE:
             self.submit(kinds.PROBE, jobs_perturb.probe, self.session.model, crop, "occlude",
-                               self.patch_rect(), self.fill.currentData(), None, layer, unit)
+                        self.patch_rect(), self.fill.currentData(), None, layer, unit)
         else:
             self.submit(kinds.PROBE, jobs_perturb.probe, self.session.model, crop, "augment",
-                               None, "grey", self.augment(), layer, unit)
+                        None, "grey", self.augment(), layer, unit)
 
     def request_strip(self, force=False):
         if not self._ready() or self.mode() != self.STRIP:
@@ -313,7 +308,7 @@ class PerturbPane(Pane):
         clean = int(np.argmax(self.session.result.forward.probs))
         self.strip_caption.setText("Augmenting…")
         self.submit(kinds.STRIP, jobs_perturb.strip, self.session.model, crop, clean,
-                           self.seed, STRIP_COUNT, self.strength.value())
+                    self.seed, STRIP_COUNT, self.strength.value())
 
     def request_map(self):
         s = self.session
@@ -335,7 +330,7 @@ class PerturbPane(Pane):
         self.announce(estimates.occlusion(self.patch_size.slider.value(), self.stride.currentData(), self.forward_ms(),
                                           s.result.crop.shape[0]), "This occlusion map")
         self.submit(kinds.OCCLUSION, jobs_perturb.occlusion, s.model, s.result.crop,
-                           self.patch_size.slider.value(), self.stride.currentData(), target, self.fill.currentData())
+                    self.patch_size.slider.value(), self.stride.currentData(), target, self.fill.currentData())
 
     def stop_map(self):
         self.cancel(kinds.OCCLUSION)
@@ -569,7 +564,7 @@ class PerturbPane(Pane):
 
     # ---------------------------------------------------------------- options
     def state(self) -> dict:
-        return {"mode": ("occlude", "augment", "strip")[self.mode()], "patch": self.patch_size.slider.value(),
+        return {"mode": self.MODES[self.mode()], "patch": self.patch_size.slider.value(),
                 "centre": list(self.centre), "fill": self.fill.currentData(), "target": self.target.currentData(),
                 "stride": self.stride.currentData(), "show map": self.show_map.isChecked(),
                 "augment": {key: slider.value() for key, slider in self.sliders.items()}, "flip": self.flip.isChecked(),
@@ -584,14 +579,13 @@ class PerturbPane(Pane):
         if isinstance(state.get("seed"), int):
             self.seed = state["seed"]
         augment = state.get("augment") if isinstance(state.get("augment"), dict) else {}
-        values = {key: float(augment[key]) for key in self.sliders
-                  if isinstance(augment.get(key), (int, float)) and not isinstance(augment.get(key), bool)}
+        values = {key: value for key in self.sliders if (value := number(augment.get(key))) is not None}
         flip = state.get("flip") if isinstance(state.get("flip"), bool) else self.flip.isChecked()
         self.set_augment(replace(self.augment(), flip=flip, **values))
         set_number(self.patch_size.slider, state.get("patch"))
-        centre = state.get("centre")
-        if isinstance(centre, list) and len(centre) == 2 and all(isinstance(v, (int, float)) for v in centre):
+        centre = point(state.get("centre"))
+        if centre is not None:
             self.move_patch(*centre)
-        if state.get("mode") in ("occlude", "augment", "strip"):
-            self.tabs.setCurrentIndex(("occlude", "augment", "strip").index(state["mode"]))
+        if state.get("mode") in self.MODES:
+            self.tabs.setCurrentIndex(self.MODES.index(state["mode"]))
         self.refresh()  # the sub-tab's picture for the restored options (the strip's seed too)
