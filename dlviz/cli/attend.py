@@ -88,12 +88,9 @@ def cmd_attend(args) -> int:
     target = None
     if args.target is not None:
         target = class_index(loaded, args.target, np.zeros(len(loaded.labels) if loaded.labels else _classes(loaded)))
-    progress = StderrProgress("Score-CAM") if args.method == "scorecam" else None
-    try:
+    with StderrProgress("Score-CAM", shown=args.method == "scorecam") as progress:
         full, steps = gl.glimpses(loaded, rgb, args.glimpses, method=args.method, layer=layer, class_index=target,
                                   map_scale=args.map_scale, progress=progress)
-    finally:
-        progress and progress.end()
     out = out_folder(args.out) if args.out else None
     if out is not None:
         from PIL import Image

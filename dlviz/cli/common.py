@@ -21,18 +21,20 @@ def model_options(parser) -> None:
 
 
 class StderrProgress(Progress):
-    """Progress on stderr: one line redrawn in place on a terminal, a line every 2 s in a log.
+    """Progress on stderr: one line redrawn in place on a terminal, a line every 2 s in a log. Used
+    as a context manager, it closes its line however the work ends.
 
-    `only`: show only reports whose text starts with it (loading a model: just the download)."""
+    `only`: show only reports whose text starts with it (loading a model: just the download).
+    `shown`: False for work too short to need a line (it then reports nothing)."""
 
-    def __init__(self, label: str = "", only: str = ""):
-        self.label, self.only = label, only
+    def __init__(self, label: str = "", only: str = "", shown: bool = True):
+        self.label, self.only, self.shown = label, only, shown
         self.live = sys.stderr.isatty()
         self.drawn = False
         self.last = 0.0
 
     def report(self, fraction, text="", partial=None):
-        if self.only and not text.startswith(self.only):
+        if not self.shown or self.only and not text.startswith(self.only):
             return
         now = time.monotonic()
         if now - self.last < (0.1 if self.live else 2.0) and fraction < 1:
@@ -54,6 +56,12 @@ class StderrProgress(Progress):
             sys.stderr.flush()
             self.drawn = False
 
+    def __enter__(self) -> "StderrProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.end()
+
 
 def say(text: str) -> None:
     """A note for the user that is not the command's output (that goes to stdout)."""
@@ -64,11 +72,8 @@ def load_model(args):
     """The model that --model, --weights and --labels name (the bundled one by default)."""
     from dlviz.core.models import load_model as load
 
-    progress = StderrProgress(only="downloading")
-    try:
+    with StderrProgress(only="downloading") as progress:
         return load(args.model, args.weights, args.labels, progress=progress)
-    finally:
-        progress.end()
 
 
 def load_image(path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlviz.cli.common import StderrProgress, load_model, model_options, out_folder, say
+from dlviz.cli.common import StderrProgress, check_layer, load_model, model_options, out_folder, say
 from dlviz.core import catalogue
 from dlviz.core.errors import DlvizError
 
@@ -78,13 +78,10 @@ def _points(args):
         from dlviz.core.features import folder_features
 
         loaded = load_model(args)
-        if args.layer and loaded.hookable and args.layer not in loaded.layer_names:
-            raise DlvizError(loaded.no_layer(args.layer))
-        progress = StderrProgress("features")
-        try:
+        if args.layer and loaded.hookable:
+            check_layer(loaded, args.layer)
+        with StderrProgress("features") as progress:
             points = folder_features(loaded, source, layer=args.layer, progress=progress)
-        finally:
-            progress.end()
         if points.skipped:
             names = ", ".join(Path(path).name for path, _ in points.skipped[:5])
             more = "" if len(points.skipped) <= 5 else f" and {len(points.skipped) - 5} more"
@@ -121,8 +118,7 @@ def cmd_embed(args):
         """Progress on stderr that never pauses the run."""
 
     _check_numbers(args)
-    progress = Line(args.method)
-    try:
+    with Line(args.method) as progress:
         points = _sampled(_points(args), args)
         if points.layout is not None:
             layout = points.layout
@@ -141,8 +137,6 @@ def cmd_embed(args):
         if args.projector:
             folder = out_folder(args.projector)
             vectors.write_projector(points, folder / "tensors.tsv", folder / "metadata.tsv")
-    finally:
-        progress.end()
     print(f"{len(points):,} points, {layout.shape[1]}-d -> {out}")
     return 0
 

@@ -57,11 +57,8 @@ def cmd_cam(args) -> int:
     x = loaded.preprocess.normalise(crop)
     probs = run(loaded, x, layers=[]).probs
     index = class_index(loaded, args.target, probs)
-    progress = StderrProgress("Score-CAM") if args.method == "scorecam" else None
-    try:
+    with StderrProgress("Score-CAM", shown=args.method == "scorecam") as progress:
         heat = attribution.cam(loaded.model, x, layer, index, args.method, progress=progress)
-    finally:
-        progress and progress.end()
     if out.suffix.lower() == ".npy":
         save(out, lambda: np.save(out, heat.astype(np.float32)))
     else:
@@ -97,11 +94,8 @@ def cmd_backprop(args) -> int:
     if not 0 <= args.unit < units:
         raise DlvizError(f"--unit {args.unit} is outside 0..{units - 1} for {args.layer}")
     x = loaded.preprocess.to_tensor(rgb)
-    progress = StderrProgress("SmoothGrad") if args.method == "smoothgrad" else None
-    try:
+    with StderrProgress("SmoothGrad", shown=args.method == "smoothgrad") as progress:
         grad = attribution.backprop(loaded.model, x, layer, args.unit, args.method, progress=progress)
-    finally:
-        progress and progress.end()
     if out.suffix.lower() == ".npy":
         save(out, lambda: np.save(out, grad.astype(np.float32)))
     else:

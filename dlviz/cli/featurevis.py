@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dlviz.cli.common import StderrProgress, load_model, model_options, out_path, save
+from dlviz.cli.common import StderrProgress, check_layer, load_model, model_options, out_path, save
 from dlviz.core.errors import DlvizError
 
 
@@ -53,8 +53,7 @@ def _target(args, loaded) -> tuple[str | None, int, str, str]:
         return None, unit, "class", f"class {unit} ({loaded.label(unit)})"
     if not loaded.hookable:
         raise DlvizError(f"{loaded.name} cannot be hooked (TorchScript): only --layer output or --class works")
-    if args.layer not in loaded.layer_names:
-        raise DlvizError(loaded.no_layer(args.layer))
+    check_layer(loaded, args.layer)
     info = loaded.layer(args.layer)
     units = info.shape[0] if info.shape else 1
     if not 0 <= args.unit < units:
@@ -69,13 +68,11 @@ def cmd_featurevis(args) -> int:
     from dlviz.core.featurevis import Settings, visualise
 
     settings = Settings(kind=kind, steps=args.steps, size=args.size, seed=args.seed)
-    progress = StderrProgress("featurevis")
-    try:
-        result = visualise(loaded, layer, unit, settings, progress)
-    except (IndexError, RuntimeError) as exc:
-        raise DlvizError(str(exc)) from exc
-    finally:
-        progress.end()
+    with StderrProgress("featurevis") as progress:
+        try:
+            result = visualise(loaded, layer, unit, settings, progress)
+        except (IndexError, RuntimeError) as exc:
+            raise DlvizError(str(exc)) from exc
     from PIL import Image
 
     save(args.out, lambda: Image.fromarray(result.image).save(args.out))

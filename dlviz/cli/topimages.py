@@ -49,12 +49,9 @@ def cmd_topimages(args) -> int:
     check_layer(loaded, args.layer)
     units = units_in(args.units, loaded.layer(args.layer).shape[0])
     out = out_folder(args.out)
-    progress = StderrProgress("scanning")
-    try:
+    with StderrProgress("scanning") as progress:
         result = topimages.scan(loaded, args.folder, args.layer, args.k, cache_dir=paths.cache_dir("topimages"),
                                 progress=progress)
-    finally:
-        progress.end()
     field = topimages.receptive_field(loaded.model, args.layer, loaded.preprocess.crop, effective=0.9)
     crops = {}
     index = {"model": loaded.name, "layer": args.layer, "folder": str(Path(args.folder).resolve()),
