@@ -171,7 +171,7 @@ class _Stage(Stage):
 
     def __init__(self, control: Control, low: float, high: float, text: str = ""):
         super().__init__(control, low, high)
-        self.control, self.text = control, text
+        self.text = text
         self.last = 0.0
 
     def report(self, fraction: float, text: str = "", partial=None) -> None:
@@ -182,7 +182,7 @@ class _Stage(Stage):
             super().report(fraction, text or self.text, partial)
 
     def check(self) -> None:
-        _wait_or_stop(self.control)
+        _wait_or_stop(self.outer)
 
     def due(self) -> bool:
         """Whether a report now would be shown (the last one was 0.1 s ago or more)."""

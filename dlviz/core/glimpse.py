@@ -338,6 +338,14 @@ def next_view(
     return fit_view(box, width, height)
 
 
+def _for_look(value, n: int):
+    """The setting for look `n` (0: the whole image): one value serves every look; in a tuple the
+    n-th, or its last value for the looks beyond it."""
+    if not isinstance(value, (tuple, list)):
+        return value
+    return value[min(n, len(value) - 1)]
+
+
 def glimpses(
     loaded,
     rgb: np.ndarray,
@@ -365,8 +373,6 @@ def glimpses(
     (a, b) places the first box by a and the later ones by b (the last value serves the rest).
     """
     progress = given(progress)
-    scales = tuple(map_scale) if isinstance(map_scale, (tuple, list)) else (map_scale,)
-    boxes = tuple(settings) if isinstance(settings, (tuple, list)) else (settings,)
     if k < 0:
         raise ValueError("k must be at least 0")
     rgb = np.asarray(rgb)
@@ -375,7 +381,7 @@ def glimpses(
     min_side = float(loaded.preprocess.crop if min_side is None else min_side)
     options = {"method": method, "layer": layer, "class_index": class_index}
     full = look(loaded, rgb, letterbox_view(width, height), box=(0.0, 0.0, float(width), float(height)),
-                map_scale=scales[0], progress=progress.within(0, 1 / (k + 1)), **options)
+                map_scale=_for_look(map_scale, 0), progress=progress.within(0, 1 / (k + 1)), **options)
     steps: list[Glimpse] = []
     progress.report(1 / (k + 1), "full view")
     if full is None:
@@ -384,10 +390,10 @@ def glimpses(
     for step in range(k):
         if progress.should_stop():
             break
-        view, box = next_view(current, width, height, boxes[min(step, len(boxes) - 1)], min_side)
+        view, box = next_view(current, width, height, _for_look(settings, step), min_side)
         if _area(box) > stop_ratio * _area(current.box):
             break
-        glimpse = look(loaded, rgb, view, box=box, map_scale=scales[min(step + 1, len(scales) - 1)],
+        glimpse = look(loaded, rgb, view, box=box, map_scale=_for_look(map_scale, step + 1),
                        progress=progress.within((step + 1) / (k + 1), (step + 2) / (k + 1)), **options)
         if glimpse is None:
             break

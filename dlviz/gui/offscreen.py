@@ -47,7 +47,7 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
             loop.exec()
         timer.stop()
         if not problems and layer and window.session.layer != layer:
-            problems.append(f"the model has no layer '{layer}'; see `dlviz layers`")
+            problems.append(window.session.model.no_layer(layer))
         if not problems:
             for _ in range(5):
                 app.processEvents()

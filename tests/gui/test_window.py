@@ -386,3 +386,11 @@ def test_the_photo_shows_while_the_model_still_loads(make_window, qtbot):
     qtbot.waitUntil(lambda: window.session.rgb is not None, timeout=30_000)
     assert window.session.model is None  # torch is still loading
     assert window.input_pane.image.image is not None and "chelsea.png" in window.input_pane.caption.text()
+
+
+def test_a_screenshot_of_a_layer_the_model_lacks_says_so_and_names_the_likely_one(chelsea, tmp_path):
+    from dlviz.gui.offscreen import take_screenshot
+
+    problem = take_screenshot(chelsea, tmp_path / "s.png", (1000, 700), layer="blocks.3.")
+    assert problem.startswith("the model has no layer 'blocks.3.'; did you mean blocks.3.0"), problem
+    assert not (tmp_path / "s.png").exists()

@@ -91,6 +91,3 @@ def point_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
             inside[crosses] ^= x[crosses] < at
         j = i
     return inside
-
-
-# ---------------------------------------------------------------------------- the view box
