@@ -134,10 +134,14 @@ def test_numbers_no_control_can_hold_are_brought_within_its_range(make_window, q
     assert fv.steps.value() == fv.steps.maximum() and fv.l2.value() == fv.l2.maximum()
 
 
-def test_open_recent_can_be_opened_before_any_image_was_remembered(window):
+def test_open_recent_says_when_no_image_was_remembered_and_lists_them_once_there_are(window, samples):
     from PySide6.QtWidgets import QMenu
 
     recent = next(menu for menu in window.menuBar().findChildren(QMenu) if menu.title() == "Open &Recent")
     assert recent.menuAction().isEnabled()
-    window.fill_recent(recent)
-    assert [action.text() for action in recent.actions()] != []
+    window.settings.remove("recent")
+    recent.aboutToShow.emit()
+    assert [(action.text(), action.isEnabled()) for action in recent.actions()] == [("(no image opened yet)", False)]
+    window._remember(samples / "coffee.png")
+    recent.aboutToShow.emit()
+    assert [action.text() for action in recent.actions()] == [str((samples / "coffee.png").resolve())]

@@ -239,7 +239,14 @@ def test_exported_pictures_carry_the_colour_key(make_view, tmp_path):
     svg = (tmp_path / "v.svg").read_text(encoding="utf-8")
     assert ">kind</text>" in svg and ">a</text>" in svg and ">b</text>" in svg
     view.export_png(tmp_path / "v.png", width=1200)
-    image = QImage(str(tmp_path / "v.png"))
-    corner = image.copy(image.width() - 200, 0, 200, 120)
-    found = {QImage.pixelColor(corner, x, y).name() for x in range(0, 200, 2) for y in range(0, 120, 2)}
-    assert colours[0] in found or any(c.startswith(colours[0][:5]) for c in found)  # the key's dots
+    view.set_colours(codes, colours)  # the same colours without a key
+    view.export_png(tmp_path / "bare.png", width=1200)
+
+    def corner(name):
+        image = QImage(str(tmp_path / name))
+        part = image.copy(image.width() - 200, 0, 200, 120)
+        return {part.pixelColor(x, y).name() for x in range(0, 200, 2) for y in range(0, 120, 2)}
+
+    keyed, bare = corner("v.png"), corner("bare.png")
+    assert "#26272b" in keyed and "#26272b" not in bare  # the key's box, behind its dots and names
+    assert colours[1] in keyed - bare or colours[0] in keyed - bare

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 
 from dlviz.core.mosaic import make_layout
@@ -105,7 +105,9 @@ def test_vector_layer_shows_bars_with_class_names(window, qtbot):
     assert s.unit == 282  # the cursor lands on the top class
     assert not window.grid.gamma.isEnabled()  # bars have no colour scale
     # Clicking a prediction jumps to its output unit.
-    window.session.show_class(285)
+    pane = window.predictions
+    row = [index for index, _, _ in pane.rows].index(285)
+    qtbot.mouseClick(pane, Qt.LeftButton, pos=QPoint(40, int(4 + (row + 0.5) * pane._row_height())))
     assert s.unit == 285
     assert "Egyptian cat" in window.unit.scalar.text()
     assert "Egyptian cat" in window.grid.readout.text()

@@ -247,15 +247,19 @@ def test_fovea_is_sharp_at_the_fixation_and_blurred_far_from_it(chelsea):
     assert gl.foveate(np.asarray(Image.open(chelsea).convert("RGB")), (225, 150), out_size=112).shape == (112, 112, 3)
 
 
-def test_map_scale_and_box_settings_may_differ_per_look(bundled):
-    from pathlib import Path
-
-    rgb = load_image(Path(__file__).resolve().parents[2] / "assets" / "samples" / "coffee.png")
-    fine_full, _ = gl.glimpses(bundled, rgb, 0, map_scale=2)
-    mixed_full, mixed_steps = gl.glimpses(bundled, rgb, 1, map_scale=(2, 1), settings=(gl.BoxSettings(), gl.BoxSettings(level=0.5)))
-    coarse_full, _ = gl.glimpses(bundled, rgb, 0, map_scale=1)
-    assert np.allclose(mixed_full.cam, fine_full.cam) and not np.allclose(mixed_full.cam, coarse_full.cam)
-    if mixed_steps:  # the glimpse's own map at the input size: as a look at scale 1 of that view
-        step = mixed_steps[0]
-        again = gl.look(bundled, rgb, step.view, box=step.box, map_scale=1)
-        assert np.allclose(step.cam, again.cam)
+def test_map_scale_and_box_settings_may_differ_per_look(bundled, coffee):
+    canvas, _ = compose(coffee, 0.3, (0.25, 0.7))
+    height, width = canvas.shape[:2]
+    fine_full, _ = gl.glimpses(bundled, canvas, 0, map_scale=2)
+    coarse_full, _ = gl.glimpses(bundled, canvas, 0, map_scale=1)
+    first, second = gl.BoxSettings(), gl.BoxSettings(level=0.8, margin=0.0)
+    full, steps = gl.glimpses(bundled, canvas, 2, map_scale=(2, 1), settings=(first, second), min_side=0, stop_ratio=1.0)
+    assert np.allclose(full.cam, fine_full.cam) and not np.allclose(full.cam, coarse_full.cam)
+    assert len(steps) == 2
+    # the first box placed by the first settings, the second (and any later) by the second
+    assert steps[0].box == gl.next_view(full, width, height, first)[1]
+    assert steps[1].box == gl.next_view(steps[0], width, height, second)[1]
+    assert steps[1].box != gl.next_view(steps[0], width, height, first)[1]
+    # the glimpses' maps at the input size: the same as a look at scale 1 of that view
+    again = gl.look(bundled, canvas, steps[0].view, box=steps[0].box, map_scale=1)
+    assert np.allclose(steps[0].cam, again.cam)
