@@ -3,6 +3,7 @@ export, and the settings they hold (as an embedding's Settings, and as plain dat
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -10,7 +11,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -30,34 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from dlviz.core import catalogue
-from dlviz.gui.widgets.controls import choose, combo, set_checked, set_number
+from dlviz.gui.widgets.controls import choose, combo, dspin, set_checked, set_number, spin
 
 SOURCES = {"classes": "Classes of the loaded model", "folder": "Image folder…",
            "file": "Vector file…", "words": "Words: GloVe 6B"}
 
 
-def _spin(low, high, value, step=1, suffix="", special=None):
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setValue(value)
-    box.setSingleStep(step)
-    box.setGroupSeparatorShown(True)
-    if suffix:
-        box.setSuffix(suffix)
-    if special:
-        box.setSpecialValueText(special)
-    return box
-
-
-def _dspin(low, high, value, step, decimals=2, special=None):
-    box = QDoubleSpinBox()
-    box.setRange(low, high)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
-    box.setValue(value)
-    if special:
-        box.setSpecialValueText(special)
-    return box
+_spin = partial(spin, separators=True)  # the explorer's counts run to millions
 
 
 def _fit_stack(stack: QStackedWidget):
@@ -160,12 +138,12 @@ class ControlColumn:
     def _method_box(self):
         box = QGroupBox("Method")
         self.method = combo(catalogue.EMBED_METHODS)
-        self.perplexity = _dspin(2, 500, 30, 5, 1)
-        self.learning_rate = _dspin(0, 100_000, 0, 50, 0, special="auto")
-        self.exaggeration = _dspin(1, 100, 12, 1, 1)
+        self.perplexity = dspin(2, 500, 30, 5, 1)
+        self.learning_rate = dspin(0, 100_000, 0, 50, 0, special="auto")
+        self.exaggeration = dspin(1, 100, 12, 1, 1)
         self.tsne_iterations = _spin(0, 20_000, 0, 50, special="auto (750)")
         self.neighbors = _spin(2, 500, 15)
-        self.min_dist = _dspin(0, 1, 0.1, 0.05, 2)
+        self.min_dist = dspin(0, 1, 0.1, 0.05, 2)
         self.umap_iterations = _spin(0, 20_000, 0, 50, special="auto")
         self.method_pages = QStackedWidget()
         self.method_pages.addWidget(_form(("Neighbours", self.neighbors), ("Min distance", self.min_dist),

@@ -14,14 +14,11 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +27,7 @@ from dlviz import paths
 from dlviz.core import catalogue
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
-from dlviz.gui.widgets.controls import choose, combo, set_number
+from dlviz.gui.widgets.controls import choose, combo, dspin, set_number, spin
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.gui.widgets.scrolling import scroll_area
 from dlviz.gui.widgets.text import duration
@@ -54,44 +51,17 @@ class FeatureVisPane(Pane):
         self.view.addItem(self.image)
 
         self.kind = combo(catalogue.FEATUREVIS_OBJECTIVES)
-        self.start = QComboBox()
-        self.start.addItem("noise", "noise")
-        self.start.addItem("the current photo", "image")
-        self.steps = QSpinBox()
-        self.steps.setRange(8, 4096)
-        self.steps.setValue(256)
-        self.size = QSpinBox()
-        self.size.setRange(32, 512)
-        self.size.setSingleStep(32)
-        self.size.setValue(128)
-        self.size.setSuffix(" px")
-        self.style = QComboBox()
-        self.style.addItem("Lucent: Fourier, decorrelated colour, jitter", "lucent")
-        self.style.addItem("Toolbox: pixels, L2 decay, blur, clipping", "toolbox")
-        self.l2 = QDoubleSpinBox()
-        self.l2.setRange(0, 0.1)
-        self.l2.setDecimals(4)
-        self.l2.setSingleStep(0.0005)
-        self.l2.setValue(0.0005)
-        self.blur = QSpinBox()
-        self.blur.setRange(0, 64)
-        self.blur.setValue(4)
-        self.blur.setSpecialValueText("off")
-        self.clip = QSpinBox()
-        self.clip.setRange(0, 90)
-        self.clip.setValue(10)
-        self.clip.setSuffix(" %")
-        self.clip.setSpecialValueText("off")
-        self.jitter = QSpinBox()
-        self.jitter.setRange(0, 64)
-        self.jitter.setValue(8)
-        self.jitter.setSuffix(" px")
-        self.rotate = QSpinBox()
-        self.rotate.setRange(0, 45)
-        self.rotate.setValue(10)
-        self.rotate.setSuffix("°")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 10_000)
+        self.start = combo({"noise": "noise", "image": "the current photo"})
+        self.steps = spin(8, 4096, 256)
+        self.size = spin(32, 512, 128, step=32, suffix=" px")
+        self.style = combo({"lucent": "Lucent: Fourier, decorrelated colour, jitter",
+                            "toolbox": "Toolbox: pixels, L2 decay, blur, clipping"})
+        self.l2 = dspin(0, 0.1, 0.0005, 0.0005, decimals=4)
+        self.blur = spin(0, 64, 4, special="off")
+        self.clip = spin(0, 90, 10, suffix=" %", special="off")
+        self.jitter = spin(0, 64, 8, suffix=" px")
+        self.rotate = spin(0, 45, 10, suffix="°")
+        self.seed = spin(0, 10_000, 0)
         form = QFormLayout()
         form.addRow("Maximise", self.kind)
         form.addRow("Start from", self.start)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -33,7 +32,7 @@ from dlviz.core import catalogue
 from dlviz.core.glimpse import BoxSettings  # numpy and PIL only: torch stays in the worker
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
-from dlviz.gui.widgets.controls import choose, combo, set_number
+from dlviz.gui.widgets.controls import choose, combo, set_number, spin
 from dlviz.gui.widgets.heat import heat_rgba
 from dlviz.gui.widgets.pictures import Picture
 from dlviz.gui.widgets.saccades import Frame, SaccadeView
@@ -87,10 +86,7 @@ class GlimpsePane(Pane):
         self.glimpse_button.setChecked(True)
         self.glimpse_button.setToolTip("Attend, crop from the original, look again inside the crop")
         self.fovea_button.setToolTip("Sharp where the eye fixates, coarser towards the edges: drag the fixation")
-        self.k = QSpinBox()
-        self.k.setRange(1, 5)
-        self.k.setValue(3)
-        self.k.setPrefix("K = ")
+        self.k = spin(1, 5, 3, prefix="K = ")
         self.k.setToolTip("How many glimpses: each one attends inside the crop before it")
         self.jump = QPushButton("Jump to attention peak")
         self.jump.setToolTip("Move the fixation to where the attention map is strongest")
@@ -101,11 +97,7 @@ class GlimpsePane(Pane):
         self.level.setValue(LEVEL_DEFAULTS["threshold"])
         self.level_label = QLabel()
         self.level_label.setMinimumWidth(64)
-        self.margin = QSpinBox()
-        self.margin.setRange(0, 50)
-        self.margin.setValue(round(_DEFAULT_BOX.margin * 100))
-        self.margin.setSuffix(" %")
-        self.margin.setPrefix("margin ")
+        self.margin = spin(0, 50, round(_DEFAULT_BOX.margin * 100), suffix=" %", prefix="margin ")
         self.margin.setToolTip("Grow the box by this share of its size on every side")
         self.aspect = combo({"square": "square", "free": "free"}, "square keeps the crop undistorted at the model's square input")
 

@@ -33,6 +33,35 @@ def combo(table: dict, tip: str = "", tips: dict | None = None) -> QComboBox:
     return box
 
 
+def spin(low: int, high: int, value: int, step: int = 1, suffix: str = "", prefix: str = "",
+         special: str | None = None, separators: bool = False) -> QSpinBox:
+    """A spin box from `low` to `high` at `value`; `special`: the text shown at `low` (e.g. "off");
+    `separators`: thousands written with separators (20,000)."""
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSingleStep(step)
+    box.setGroupSeparatorShown(separators)
+    box.setSuffix(suffix)
+    box.setPrefix(prefix)
+    if special:
+        box.setSpecialValueText(special)
+    return box
+
+
+def dspin(low: float, high: float, value: float, step: float, decimals: int = 2,
+          special: str | None = None) -> QDoubleSpinBox:
+    """A spin box of decimals, as `spin`."""
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setValue(value)
+    if special:
+        box.setSpecialValueText(special)
+    return box
+
+
 def choose(box: QComboBox, value) -> None:
     """Select the item holding `value`, if there is one."""
     index = box.findData(value)
