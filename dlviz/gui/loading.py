@@ -12,12 +12,13 @@ import os
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from dlviz.core.catalogue import ZOO_MODELS
 from dlviz.core.images import IMAGE_FILTER, neighbour_image
+from dlviz.gui.widgets.images import png_bytes
 from dlviz.session import InputSource, ModelSpec
 from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
@@ -155,11 +156,7 @@ class Loader(QObject):
         if mime.hasImage():
             image = QImage(mime.imageData())
             if not image.isNull():
-                data = QByteArray()
-                buffer = QBuffer(data)
-                buffer.open(QIODevice.WriteOnly)
-                image.save(buffer, "PNG")
-                self.open_image(bytes(data.data()), "pasted image")
+                self.open_image(png_bytes(image), "pasted image")
                 return True
         if mime.hasText() and Path(mime.text().strip()).is_file():
             self.open_image(mime.text().strip())

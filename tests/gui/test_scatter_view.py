@@ -202,6 +202,23 @@ def test_exports(make_view, tmp_path):
     assert svg.startswith("<svg") and svg.count("<circle") == 202
 
 
+def test_a_density_view_exports_its_picture_inside_the_svg(make_view, tmp_path):
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    view = make_view(density_threshold=1_000)
+    pos, _ = clustered(3_000)
+    view.set_points(pos)
+    assert view.mode == "density"
+    view.export_svg(tmp_path / "dense.svg")
+    found = re.search(r'href="data:image/png;base64,([^"]+)"', (tmp_path / "dense.svg").read_text())
+    picture = Image.open(io.BytesIO(base64.b64decode(found.group(1))))
+    assert picture.format == "PNG" and len(np.unique(np.asarray(picture.convert("L")))) > 2  # a picture, not a flat fill
+
+
 def test_a_value_keeps_its_colour_across_subsets_and_runs():
     memory: dict = {}
     values = np.array(["dog"] * 50 + ["cat"] * 30 + ["bird"] * 20)

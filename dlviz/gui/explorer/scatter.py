@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsPathItem
 from shiboken6 import isValid
 
@@ -26,6 +26,7 @@ from dlviz.core.mosaic import colormap_lut
 from dlviz.gui import style
 from dlviz.gui.explorer.cards import Legend, Tip, draw_key
 from dlviz.gui.explorer.colours import DEFAULT_COLOUR, point_in_polygon
+from dlviz.gui.widgets.images import png_bytes
 
 MAX_NAMED = 40  # text labels drawn next to points
 
@@ -534,13 +535,8 @@ class ScatterView(pg.GraphicsView):
         out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">',
                f'<rect width="{w}" height="{h}" fill="{style.BACKGROUND}"/>']
         if self.mode == "density" and self.density.image is not None:
-            from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
-            data = QByteArray()
-            buffer = QBuffer(data)
-            buffer.open(QIODevice.WriteOnly)
-            self.density.getPixmap().toImage().mirrored(False, True).save(buffer, "PNG")
-            encoded = base64.b64encode(bytes(data.data())).decode()
+            upright = self.density.getPixmap().toImage().transformed(QTransform().scale(1, -1))  # rows run up in the plot
+            encoded = base64.b64encode(png_bytes(upright)).decode()
             out.append(f'<image width="{w}" height="{h}" preserveAspectRatio="none" href="data:image/png;base64,{encoded}"/>')
         r = self.point_size / 2
 
