@@ -10,9 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.modules.module import _global_forward_hooks, register_module_forward_hook
+from torch.nn.modules.module import _global_forward_hooks, register_module_forward_hook, register_module_forward_pre_hook
 
+from dlviz.core.errors import Cancelled
 from dlviz.core.models import LoadedModel
+from dlviz.core.progress import Progress
 
 
 _MODULES: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
@@ -40,6 +42,25 @@ class OwnedHook:
             self._handle.remove()
             self._handle = None
         return False
+
+
+class StopWithin(OwnedHook):
+    """A context manager under which a forward pass on this thread raises `Cancelled` as soon as
+    `progress.should_stop()` holds, checked before each module runs: a stop is heard within one
+    layer of a batched pass (Score-CAM's 32 masks took 1.7 s a batch on a laptop CPU) instead of
+    at its end. Passes on other threads are not touched. The caller catches `Cancelled`."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+
+    def _check(self, module, args):
+        if threading.get_ident() == self._thread and self.progress.should_stop():
+            raise Cancelled()
+
+    def __enter__(self):
+        self._thread = threading.get_ident()
+        self._handle = register_module_forward_pre_hook(self._check)
+        return self
 
 
 class ActivationRecorder(OwnedHook):

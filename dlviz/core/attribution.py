@@ -29,7 +29,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlviz.core import catalogue
-from dlviz.core.activations import EndPass, OwnedHook
+from dlviz.core.activations import EndPass, OwnedHook, StopWithin
+from dlviz.core.errors import Cancelled
 from dlviz.core.progress import Progress, given
 
 METHODS = tuple(catalogue.BACKPROP_METHODS)
@@ -374,15 +375,18 @@ def _score_weights(model, x, activation, class_index, batch, progress: Progress)
     live = torch.nonzero(high > low).flatten().tolist()  # a flat channel masks nothing useful
     batch = max(1, int(batch))
     x = x.detach()
-    with torch.no_grad():
-        for start in range(0, len(live), batch):
-            if progress.should_stop():
-                return None
-            index = live[start:start + batch]
-            masks = (upsampled[index] - low[index, None, None]) / (high - low)[index, None, None]
-            probs = torch.softmax(_logits(model(x * masks[:, None])).float(), dim=1)
-            weights[index] = probs[:, class_index]
-            progress.report(min(1.0, (start + len(index)) / len(live)), f"scorecam {start + len(index)}/{len(live)} channels")
+    try:
+        with torch.no_grad(), StopWithin(progress):  # a stop is heard inside a batch's pass too
+            for start in range(0, len(live), batch):
+                if progress.should_stop():
+                    return None
+                index = live[start:start + batch]
+                masks = (upsampled[index] - low[index, None, None]) / (high - low)[index, None, None]
+                probs = torch.softmax(_logits(model(x * masks[:, None])).float(), dim=1)
+                weights[index] = probs[:, class_index]
+                progress.report(min(1.0, (start + len(index)) / len(live)), f"scorecam {start + len(index)}/{len(live)} channels")
+    except Cancelled:
+        return None
     return weights.view(1, -1, 1, 1)
 
 

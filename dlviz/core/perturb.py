@@ -139,6 +139,9 @@ def occlusion_map(
     total = np.zeros((height, width), np.float64)
     count = np.zeros((height, width), np.float64)
     colour = fill_colour(crop, fill)
+    from dlviz.core.activations import StopWithin
+    from dlviz.core.errors import Cancelled
+
     for start in range(0, len(boxes), batch):
         if progress.should_stop():
             return None
@@ -146,7 +149,11 @@ def occlusion_map(
         images = np.repeat(crop[None], len(chunk), axis=0)
         for image, (x0, y0, x1, y1) in zip(images, chunk):
             image[y0:y1, x0:x1] = colour
-        drops = clean - score_batch(loaded, images, target)
+        try:
+            with StopWithin(progress):  # heard inside a batch's pass, not only between batches
+                drops = clean - score_batch(loaded, images, target)
+        except Cancelled:
+            return None
         for drop, (x0, y0, x1, y1) in zip(drops, chunk):
             total[y0:y1, x0:x1] += drop
             count[y0:y1, x0:x1] += 1

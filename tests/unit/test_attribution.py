@@ -318,3 +318,40 @@ def test_hooks_leave_other_threads_alone():
         worker.join()
     assert len(results) == 1 and torch.equal(results[0], expected)
     assert active_hooks(model) == 0
+
+
+def test_scorecam_hears_a_stop_inside_a_batch_of_masks(bundled, chelsea):
+    """Score-CAM checked for a stop once per batch of 32 masked images (1.7 s on a laptop CPU);
+    now the pass itself stops at the next layer once the stop is asked for."""
+    from dlviz.core.activations import _modules_by_name
+    from torch.nn.modules.module import register_module_forward_pre_hook
+
+    ran_after_stop = []
+    asked = {"armed": False, "stop": False, "modules": 0}
+    modules = set(map(id, _modules_by_name(bundled.model).values()))
+
+    def count(module, args):
+        if asked["armed"] and id(module) in modules:
+            asked["modules"] += 1
+            asked["stop"] = asked["stop"] or asked["modules"] >= 20  # a stop asked mid-pass
+            if asked["stop"]:
+                ran_after_stop.append(module)
+
+    def stop():
+        return asked["stop"]
+
+    def report(fraction, text, partial):
+        asked["armed"] = True  # the first batch is done: the stop comes 20 layers into the second
+
+    from dlviz.core.images import load_image
+
+    x = bundled.preprocess.to_tensor(load_image(chelsea))
+    handle = register_module_forward_pre_hook(count)
+    try:
+        result = A.cam(bundled.model, x, A.default_cam_layer(bundled), 0, "scorecam", batch=32,
+                       progress=Callbacks(report, stop))
+    finally:
+        handle.remove()
+    assert result is None
+    assert len(ran_after_stop) <= 1, f"{len(ran_after_stop)} modules ran after the stop"
+    assert active_hooks(bundled.model) == 0
