@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from dlviz.core.errors import DlvizError
+from dlviz.core.files import check_file, write_atomic
 from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS
 
 VERSION = 1
@@ -113,6 +114,7 @@ class Session:
         self.model_spec = ModelSpec()
         self.model_version = 0  # goes up with every model loaded
         self.rgb: np.ndarray | None = None
+        self.preview: np.ndarray | None = None  # the photo as drawn: itself, or a smaller copy of a huge one
         self.input: InputSource | None = None
         self.input_version = 0  # goes up with every new image (every frame, once input is live)
         self.result = None  # dlviz.work.toolbox.ForwardResult of (model, rgb)
@@ -201,8 +203,11 @@ class Session:
         self.model_changed.emit()
         self.layer_changed.emit()
 
-    def set_image(self, rgb: np.ndarray, source: InputSource) -> None:
+    def set_image(self, rgb: np.ndarray, source: InputSource, preview: np.ndarray | None = None) -> None:
+        """A new photo; `preview` is the copy the window draws (see `core.images.preview`), made
+        off the GUI thread by whoever loaded the photo (default: the photo itself)."""
         self.rgb, self.input = rgb, source
+        self.preview = rgb if preview is None else preview
         self.input_version += 1
         self.result = None
         self.image_changed.emit()
@@ -363,6 +368,7 @@ def read_file(path) -> dict:
     import json
 
     path = Path(path)
+    check_file(path, SessionError, what="session file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -382,14 +388,8 @@ def save_file(data: dict, path) -> None:
     then takes its place, so a full disk or a crash never leaves half a session behind."""
     import json
 
-    path = Path(path)
-    part = path.with_name(path.name + ".part")
-    try:
-        part.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        part.replace(path)
-    except OSError:
-        part.unlink(missing_ok=True)
-        raise
+    text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    write_atomic(Path(path), lambda stream: stream.write(text), binary=False)
 
 
 def number(value, low: float = -math.inf, high: float = math.inf) -> float | None:

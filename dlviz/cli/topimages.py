@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from dlviz import paths
@@ -52,6 +53,8 @@ def cmd_topimages(args) -> int:
     with StderrProgress("scanning") as progress:
         result = topimages.scan(loaded, args.folder, args.layer, args.k, cache_dir=paths.cache_dir("topimages"),
                                 progress=progress)
+    if result.note:
+        print(f"note: {result.note}", file=sys.stderr)
     field = topimages.receptive_field(loaded.model, args.layer, loaded.preprocess.crop, effective=0.9)
     crops = {}
     index = {"model": loaded.name, "layer": args.layer, "folder": str(Path(args.folder).resolve()),

@@ -17,6 +17,7 @@ from torch import nn
 from dlviz import paths
 from dlviz.core.activations import OwnedHook
 from dlviz.core.errors import ImageError, VectorError
+from dlviz.core.files import set_aside, write_atomic
 from dlviz.core.images import MAX_PIXELS, images_below, load_image
 from dlviz.core.progress import Progress, given
 from dlviz.core.vectors import PointSet, as_strings
@@ -167,14 +168,12 @@ def cache_key(loaded, layer: str, files: list[Path]) -> str:
 
 
 def _save(path: Path, vectors, files, top, skipped) -> None:
-    tmp = path.with_name(path.name + ".part.npz")
     meta = json.dumps({"files": files, "top": top, "skipped": skipped})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(tmp, vectors=vectors, meta=np.array(meta))
-        tmp.replace(path)
+        write_atomic(path, lambda stream: np.savez(stream, vectors=vectors, meta=np.array(meta)))
     except OSError:  # a read-only cache only costs the next run its time
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def _load(path: Path):
@@ -186,7 +185,8 @@ def _load(path: Path):
         if len(files) != len(vectors) or len(top) != len(vectors):
             return None
         return vectors, files, top, skipped
-    except (OSError, ValueError, KeyError, TypeError):  # missing or damaged: compute afresh
+    except Exception:  # noqa: BLE001 - zip, zlib, EOF, JSON, key errors: damaged, so set aside and compute afresh
+        set_aside(path)
         return None
 
 

@@ -41,6 +41,7 @@ from torch import nn
 
 from dlviz.core import catalogue
 from dlviz.core.activations import EndPass, OwnedHook
+from dlviz.core.files import write_atomic
 from dlviz.core.imageparam import Parameterisation, from_uint8, noise_image, project, square, to_uint8, transform
 from dlviz.core.progress import Progress, given
 
@@ -489,11 +490,9 @@ def save_cached(folder, key: str, result: Result) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     png, side = folder / f"{key}.png", folder / f"{key}.json"
-    tmp_png, tmp_side = png.with_suffix(".png.part"), side.with_suffix(".json.part")
-    Image.fromarray(result.image).save(tmp_png, format="PNG")
-    tmp_side.write_text(json.dumps(result.summary()), encoding="utf-8")
-    tmp_png.replace(png)
-    tmp_side.replace(side)  # the JSON last: its presence says the pair is complete
+    write_atomic(png, lambda stream: Image.fromarray(result.image).save(stream, format="PNG"))
+    text = json.dumps(result.summary())
+    write_atomic(side, lambda stream: stream.write(text), binary=False)  # the JSON last: it says the pair is complete
 
 
 def load_cached(folder, key: str) -> Result | None:

@@ -20,6 +20,7 @@ from torch import nn
 
 from dlviz import paths
 from dlviz.core.errors import DlvizError, ModelError
+from dlviz.core.files import check_file
 from dlviz.core.preprocess import BUNDLED_PREPROCESS, Preprocess
 from dlviz.core.progress import Progress, given
 
@@ -366,9 +367,7 @@ def check_fit(model: nn.Module, state: dict, filename: str) -> None:
 
 
 def _load_file(name: str | None, path: Path) -> LoadedModel:
-    if not path.is_file():
-        what = "is a folder" if path.is_dir() else "does not exist"
-        raise ModelError(f"The weights file {path} {what}.")
+    check_file(path, ModelError, what="weights file")  # a pipe or a dead drive must not hang torch.load
     if _is_torchscript(path):
         try:
             with warnings.catch_warnings():  # TorchScript's deprecation notice is not the user's business
@@ -393,6 +392,8 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
         raise ModelError(
             f"Refused to load {path.name}: it holds Python objects that could run code, not just tensors."
         ) from exc
+    except OSError as exc:  # the disk, not the content: say so rather than blame the file's format
+        raise ModelError(f"{path.name} cannot be read ({exc.strerror or exc}).") from exc
     except Exception as exc:
         raise ModelError(f"{path.name} is not a PyTorch weights file.") from exc
     state = _state_dict_from(obj)

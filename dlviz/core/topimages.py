@@ -3,7 +3,9 @@
 A scan runs the model over a folder in batches, keeps for each unit its k highest activations
 (the maximum over the unit's map) with the image and the map position where they occurred, and
 saves its state to a cache file after every batch: a scan stopped half-way resumes where it
-stopped, and a finished one is read back at once. The cache key covers the model, the layer and
+stopped, and a finished one is read back at once. A cache file that cannot be read (a crash
+mid-write on a disk that lost it, a truncated copy) is set aside and the folder scanned afresh,
+with a note saying so. The cache key covers the model, the layer and
 the folder's contents (names, sizes, modification times), so a changed folder is scanned again.
 """
 
@@ -17,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dlviz.core.activations import ActivationRecorder
-from dlviz.core.errors import ImageError
+from dlviz.core.activations import ActivationRecorder, StopWithin
+from dlviz.core.errors import Cancelled, ImageError
+from dlviz.core.files import set_aside, write_atomic
 from dlviz.core.images import images_below, load_image
 from dlviz.core.progress import Progress, given
 
@@ -33,6 +36,7 @@ class TopImages:
     map_size: tuple[int, int]  # (H, W) of the layer's map; (1, 1) for vectors
     done: int = 0  # how many files have been scanned
     skipped: list[str] = field(default_factory=list)  # files that could not be read
+    note: str = ""  # something the user should know about this scan (a damaged cache set aside)
 
     @property
     def complete(self) -> bool:
@@ -57,28 +61,35 @@ def cache_key(model_name: str, source: str, layer: str, files: list[Path], k: in
 
 
 def _save(result: TopImages, path: Path) -> None:
-    tmp = path.with_name(path.name + ".part.npz")
     meta = {"layer": result.layer, "files": result.files, "map_size": list(result.map_size),
             "done": result.done, "skipped": result.skipped}
-    np.savez(tmp, values=result.values, index=result.index, position=result.position, meta=json.dumps(meta))
-    tmp.replace(path)
+    write_atomic(path, lambda stream: np.savez(stream, values=result.values, index=result.index,
+                                               position=result.position, meta=json.dumps(meta)))
 
 
-def _load(path: Path) -> TopImages | None:
+def _load(path: Path, units: int, k: int) -> tuple[TopImages | None, str]:
+    """(the saved scan, "") or, for a file that cannot be read or does not fit, (None, a note)
+    after setting the file aside: every later scan would otherwise fail on it."""
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            return TopImages(meta["layer"], meta["files"], data["values"], data["index"], data["position"],
-                             tuple(meta["map_size"]), meta["done"], meta["skipped"])
-    except (OSError, ValueError, KeyError):  # missing or damaged: scan afresh
-        return None
+            result = TopImages(meta["layer"], list(meta["files"]), data["values"], data["index"], data["position"],
+                               tuple(meta["map_size"]), int(meta["done"]), list(meta["skipped"]))
+        if result.values.shape != (k, units) or result.index.shape != (k, units) or result.position.shape != (k, units, 2):
+            raise ValueError("shapes do not match the layer")
+        return result, ""
+    except Exception:  # noqa: BLE001 - zip, zlib, EOF, JSON and key errors all mean a damaged file
+        kept = set_aside(path)
+        where = f" (kept as {kept.name})" if kept is not None else ""
+        return None, f"The saved scan of this folder was damaged and was set aside{where}; scanning again."
 
 
 def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None,
          progress: Progress | None = None) -> TopImages:
     """Scan every image in `folder` for the k best images of each unit of `layer`.
 
-    A stop, checked between batches, returns the scan so far (`complete` false); the cache keeps it."""
+    A stop, checked before each image, returns the scan so far (`complete` false; a half-read
+    batch is dropped); the cache keeps it."""
     progress = given(progress)
     folder = Path(folder)
     paths = images_below(folder)
@@ -89,26 +100,34 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
     if cache_dir is not None:
         cache = Path(cache_dir) / f"top-{cache_key(loaded.name, loaded.source, layer, paths, k)}.npz"
         cache.parent.mkdir(parents=True, exist_ok=True)
-    result = _load(cache) if cache is not None and cache.exists() else None
+    result, note = _load(cache, units, k) if cache is not None and cache.exists() else (None, "")
     if result is None:
         # Each image by its path below the folder: the same name may stand in two class folders.
         result = TopImages(layer, [p.relative_to(folder).as_posix() for p in paths], np.full((k, units), -np.inf, np.float32),
-                           np.full((k, units), -1, np.int64), np.zeros((k, units, 2), np.int64), map_size)
+                           np.full((k, units), -1, np.int64), np.zeros((k, units, 2), np.int64), map_size, note=note)
     copy = [layer] if info.mutated else []
     while result.done < len(paths):
-        if progress.should_stop():
-            break
         chunk = range(result.done, min(result.done + batch, len(paths)))
-        tensors, owners = [], []
+        tensors, owners, stopped, skipped_before = [], [], False, len(result.skipped)
         for i in chunk:
+            if progress.should_stop():  # one image may be an 80-megapixel decode: do not wait a batch
+                stopped = True
+                break
             try:
                 tensors.append(loaded.preprocess.to_tensor(load_image(paths[i])))
                 owners.append(i)
             except ImageError:
                 result.skipped.append(paths[i].relative_to(folder).as_posix())
+        if stopped:
+            del result.skipped[skipped_before:]  # this batch is read again on resume
+            break
         if tensors:
-            with torch.inference_mode(), ActivationRecorder(loaded.model, [layer], copy) as rec:
-                loaded.model(torch.cat(tensors))
+            try:
+                with torch.inference_mode(), ActivationRecorder(loaded.model, [layer], copy) as rec, StopWithin(progress):
+                    loaded.model(torch.cat(tensors))
+            except Cancelled:  # the batch is read again on resume
+                del result.skipped[skipped_before:]
+                break
             _merge(result, rec.outputs[layer].float(), owners)
         result.done = chunk.stop
         if cache is not None:

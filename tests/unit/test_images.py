@@ -266,14 +266,16 @@ def test_unreadable_file(tmp_path):
         path.chmod(0o600)
 
 
-def test_unreadable_file_message(tmp_path, monkeypatch):
-    import dlviz.core.images as images
+@pytest.mark.parametrize("where", ["dlviz.core.files", "dlviz.core.images"])
+def test_unreadable_file_message(tmp_path, monkeypatch, where):
+    """Denied at the first look at the file, or when it is opened for decoding after it."""
+    import importlib
 
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     path = save(tmp_path, Image.new("RGB", (2, 2)), "x.png")
-    monkeypatch.setattr(images, "open", denied, raising=False)
+    monkeypatch.setattr(importlib.import_module(where), "open", denied, raising=False)
     assert expect_error(path, "x.png") == "x.png cannot be read (permission denied)."
 
 

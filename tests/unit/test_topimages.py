@@ -105,3 +105,37 @@ def test_a_folder_of_class_folders_is_scanned_whole(bundled, tmp_path, samples):
     assert result.complete and sorted(result.files) == ["cats/again/chelsea.png", "cats/chelsea.png", "cups/coffee.png"]
     best = {name for name, _, _ in result.best(0)}
     assert best == set(result.files)  # every image, by its path below the folder
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "not a zip"])
+def test_a_damaged_cache_is_set_aside_and_the_folder_scanned_again(bundled, folder, tmp_path, damage):
+    """A torn top-*.npz used to fail every later scan of that folder ("Unexpected error (BadZipFile)")."""
+    cache = tmp_path / "cache"
+    fresh = topimages.scan(bundled, folder, LAYER, k=2, batch=4, cache_dir=cache)
+    (saved,) = cache.glob("top-*.npz")
+    data = saved.read_bytes()
+    saved.write_bytes({"truncated": data[: len(data) // 2], "empty": b"", "not a zip": b"hello"}[damage])
+    again = topimages.scan(bundled, folder, LAYER, k=2, batch=4, cache_dir=cache)
+    assert again.complete and np.array_equal(again.index, fresh.index)
+    assert again.note.startswith("The saved scan of this folder was damaged and was set aside")
+    assert (cache / (saved.name + ".damaged")).exists()
+    # The new cache is whole: the next scan reads it without a note.
+    assert topimages.scan(bundled, folder, LAYER, k=2, batch=4, cache_dir=cache).note == ""
+
+
+def test_a_stop_is_heard_inside_a_batch_and_the_batch_is_read_again(bundled, folder, tmp_path):
+    """A batch may hold several 80-megapixel decodes: a stop is checked before each image and
+    inside the forward pass, not only between batches."""
+    asked = []
+
+    def stop_on_third_look():
+        asked.append(1)
+        return len(asked) >= 3
+
+    cache = tmp_path / "cache"
+    stopped = topimages.scan(bundled, folder, LAYER, k=2, batch=16, cache_dir=cache,
+                             progress=Callbacks(should_stop=stop_on_third_look))
+    assert stopped.done == 0 and stopped.skipped == [] and not stopped.complete
+    resumed = topimages.scan(bundled, folder, LAYER, k=2, batch=16, cache_dir=cache)
+    assert resumed.complete and resumed.skipped == ["broken.png"]
+    assert active_hooks(bundled.model) == 0

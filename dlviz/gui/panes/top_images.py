@@ -15,6 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from dlviz import paths
+from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import set_checked
 from dlviz.gui.widgets.pictures import Picture
@@ -189,8 +190,9 @@ class TopImagesPane(Pane):
             self.caption.setText(f"Top images of {where}: scanned when this tab is open.")
         else:
             skipped = f", {len(scan.top.skipped)} unreadable" if scan.top.skipped else ""
+            note = f"<br><span style='color:{style.MUTED.name()}'>{escape(scan.top.note)}</span>" if scan.top.note else ""
             self.caption.setText(f"Unit {self.session.unit}: its best crops among {len(scan.top.files)} images of {where}"
-                                 f" (receptive field {scan.field_px} px{skipped})")
+                                 f" (receptive field {scan.field_px} px{skipped}){note}")
 
     # ---------------------------------------------------------------- options
     def state(self) -> dict:
