@@ -8,18 +8,19 @@ sentence naming the file (and the line, where there is one). No Qt here.
 from __future__ import annotations
 
 import csv
-import gzip
 import importlib.util
-import io
+import itertools
 import os
 import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from dlviz.core.errors import VectorError
+from dlviz.core.files import check_file
+from dlviz.core.textfile import Rows, check_finite, is_number, text_lines
+from dlviz.core.progress import Progress, given
 
 WORD_SUFFIXES = (".txt", ".vec", ".txt.gz", ".vec.gz")
 SUFFIXES = (".tsv", ".npy", ".csv") + WORD_SUFFIXES
@@ -84,72 +85,20 @@ def make_points(vectors: np.ndarray, meta: dict[str, np.ndarray] | None = None, 
     return PointSet(vectors, layout, meta, label_column, images, name)
 
 
-# --------------------------------------------------------------------------- text helpers
-
-
-def _read_text(path: Path) -> list[str]:
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as stream:
-            return stream.read().splitlines()
-    except UnicodeDecodeError:
-        raise VectorError(f"{path.name} is not UTF-8 text.") from None
-    except OSError as exc:
-        raise VectorError(f"{path.name} cannot be read ({exc.strerror or exc}).") from exc
-
-
 def _check_exists(path: Path) -> None:
-    if not path.exists():
-        raise VectorError(f"{path.name} does not exist.")
-    if path.is_dir():
-        raise VectorError(f"{path.name} is a folder, not a file of vectors.")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _floats(rows: list[list[str]], lines: list[int], name: str, columns: list[int] | None = None) -> np.ndarray:
-    """Cells as float32 (n, d); a non-number or a NaN/inf is reported with its line."""
-    try:
-        array = np.array(rows, dtype=np.float32)
-    except ValueError:
-        for cells, line in zip(rows, lines):
-            for j, cell in enumerate(cells):
-                if not _is_number(cell):
-                    where = f"line {line}" + (f", column {columns[j] + 1}" if columns else "")
-                    raise VectorError(f"{name}, {where}: '{_short(cell)}' is not a number.") from None
-        raise VectorError(f"{name} holds values that are not numbers.") from None
-    _check_finite(array, name, lines)
-    return array
-
-
-def _check_finite(array: np.ndarray, name: str, lines: list[int] | None = None) -> None:
-    finite = np.isfinite(array)
-    if not finite.all():
-        row = int(np.nonzero(~finite.all(axis=1))[0][0])
-        value = array[row][~finite[row]][0]
-        where = f"line {lines[row]}" if lines else f"row {row}"
-        raise VectorError(f"{name}, {where}: the value {value} is not a finite number.")
-
-
-def _short(text: str, size: int = 30) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
+    check_file(path, VectorError, what="file of vectors")
 
 
 # --------------------------------------------------------------------------- metadata
 
 
-def read_metadata(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
+def read_metadata(path: str | os.PathLike, progress: Progress | None = None) -> tuple[dict[str, np.ndarray], int]:
     """A projector metadata TSV: one column without a header, or 2+ columns under a header row.
 
     Returns the columns and their row count.
     """
     path = Path(path)
-    lines = _lines(path)
+    lines = _lines(path, progress)
     width = len(lines[0].split("\t"))
     if width == 1:
         return {"label": as_strings(lines)}, len(lines)
@@ -165,16 +114,26 @@ def read_metadata(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
     return {name: as_strings(col) for name, col in zip(names, columns)}, len(rows)
 
 
-def read_labels_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], int]:
+def read_labels_file(path: str | os.PathLike, progress: Progress | None = None) -> tuple[dict[str, np.ndarray], int]:
     """One label per line, no header."""
-    lines = _lines(Path(path))
+    lines = _lines(Path(path), progress)
     return {"label": as_strings(lines)}, len(lines)
 
 
-def _lines(path: Path) -> list[str]:
+def is_metadata_table(path: str | os.PathLike) -> bool:
+    """True when the first line of `path` has a tab: a projector metadata TSV with a header row,
+    rather than a file of one label per line. Read on the worker: the file may be a slow one."""
+    path = Path(path)
+    _check_exists(path)
+    for _, line in text_lines(path, errors="replace"):
+        return "\t" in line
+    return False
+
+
+def _lines(path: Path, progress: Progress | None = None) -> list[str]:
     """The file's lines without trailing blank ones; an empty file is an error."""
     _check_exists(path)
-    lines = _read_text(path)
+    lines = [line for _, line in text_lines(path, progress)]
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
@@ -197,70 +156,74 @@ def _unique_names(header: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- tables: .tsv and .csv
 
 
-def _table(rows: list[tuple[int, list[str]]], name: str, numeric_only: bool):
-    """Numeric columns -> vectors, the others -> metadata. The first row is a header when none of
-    its cells is a number; a header starting x, y[, z] marks a layout, whose other columns are all
-    metadata, numbers or not. Returns (vectors, meta)."""
-    if not rows:
+def _table(rows, name: str, numeric_only: bool):
+    """Numeric columns -> vectors, the others -> metadata, from `rows`, an iterator of (line
+    number, cells) read as it goes. The first row is a header when none of its cells is a number;
+    a header starting x, y[, z] marks a layout, whose other columns are all metadata, numbers or
+    not. With `numeric_only` and no header every column is numbers. Returns (vectors, meta)."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         raise VectorError(f"{name} is empty.")
     header = None
-    if not any(_is_number(cell) for cell in rows[0][1]) and (len(rows) > 1 or not numeric_only):
-        header = rows[0][1]
-        rows = rows[1:]
-        if not rows:
+    if not any(is_number(cell) for cell in first[1]):
+        header = first[1]
+        first = next(rows, None)
+        if first is None:
             raise VectorError(f"{name} has a header row but no points.")
-    width = len(header) if header is not None else len(rows[0][1])
-    for line, cells in rows:
-        if len(cells) != width:
-            raise VectorError(f"{name}, line {line}: {len(cells)} values where line {rows[0][0]} has {width}.")
-    first = rows[0][1]
-    numeric = [j for j in range(width) if _is_number(first[j]) or (numeric_only and header is None)]
+    width = len(header) if header is not None else len(first[1])
+    cells0 = first[1]
+    if len(cells0) != width:
+        raise VectorError(f"{name}, line {first[0]}: {len(cells0)} values where the header has {width}.")
+    numeric = [j for j in range(width) if is_number(cells0[j]) or (numeric_only and header is None)]
     axes = [cell.strip().lower() for cell in (header or [])[:3]]
     if axes[:2] == ["x", "y"]:  # a layout (as `dlviz embed` writes it): the other columns are metadata
         numeric = [0, 1, 2] if axes == ["x", "y", "z"] else [0, 1]
     if not numeric:
         raise VectorError(f"{name} has no column of numbers.")
-    lines = [line for line, _ in rows]
-    if len(numeric) == width:
-        vectors = _floats([cells for _, cells in rows], lines, name, list(range(width)))
-    else:
-        vectors = _floats([[cells[j] for j in numeric] for _, cells in rows], lines, name, numeric)
+    gathered = Rows(name, numeric, width)
+    gathered.add(*first)
+    for line, cells in rows:
+        if len(cells) != width:
+            raise VectorError(f"{name}, line {line}: {len(cells)} values where line {first[0]} has {width}.")
+        gathered.add(line, cells)
+    vectors, texts = gathered.finish()
     names = _unique_names(header) if header is not None else None
     meta = {}
-    other = [j for j in range(width) if j not in set(numeric)]
-    for k, j in enumerate(other):
+    for k, (j, column) in enumerate(zip(gathered.text_columns, texts)):
         key = names[j] if names else ("label" if k == 0 else f"column {j + 1}")
-        meta[key] = as_strings([cells[j] for _, cells in rows])
+        meta[key] = as_strings(column)
     return vectors, meta
 
 
-def _read_tsv(path: Path):
-    lines = _read_text(path)
-    rows = [(number, line.split("\t")) for number, line in enumerate(lines, start=1) if line.strip()]
+def _read_tsv(path: Path, progress: Progress | None = None):
     # A projector tensors file has no header and only numbers; a file with a header row (such as
     # `dlviz embed --out`) may also carry text columns.
-    with_header = bool(rows) and not any(_is_number(cell) for cell in rows[0][1])
-    return _table(rows, path.name, numeric_only=not with_header)
+    rows = ((number, line.split("\t")) for number, line in text_lines(path, progress) if line.strip())
+    return _table(rows, path.name, numeric_only=True)
 
 
-def _read_csv(path: Path):
-    lines = _read_text(path)
+def _read_csv(path: Path, progress: Progress | None = None):
+    lines = (line for _, line in text_lines(path, progress))
+    head = list(itertools.islice(lines, 20))
     try:
-        dialect = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;")
+        dialect = csv.Sniffer().sniff("\n".join(head), delimiters=",;")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO("\n".join(lines)), dialect)
-    rows = []
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                rows.append((reader.line_num, [cell.strip() for cell in cells]))
-    except csv.Error as exc:
-        raise VectorError(f"{path.name}, line {reader.line_num}: {exc}.") from exc
-    return _table(rows, path.name, numeric_only=False)
+    reader = csv.reader(itertools.chain(head, lines), dialect)
+
+    def rows():
+        try:
+            for cells in reader:
+                if any(cell.strip() for cell in cells):
+                    yield reader.line_num, [cell.strip() for cell in cells]
+        except csv.Error as exc:
+            raise VectorError(f"{path.name}, line {reader.line_num}: {exc}.") from exc
+
+    return _table(rows(), path.name, numeric_only=False)
 
 
-def _read_npy(path: Path):
+def _read_npy(path: Path, progress: Progress | None = None):
     try:
         with open(path, "rb") as stream:
             magic = stream.read(6)
@@ -285,50 +248,55 @@ def _read_npy(path: Path):
     return array, {}
 
 
+def _copy_floats(array: np.ndarray, name: str, progress: Progress | None = None) -> np.ndarray:
+    """A (memory-mapped) array copied into RAM as C-contiguous float32 a block of rows at a time,
+    with progress, a stop check and the finite check per block."""
+    progress = given(progress)
+    out = np.empty(array.shape, np.float32)
+    step = max(1, (8 << 20) // max(1, array.shape[1] * array.itemsize))
+    for start in range(0, len(array), step):
+        progress.check()
+        block = out[start:start + step]
+        block[...] = array[start:start + step]
+        check_finite(block, name, offset=start)
+        progress.report((start + len(block)) / len(array), f"read {start + len(block):,} of {len(array):,} rows")
+    return out
+
+
 # --------------------------------------------------------------------------- word vectors
 
 
-def _open_words(path: Path):
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return open(path, encoding="utf-8", errors="replace", newline="")
-
-
-def _read_words(path: Path, limit: int | None):
-    """GloVe (`word v1 v2 ...`) or word2vec text (a first line `count dims`)."""
-    words, rows, lines = [], [], []
+def _read_words(path: Path, limit: int | None, progress: Progress | None = None):
+    """GloVe (`word v1 v2 ...`) or word2vec text (a first line `count dims`), optionally gzipped."""
+    words: list[str] = []
+    gathered = None
     dims = None
-    try:
-        with _open_words(path) as stream:
-            for number, raw in enumerate(stream, start=1):
-                line = raw.rstrip("\r\n").rstrip(" ")
-                if not line.strip():
-                    continue
-                parts = line.split(" ")
-                if dims is None:
-                    if number == 1 and len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
-                        dims = int(parts[1])  # word2vec's header
-                        if dims < 1:
-                            raise VectorError(f"{path.name}, line 1: the header says {dims} dimensions.")
-                        continue
-                    dims = len(parts) - 1
-                    if dims < 1:
-                        raise VectorError(f"{path.name}, line {number}: a word without values.")
-                if len(parts) < dims + 1:
-                    raise VectorError(f"{path.name}, line {number}: {len(parts) - 1} values where the file has {dims}.")
-                # A word may itself hold spaces (some GloVe tokens do): the values are the last `dims`.
-                words.append(" ".join(parts[: len(parts) - dims]))
-                rows.append(parts[len(parts) - dims:])
-                lines.append(number)
-                if limit is not None and len(words) >= limit:
-                    break
-    except (OSError, EOFError, zlib.error) as exc:
-        if isinstance(exc, (EOFError, gzip.BadGzipFile, zlib.error)) or "CRC" in str(exc):
-            raise VectorError(f"{path.name} is not a complete gzip file.") from exc
-        raise VectorError(f"{path.name} cannot be read ({getattr(exc, 'strerror', None) or exc}).") from exc
+    for number, raw in text_lines(path, progress, errors="replace"):
+        line = raw.rstrip(" ")
+        if not line.strip():
+            continue
+        parts = line.split(" ")
+        if dims is None:
+            if number == 1 and len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+                dims = int(parts[1])  # word2vec's header
+                if dims < 1:
+                    raise VectorError(f"{path.name}, line 1: the header says {dims} dimensions.")
+                continue
+            dims = len(parts) - 1
+            if dims < 1:
+                raise VectorError(f"{path.name}, line {number}: a word without values.")
+        if gathered is None:
+            gathered = Rows(path.name, list(range(dims)), dims)
+        if len(parts) < dims + 1:
+            raise VectorError(f"{path.name}, line {number}: {len(parts) - 1} values where the file has {dims}.")
+        # A word may itself hold spaces (some GloVe tokens do): the values are the last `dims`.
+        words.append(" ".join(parts[: len(parts) - dims]))
+        gathered.add(number, parts[len(parts) - dims:])
+        if limit is not None and len(words) >= limit:
+            break
     if not words:
         raise VectorError(f"{path.name} is empty.")
-    vectors = _floats(rows, lines, path.name)
+    vectors, _ = gathered.finish()
     return vectors, {"word": as_strings(words)}
 
 
@@ -344,11 +312,16 @@ def _suffix(path: Path) -> str:
 
 
 def read_points(path: str | os.PathLike, metadata: str | os.PathLike | None = None,
-                labels: str | os.PathLike | None = None, limit: int | None = None) -> PointSet:
+                labels: str | os.PathLike | None = None, limit: int | None = None,
+                progress: Progress | None = None) -> PointSet:
     """The points in a vector file, by its suffix: .tsv (projector tensors), .npy, .csv, or word
     vectors (.txt, .vec, optionally .gz). `metadata` is a projector metadata TSV, `labels` a file
     with one label per line; either replaces the metadata columns the file itself holds.
-    `limit` keeps only the first points (word files are ordered by frequency)."""
+    `limit` keeps only the first points (word files are ordered by frequency).
+
+    Text is read as it comes (see `text_lines`): memory stays near twice the parsed array, a
+    file that is not text is refused at its first chunk, and `progress` hears how far the read is
+    and can stop it (`Cancelled` is raised)."""
     path = Path(path)
     suffix = _suffix(path)
     if suffix not in SUFFIXES:
@@ -360,18 +333,22 @@ def read_points(path: str | os.PathLike, metadata: str | os.PathLike | None = No
         raise VectorError("Give a metadata file or a labels file, not both.")
     if limit is not None and limit < 1:
         raise VectorError(f"The limit must be at least 1, not {limit}.")
+    progress = given(progress)
+    extra = metadata if metadata is not None else labels
+    reading = progress.within(0.0, 0.9 if extra is not None else 1.0)
     if suffix == ".tsv":
-        vectors, meta = _read_tsv(path)
+        vectors, meta = _read_tsv(path, reading)
     elif suffix == ".csv":
-        vectors, meta = _read_csv(path)
+        vectors, meta = _read_csv(path, reading)
     elif suffix == ".npy":
         vectors, meta = _read_npy(path)
     else:
-        vectors, meta = _read_words(path, limit)
+        vectors, meta = _read_words(path, limit, reading)
     total = len(vectors)
-    if metadata is not None or labels is not None:
-        source = Path(metadata if metadata is not None else labels)
-        meta, rows = read_metadata(source) if metadata is not None else read_labels_file(source)
+    if extra is not None:
+        source = Path(extra)
+        rest = progress.within(0.9, 1.0)
+        meta, rows = read_metadata(source, rest) if metadata is not None else read_labels_file(source, rest)
         word_file = suffix in WORD_SUFFIXES and limit is not None
         if rows != total and not (word_file and rows >= total):
             what = ("row" if metadata is not None else "label") + ("" if rows == 1 else "s")
@@ -381,8 +358,7 @@ def read_points(path: str | os.PathLike, metadata: str | os.PathLike | None = No
     n = len(vectors)
     meta = {key: column[:n] for key, column in meta.items()}
     if suffix == ".npy":
-        vectors = np.array(vectors, dtype=np.float32, order="C")
-        _check_finite(vectors, path.name)
+        vectors = _copy_floats(vectors, path.name, reading)
     return make_points(vectors, meta, name=path.name)
 
 

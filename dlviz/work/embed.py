@@ -54,11 +54,19 @@ def _user_errors(fn, *args, **kwargs):
         raise DlvizError("Not enough memory for these points: lower the limit or sample fewer.") from exc
 
 
-def read_vectors(state, path, metadata=None, labels=None, limit=None):
+def read_vectors(state, path, extra=None, limit=None):
+    """The points of a vector file, read as it comes with progress; None if stopped. `extra` is a
+    projector metadata TSV (a header row with tabs) or a file of one label per line: which one
+    is decided here, on the worker, since even its first line may be slow to come."""
     from dlviz.core import vectors
 
     state.report(0.0, "reading")
-    return _user_errors(vectors.read_points, path, metadata=metadata, labels=labels, limit=limit)
+    try:
+        meta = extra if extra is not None and vectors.is_metadata_table(extra) else None
+        labels = extra if extra is not None and meta is None else None
+        return _user_errors(vectors.read_points, path, metadata=meta, labels=labels, limit=limit, progress=state)
+    except Cancelled:
+        return None
 
 
 def class_points(state, loaded):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -335,3 +336,47 @@ def test_the_window_fits_the_screen_and_offers_what_the_method_uses(explorer, qt
     explorer.method.setCurrentIndex(explorer.method.findData("umap"))
     assert explorer.reproducible.isVisibleTo(explorer)
     assert explorer.fit_button.text() == "Fit"
+
+
+def _tsv(path, rows, dims=20):
+    rng = np.random.default_rng(0)
+    block = rng.normal(size=(rows, dims)).astype(np.float32)
+    path.write_text("\n".join("\t".join(row) for row in np.char.mod("%.4f", block)) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_vector_file_is_read_in_pieces_with_progress_the_window_shows_as_it_comes(explorer, qtbot, tmp_path,
+                                                                                   monkeypatch):
+    """The whole file used to be split and parsed in one go, with no progress and no way to stop
+    it: a 170 MB TSV froze the window 3.9 s. `benchmarks/stalls.py` times the gaps."""
+    from dlviz.core import textfile, vectors
+
+    monkeypatch.setattr(textfile, "CHUNK_BYTES", 64 << 10)  # many pieces from a small file
+    path = _tsv(tmp_path / "points.tsv", 40_000)  # 6 MB
+    qtbot.waitUntil(lambda: not explorer.runner.is_busy(), timeout=60_000)  # the layout kernels' warm-up
+    real, readers = vectors.read_points, []
+    monkeypatch.setattr(vectors, "read_points", lambda *a, **k: (readers.append(threading.get_ident()), real(*a, **k))[1])
+    shown = []
+    explorer.runner.progress.connect(lambda kind, f, text: kind == "source" and shown.append(f))
+    with finished(explorer, qtbot, "source"):
+        explorer.load_vector_file(str(path))
+    assert len(explorer.points) == 40_000 and explorer.source_info.text().startswith("40,000 points, 20-d")
+    assert readers and readers != [threading.get_ident()], "the file was read on the GUI thread"
+    assert len(shown) >= 20 and shown == sorted(shown) and shown[-1] > 0.95  # the file, piece by piece
+
+
+def test_stop_ends_the_reading_of_a_file_and_keeps_the_points_shown(explorer, qtbot, tmp_path, monkeypatch):
+    from dlviz.core import textfile
+
+    with finished(explorer, qtbot, "source"):
+        explorer.load_classes()
+    assert not explorer.stop_button.isEnabled()
+    monkeypatch.setattr(textfile, "CHUNK_BYTES", 4 << 10)
+    path = _tsv(tmp_path / "slow.tsv", 20_000)
+    explorer.load_vector_file(str(path))
+    qtbot.waitUntil(lambda: explorer.runner.running_kind() == "source", timeout=10_000)
+    assert explorer.stop_button.isEnabled() and explorer.progress.isVisible()
+    explorer.stop_button.click()
+    qtbot.waitUntil(lambda: explorer.runner.running_kind() != "source", timeout=2_000)
+    assert "Stopped reading" in explorer.statusBar().currentMessage()
+    assert len(explorer.points) == 1000 and not explorer.stop_button.isEnabled()

@@ -319,3 +319,97 @@ def test_glove_package_words():
     target = v[index[0]] - v[index[2]] + v[index[3]]
     ranked = [int(i) for i in np.argsort(-(v @ target)) if i not in index[[0, 2, 3]]]
     assert ranked[0] == index[1]
+
+
+# --------------------------------------------------------------------------- read as it comes
+
+
+def _blocks(monkeypatch, chunk=256, cells=40):
+    """Tiny chunks and blocks, so a small file is read and parsed in many pieces."""
+    from dlviz.core import textfile
+
+    monkeypatch.setattr(textfile, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(textfile, "BLOCK_CELLS", cells)
+
+
+@pytest.mark.parametrize("name", ["zeros.csv", "zeros.tsv", "zeros.txt"])
+def test_a_binary_file_under_a_text_name_is_refused_at_its_first_chunk(tmp_path, name):
+    """A 2 GB file of zeros named .csv was read whole (12 GB, 167 s); its first chunk says enough."""
+    path = tmp_path / name
+    with open(path, "wb") as stream:
+        stream.truncate(64 << 20)  # 64 MB of NUL bytes, sparse on disk
+    reads = []
+    from dlviz.core.progress import Callbacks
+
+    message = _error(path, progress=Callbacks(lambda f, text, p: reads.append(f)))
+    assert message == f"{name} is not a text file (it holds binary data), so it holds no vectors dlviz can read."
+    assert reads == [], "more than the first chunk was read"
+
+
+def test_a_line_longer_than_any_row_is_refused_without_holding_the_file(tmp_path, monkeypatch):
+    from dlviz.core import textfile
+
+    monkeypatch.setattr(textfile, "LONGEST_LINE", 1000)
+    monkeypatch.setattr(textfile, "CHUNK_BYTES", 300)
+    path = _write(tmp_path / "one.tsv", "1\t" * 5000)
+    assert _error(path) == "one.tsv has a line over 0 MB long: it is not a file of vectors."
+
+
+def test_a_table_read_in_many_pieces_equals_the_whole(tmp_path, monkeypatch):
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(300, 7)).astype(np.float32)
+    text = "name\t" + "\t".join(f"d{j}" for j in range(7)) + "\n"
+    text += "".join(f"w{i}\t" + "\t".join(format_floats(row)) + "\n" for i, row in enumerate(values))
+    path = _write(tmp_path / "table.tsv", text)
+    _blocks(monkeypatch)
+    fractions = []
+    from dlviz.core.progress import Callbacks
+
+    points = read_points(path, progress=Callbacks(lambda f, text, p: fractions.append(f)))
+    np.testing.assert_array_equal(points.vectors, values)
+    assert list(points.labels()[:3]) == ["w0", "w1", "w2"] and len(points) == 300
+    assert len(fractions) > 10 and fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_a_bad_value_in_a_later_block_names_its_own_line(tmp_path, monkeypatch):
+    rows = ["1\t2\t3"] * 100 + ["1\tx\t3"] + ["1\t2\t3"] * 10
+    path = _write(tmp_path / "late.tsv", "\n".join(rows) + "\n")
+    _blocks(monkeypatch)
+    assert _error(path) == "late.tsv, line 101, column 2: 'x' is not a number."
+
+
+def test_csv_and_word_files_read_in_pieces_too(tmp_path, monkeypatch):
+    _blocks(monkeypatch, chunk=64)
+    csv_text = "label,a,b\n" + "".join(f"p{i},{i},{-i}\n" for i in range(50))
+    points = read_points(_write(tmp_path / "t.csv", csv_text))
+    assert points.vectors.shape == (50, 2) and points.vectors[49, 1] == -49 and points.labels()[49] == "p49"
+    words = "".join(f"w{i} {i} {i + 0.5}\n" for i in range(60))
+    points = read_points(_write(tmp_path / "w.txt", words), limit=40)
+    assert points.vectors.shape == (40, 2) and points.labels()[39] == "w39" and points.vectors[39, 1] == 39.5
+
+
+def test_a_stop_ends_the_read_within_a_chunk(tmp_path, monkeypatch):
+    from dlviz.core.errors import Cancelled
+    from dlviz.core.progress import Callbacks
+
+    path = _write(tmp_path / "big.tsv", "1\t2\t3\n" * 5000)
+    _blocks(monkeypatch, chunk=512)
+    reports = []
+    with pytest.raises(Cancelled):
+        read_points(path, progress=Callbacks(lambda f, text, p: reports.append(f), lambda: len(reports) >= 3))
+    assert len(reports) == 3 and reports[-1] < 0.1
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="FIFOs are POSIX")
+def test_a_pipe_named_like_a_vector_file_is_refused(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "points.tsv")
+    assert _error(tmp_path / "points.tsv") == "points.tsv is a pipe (FIFO), not a file of vectors."
+
+
+def test_a_metadata_table_is_told_from_a_labels_file_by_its_first_line(tmp_path):
+    from dlviz.core.vectors import is_metadata_table
+
+    assert is_metadata_table(_write(tmp_path / "meta.tsv", "word\tcount\ncat\t3\n"))
+    assert not is_metadata_table(_write(tmp_path / "labels.txt", "cat\ndog\n"))

@@ -65,6 +65,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self._stack: list[tuple] = []  # (current, layout, base_index) under a re-run isolation
         self._thumbs: dict[int, np.ndarray] = {}
         self._running = False
+        self._reading = False  # points are being read (a source job is running)
         self._partials = 0
 
         self.view = ScatterView()
@@ -163,7 +164,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self.say(text)
         self._drop_run()  # a layout of the old points: Pause and Stop go back to rest too
         self.runner.submit(kinds.SOURCE, fn, *args, done=self._source_read, progress=self._progress,
-                           failed=lambda sentence: self._show_busy(False))
+                           failed=lambda sentence: self._show_busy(False), cancelled=lambda: self._show_busy(False))
         self._show_busy(True, text)
 
     def load_classes(self):
@@ -174,18 +175,8 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
                             self.loaded, folder, layer, self.cache_dir)
 
     def load_vector_file(self, path, metadata=None):
-        meta = labels = None
-        if metadata:
-            # A file with a header row of several columns is a projector metadata TSV; else labels.
-            try:
-                first = Path(metadata).open(encoding="utf-8", errors="replace").readline()
-            except OSError:
-                first = ""
-            if "\t" in first:
-                meta = metadata
-            else:
-                labels = metadata
-        self._submit_source(f"Reading {Path(path).name}…", jobs_embed.read_vectors, path, meta, labels)
+        """Read a vector file on the worker; `metadata` is a metadata table or a labels file."""
+        self._submit_source(f"Reading {Path(path).name}…", jobs_embed.read_vectors, path, metadata or None)
 
     def load_words(self, limit):
         self._submit_source(f"Reading the {limit:,} most frequent GloVe words…", jobs_embed.glove_words, limit)
@@ -321,6 +312,10 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
             self.say("Paused: the layout holds until you resume." if paused else "Resumed.")
 
     def stop(self):
+        if self._reading:  # Stop also ends the reading of points: a big file, a slow folder
+            self.runner.cancel(kinds.SOURCE)
+            self.say("Stopped reading the points; the ones shown stay.")
+            return
         if not self._running:
             return
         self.runner.cancel(kinds.EMBED)
@@ -342,7 +337,10 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
             self.pause_button.blockSignals(False)
 
     def _show_busy(self, busy: bool, text: str = ""):
+        """Points are being read (busy) or no longer: the progress bar and Stop follow."""
+        self._reading = busy
         self.progress.setVisible(busy or self._running)
+        self.stop_button.setEnabled(busy or self._running)
         if busy:
             self.progress.setValue(0)
             self.iteration.setText(text)

@@ -1,0 +1,144 @@
+"""Text files of numbers read as they come: a chunk at a time, parsed into float32 blocks, with
+progress, a stop check per chunk and one-sentence errors that name the line. Used by the vector
+readers (`dlviz.core.vectors`); no Qt here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from dlviz.core.errors import VectorError
+from dlviz.core.progress import Progress, given
+
+CHUNK_BYTES = 1 << 18
+"""Bytes read at a time: each read is followed by a stop check and a progress report."""
+LONGEST_LINE = 64 << 20
+"""A 'line' longer than this is not a row of numbers: the file is refused rather than held whole."""
+BLOCK_CELLS = 20_000
+"""Cells parsed into floats at a time (a few ms with the GIL held: the window keeps ticking)."""
+
+
+def text_lines(path: Path, progress: Progress | None = None, *, errors: str = "strict"):
+    """(line number, line) for each line of a UTF-8 text file (gzip-compressed if its name ends in
+    .gz), the line without its line break, read a chunk at a time: memory holds one chunk, a stop
+    raises `Cancelled` within a chunk, and progress says how many megabytes are read. A file with
+    NUL bytes in its first chunk is binary, not text, and refused at once in one sentence."""
+    progress = given(progress)
+    name = path.name
+    size = max(1, path.stat().st_size)
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise VectorError(f"{name} cannot be read ({exc.strerror or exc}).") from exc
+    stream = gzip.GzipFile(fileobj=raw, mode="rb") if name.lower().endswith(".gz") else raw
+    number, rest, first = 0, b"", True
+    try:
+        while True:
+            progress.check()
+            block = stream.read(CHUNK_BYTES)
+            if first:
+                if b"\x00" in block:
+                    raise VectorError(f"{name} is not a text file (it holds binary data), so it holds no vectors dlviz can read.")
+                block = block.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark some editors write
+                first = False
+            if not block:
+                break
+            data = rest + block
+            cut = data.rfind(b"\n") + 1  # a UTF-8 character never holds the byte of a line break
+            rest = data[cut:]
+            if len(rest) > LONGEST_LINE:
+                raise VectorError(f"{name} has a line over {LONGEST_LINE >> 20} MB long: it is not a file of vectors.")
+            for line in data[:cut].decode("utf-8", errors).splitlines():
+                number += 1
+                yield number, line
+            done = raw.tell()
+            progress.report(min(1.0, done / size), f"read {done / 1e6:,.0f} of {size / 1e6:,.0f} MB")
+        for line in rest.decode("utf-8", errors).splitlines():
+            number += 1
+            yield number, line
+    except UnicodeDecodeError:
+        raise VectorError(f"{name} is not UTF-8 text.") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise VectorError(f"{name} is not a complete gzip file.") from exc
+    except OSError as exc:
+        if "CRC" in str(exc):
+            raise VectorError(f"{name} is not a complete gzip file.") from exc
+        raise VectorError(f"{name} cannot be read ({exc.strerror or exc}).") from exc
+    finally:
+        stream.close()
+        raw.close()
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def floats(rows: list[list[str]], lines: list[int], name: str, columns: list[int] | None = None) -> np.ndarray:
+    """Cells as float32 (n, d); a non-number or a NaN/inf is reported with its line."""
+    try:
+        array = np.array(rows, dtype=np.float32)
+    except ValueError:
+        for cells, line in zip(rows, lines):
+            for j, cell in enumerate(cells):
+                if not is_number(cell):
+                    where = f"line {line}" + (f", column {columns[j] + 1}" if columns else "")
+                    raise VectorError(f"{name}, {where}: '{short(cell)}' is not a number.") from None
+        raise VectorError(f"{name} holds values that are not numbers.") from None
+    check_finite(array, name, lines)
+    return array
+
+
+class Rows:
+    """Rows of cells gathered as they are read: the numeric columns parsed into float32 blocks of
+    about `BLOCK_CELLS` cells, the others kept as text. `finish()` joins the blocks, so memory
+    peaks at about twice the parsed array."""
+
+    def __init__(self, name: str, numeric: list[int], width: int):
+        self.name, self.numeric, self.width = name, numeric, width
+        self.text_columns = [j for j in range(width) if j not in set(numeric)]
+        self.block_rows = max(16, BLOCK_CELLS // max(1, len(numeric)))
+        self.blocks: list[np.ndarray] = []
+        self.texts: list[list[str]] = [[] for _ in self.text_columns]
+        self.cells: list[list[str]] = []
+        self.lines: list[int] = []
+
+    def add(self, line: int, cells: list[str]) -> None:
+        numeric = self.numeric
+        self.cells.append(cells if len(numeric) == self.width else [cells[j] for j in numeric])
+        self.lines.append(line)
+        for column, j in zip(self.texts, self.text_columns):
+            column.append(cells[j])
+        if len(self.cells) >= self.block_rows:
+            self._parse()
+
+    def _parse(self) -> None:
+        if self.cells:
+            self.blocks.append(floats(self.cells, self.lines, self.name, self.numeric))
+            self.cells, self.lines = [], []
+
+    def finish(self) -> tuple[np.ndarray, list[list[str]]]:
+        self._parse()
+        vectors = self.blocks[0] if len(self.blocks) == 1 else np.concatenate(self.blocks)
+        self.blocks = []
+        return vectors, self.texts
+
+
+def check_finite(array: np.ndarray, name: str, lines: list[int] | None = None, offset: int = 0) -> None:
+    finite = np.isfinite(array)
+    if not finite.all():
+        row = int(np.nonzero(~finite.all(axis=1))[0][0])
+        value = array[row][~finite[row]][0]
+        where = f"line {lines[row]}" if lines else f"row {offset + row}"
+        raise VectorError(f"{name}, {where}: the value {value} is not a finite number.")
+
+
+def short(text: str, size: int = 30) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
