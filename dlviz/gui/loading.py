@@ -72,7 +72,7 @@ class Loader(QObject):
 
     def _image_loaded(self, result):
         self.clear_error()
-        self.session.set_image(result.rgb, InputSource.of(result.path, result.name))
+        self.session.set_image(result.rgb, InputSource.of(result.path, result.name), result.preview)
         if result.path is not None:
             self.opened.emit(result.path)
         self.request_forward()

@@ -19,6 +19,7 @@ class ImageResult:
     rgb: np.ndarray
     path: Path | None  # None for a pasted image
     name: str
+    preview: np.ndarray  # what the window draws: `rgb`, or a copy at most 2048 px long for a huge photo
 
 
 @dataclass
@@ -47,10 +48,11 @@ def load_model(state, name=None, weights=None, labels=None):
 
 def load_image(state, source, name=None):
     from dlviz.core.images import load_image as read
+    from dlviz.core.images import preview
 
     rgb = read(source)
     path = Path(source) if not isinstance(source, (bytes, bytearray)) else None
-    return ImageResult(rgb, path, name or (path.name if path else "pasted image"))
+    return ImageResult(rgb, path, name or (path.name if path else "pasted image"), preview(rgb))
 
 
 def forward(state, loaded, rgb):

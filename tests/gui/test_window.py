@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -396,3 +398,33 @@ def test_a_screenshot_of_a_layer_the_model_lacks_says_so_and_names_the_likely_on
     problem = take_screenshot(chelsea, tmp_path / "s.png", (1000, 700), layer="blocks.3.")
     assert problem.startswith("the model has no layer 'blocks.3.'; did you mean blocks.3.0"), problem
     assert not (tmp_path / "s.png").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_pipe_dropped_on_the_window_is_refused_and_the_next_photo_still_opens(window, qtbot, tmp_path, samples):
+    """A FIFO named fifo.jpg used to block the one worker for good: no later image, no message."""
+    fifo = tmp_path / "fifo.jpg"
+    os.mkfifo(fifo)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(fifo))])
+    with qtbot.waitSignal(window.message, timeout=10_000) as blocker:
+        assert window.loader.open_mime(mime)
+    assert blocker.args[0] == "fifo.jpg is a pipe (FIFO), not an image file."
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        window.loader.open_image(samples / "coffee.png")
+    assert window.session.image_name == "coffee.png"
+
+
+def test_a_huge_photo_is_drawn_from_a_copy_the_size_of_a_screen(window, qtbot, tmp_path):
+    """Painting a 9000×9000 photo whole took 740 ms on the GUI thread."""
+    from PIL import Image
+
+    path = tmp_path / "wide.png"
+    Image.new("RGB", (6000, 1500), (200, 30, 30)).save(path)
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        window.loader.open_image(path)
+    assert window.session.rgb.shape == (1500, 6000, 3)  # the model still gets every pixel
+    drawn = window.input_pane.image
+    assert (drawn.width(), drawn.height()) == (2048, 512)
+    bounds = drawn.mapRectToParent(drawn.boundingRect())
+    assert (round(bounds.width()), round(bounds.height())) == (6000, 1500)  # laid over the photo's own pixels

@@ -315,7 +315,7 @@ class GlimpsePane(Pane):
         if rgb is not None:
             height, width = rgb.shape[:2]
             self.fixation = (width / 2, height / 2)
-            self.original.show_photo(rgb, width, height)
+            self.original.show_photo(self.session.preview, width, height)
             self.original.fit(width, height)
             self.original.caption.setText(f"{self.session.image_name or 'The photo'} · {width}×{height} px")
             self.original.caption.setToolTip("The original at full resolution, with the attention map of the top class")
@@ -463,7 +463,7 @@ class GlimpsePane(Pane):
         self.original.hide_rings()
         self.original.set_marks()
         if rgb is not None:
-            self.original.show_photo(rgb, rgb.shape[1], rgb.shape[0])
+            self.original.show_photo(self.session.preview, rgb.shape[1], rgb.shape[0])
         if run is None:
             self.original.draw_path(None, [])
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout
 
@@ -38,8 +38,9 @@ class InputPane(Pane):
         rgb = self.session.rgb
         if rgb is None:
             return
-        self.image.setImage(rgb, levels=(0, 255))
         height, width = rgb.shape[:2]
+        self.image.setImage(self.session.preview, levels=(0, 255))  # a huge photo is drawn from a smaller copy
+        self.image.setRect(QRectF(0, 0, width, height))  # laid over the photo's own pixels all the same
         self.view.setRange(xRange=(0, width), yRange=(0, height), padding=0.01)
         model = self.session.model
         text = f"<b>{self.session.image_name}</b> · {width}×{height}"
