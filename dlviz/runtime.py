@@ -4,6 +4,7 @@ numba or Qt load, by every entry point (the window, the command line, the self-t
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -22,3 +23,13 @@ def prepare() -> None:
         sys.stdout = open(os.devnull, "w")
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")
+
+
+def freeze_long_lived() -> None:
+    """Move every object alive now out of the garbage collector's sight, after a big import (torch,
+    timm, numba) or model load. Those ~600k objects live as long as the process, yet each full
+    collection walked them all: 400-500 ms on whichever thread allocated last, often the GUI
+    thread drawing a t-SNE frame. Frozen objects are still freed by reference counting; only
+    cycles among them would stay, and these modules and the bundled model make none worth the
+    time. Cheap (a list splice), so call it after each such step; any thread may."""
+    gc.freeze()

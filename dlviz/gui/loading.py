@@ -178,9 +178,11 @@ def warm_layout_kernels() -> None:
 
     def warm():
         try:
+            from dlviz import runtime
             from dlviz.core import embedding
 
             log.info(embedding.warm_up())
+            runtime.freeze_long_lived()  # numba and its kernels are loaded now
         except Exception:  # the explorer reports its own errors when it opens
             log.exception("warming the layout kernels failed")
 

@@ -115,6 +115,9 @@ def embed_points(state, vectors, settings, pause: threading.Event | None = None)
 
 def warm_up(state):
     """Load or compile the layout kernels on tiny data while the user looks at the window."""
+    from dlviz import runtime
     from dlviz.core import embedding
 
-    return embedding.warm_up()
+    text = embedding.warm_up()
+    runtime.freeze_long_lived()  # numba, umap and openTSNE are loaded now
+    return text

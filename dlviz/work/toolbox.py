@@ -43,6 +43,9 @@ def load_model(state, name=None, weights=None, labels=None):
 
     state.report(0.98, "warming up")
     run(loaded, loaded.preprocess.normalise(np.zeros((loaded.preprocess.crop,) * 2 + (3,), np.uint8)))
+    from dlviz import runtime
+
+    runtime.freeze_long_lived()  # torch, timm and the model are in memory for good now
     return loaded
 
 
