@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from dlviz.gui.explorer.colours import categorical, continuous, numeric, point_in_polygon
@@ -168,8 +168,8 @@ def test_categorical_colours_and_legend(make_view):
     assert len(names) == 20 and names[-1] == "other" and codes.max() == 19
     view.set_colours(codes, colours, legend=names)
     assert view.legend_entries() == 20
-    brushes = view.scatter.data["brush"]
-    assert len({id(b) for b in brushes}) == 20  # shared brushes, one per colour
+    assert len(view.scatter.colours) == 20 and view.scatter.codes.max() == 19  # a colour code a point
+    assert {c.name() for c in view.scatter.point_colours()} == {QColor(c).name() for c in colours}
 
     codes, colours, (low, high) = continuous(np.linspace(0, 1, 600))
     view.set_colours(codes, colours, bar=(low, high), title="score")

@@ -1,7 +1,8 @@
 """A 2-D scatter plot that stays fluid from a handful of points to a million.
 
-Below `density_threshold` shown points, one ScatterPlotItem draws them all (pen=None, a few shared
-brushes, pxMode, float32). Above it, the points in the current view range are binned into a 2-D
+Below `density_threshold` shown points, one `Dots` item draws them all (two floats and a colour
+code a point; no Python step per point, so a new layout or colouring of 20k points does not hold
+the GUI thread). Above it, the points in the current view range are binned into a 2-D
 histogram drawn as one ImageItem on a log scale, recomputed when the view changes; the points in
 view are drawn on top of it once there are few enough (`overlay_limit`). Highlighted, selected and
 neighbour points are always drawn, in their own items, whatever the mode.
@@ -26,6 +27,7 @@ from dlviz.core.mosaic import colormap_lut
 from dlviz.gui import style
 from dlviz.gui.explorer.cards import Legend, Tip, draw_key
 from dlviz.gui.explorer.colours import DEFAULT_COLOUR, point_in_polygon
+from dlviz.gui.explorer.dots import Dots
 from dlviz.gui.widgets.images import png_bytes
 
 MAX_NAMED = 40  # text labels drawn next to points
@@ -124,7 +126,7 @@ class ScatterView(pg.GraphicsView):
         self.density.hide()
         self.box.addItem(self.density, ignoreBounds=True)
 
-        self.scatter = pg.ScatterPlotItem(pen=None, size=point_size, pxMode=True, antialias=False)
+        self.scatter = Dots(point_size, DEFAULT_COLOUR)
         self.scatter.setZValue(0)
         self.box.addItem(self.scatter, ignoreBounds=True)
         ring = QPen(QColor("#ffffff"), 1.2)
@@ -150,7 +152,7 @@ class ScatterView(pg.GraphicsView):
         self.shown: np.ndarray | None = None  # indices drawn, None: all
         self.codes = np.zeros(0, np.int32)
         self.colours = [DEFAULT_COLOUR]
-        self._brushes = [pg.mkBrush(DEFAULT_COLOUR)]
+        self._colours_drawn = [QColor(DEFAULT_COLOUR)]  # self.colours with the alpha they are drawn at
         self.marked = np.zeros(0, np.int64)  # search matches
         self.selected = np.zeros(0, np.int64)
         self.neighbours = np.zeros(0, np.int64)
@@ -182,7 +184,7 @@ class ScatterView(pg.GraphicsView):
         self.shown = None
         self.codes = np.zeros(n, np.int32)
         self.colours = [DEFAULT_COLOUR]
-        self._brushes = [pg.mkBrush(QColor(DEFAULT_COLOUR))]
+        self._colours_drawn = [QColor(DEFAULT_COLOUR)]
         self.marked = self.selected = self.neighbours = self.named = np.zeros(0, np.int64)
         self.current = self._hover = -1
         self.key.hide_key()
@@ -195,7 +197,7 @@ class ScatterView(pg.GraphicsView):
             self.set_points(pos, self.labels)
             return
         self.pos = np.ascontiguousarray(pos)
-        self._layout_changed(fit=self._follow)
+        self._layout_changed(fit=self._follow, moved=True)
 
     def set_shown(self, indices=None):
         """Draw only these points (isolate), or all again with None."""
@@ -213,13 +215,11 @@ class ScatterView(pg.GraphicsView):
             self.codes = np.asarray(codes, np.int32)
             self.colours = list(colours)
         alpha = 230 if len(self.pos) < 5000 else 190
-        self._brushes = []
+        self._colours_drawn = []
         for c in self.colours:
             colour = QColor(c)
             colour.setAlpha(alpha)
-            self._brushes.append(pg.mkBrush(colour))
-        self._brush_array = np.empty(len(self._brushes), object)
-        self._brush_array[:] = self._brushes
+            self._colours_drawn.append(colour)
         if legend is not None:
             self.key.show_categories(title, legend, self.colours)
             self.key_rows = (title, list(zip(self.colours, map(str, legend))))
@@ -340,7 +340,8 @@ class ScatterView(pg.GraphicsView):
         return str(self.labels[index]) if self.labels is not None else f"point {index}"
 
     # ------------------------------------------------------------------ drawing
-    def _layout_changed(self, fit: bool):
+    def _layout_changed(self, fit: bool, moved: bool = False):
+        """Positions changed; `moved`: the same points as before, only elsewhere."""
         self._tree = None
         idx = self._shown_idx()
         count = len(idx)
@@ -357,7 +358,7 @@ class ScatterView(pg.GraphicsView):
             self.mode_changed.emit(mode)
         if fit and count:
             self.fit()
-        self._redraw_points()
+        self._redraw_points(moved and mode == "points" and self.mode == mode)
         self._draw_marks()
         self._draw_names()
 
@@ -382,28 +383,28 @@ class ScatterView(pg.GraphicsView):
             self._pending.start()
         self._draw_names_visible()
 
-    def _redraw_points(self):
+    def _redraw_points(self, moved: bool = False):
         if self.mode == "points":
             idx = self._shown_idx()
-            self._set_scatter(idx)
+            if not (moved and self._move_scatter(idx)):
+                self._set_scatter(idx)
             self.overlay_count = len(idx)
             self.rendered.emit()
         else:
             self._refresh_view()
 
     def _set_scatter(self, idx):
-        if not len(idx):
-            self.scatter.setData(x=np.zeros(0, np.float32), y=np.zeros(0, np.float32))
-            return
+        p = self.pos if len(idx) == len(self.pos) and self.shown is None else self.pos[np.asarray(idx, np.int64)]
+        codes = None if len(self._colours_drawn) == 1 else (self.codes if p is self.pos else self.codes[idx])
+        self.scatter.set(p[:, 0], p[:, 1], codes, self._colours_drawn)
+
+    def _move_scatter(self, idx) -> bool:
+        """Move the drawn points in place (a layout forming); False when it holds other points."""
+        if len(self.scatter) != len(idx) or not len(idx):
+            return False
         p = self.pos if len(idx) == len(self.pos) and self.shown is None else self.pos[idx]
-        if len(self._brushes) == 1:
-            self.scatter.setData(x=p[:, 0], y=p[:, 1], brush=self._brushes[0], pen=None, size=self.point_size)
-        else:
-            if getattr(self, "_brush_array", None) is None or len(self._brush_array) != len(self._brushes):
-                self._brush_array = np.empty(len(self._brushes), object)
-                self._brush_array[:] = self._brushes
-            codes = self.codes if p is self.pos else self.codes[idx]
-            self.scatter.setData(x=p[:, 0], y=p[:, 1], brush=self._brush_array[codes], pen=None, size=self.point_size)
+        self.scatter.move(p[:, 0], p[:, 1])
+        return True
 
     def view_rect(self) -> tuple[float, float, float, float]:
         (x0, x1), (y0, y1) = self.box.viewRange()
@@ -545,12 +546,15 @@ class ScatterView(pg.GraphicsView):
             if x is None or not len(x):
                 return
             cx, cy = px(np.column_stack([x, y]))
-            brushes = item.data["brush"]
+            if isinstance(item, Dots):
+                colours = item.point_colours()
+            else:
+                colours = [(b if b is not None else item.opts["brush"]).color() for b in item.data["brush"]]
             out.append("<g>")
             for k in range(len(cx)):
                 if not (0 <= cx[k] <= w and 0 <= cy[k] <= h):
                     continue
-                colour = (brushes[k] if brushes[k] is not None else item.opts["brush"]).color()
+                colour = colours[k]
                 fill = "none" if colour.alpha() == 0 else colour.name()
                 line = f' stroke="{stroke}" stroke-width="1.5"' if stroke else ""
                 out.append(f'<circle cx="{cx[k]:.1f}" cy="{cy[k]:.1f}" r="{radius:.1f}" fill="{fill}"{line}/>')
