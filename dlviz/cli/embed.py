@@ -13,6 +13,7 @@ from pathlib import Path
 from dlviz.cli.common import StderrProgress, check_layer, load_model, model_options, out_folder, say
 from dlviz.core import catalogue
 from dlviz.core.errors import DlvizError
+from dlviz.core.wording import how_many
 
 
 def add_parsers(commands) -> None:
@@ -107,7 +108,7 @@ def _sampled(points, args):
         labels = points.meta[args.stratify]
     chosen = embedding.sample(n, args.sample, labels=labels, seed=args.seed)
     how = f"stratified by {args.stratify}" if args.stratify else "at random"
-    say(f"embedding {len(chosen):,} of {n:,} points, sampled {how}")
+    say(f"embedding {len(chosen):,} of {how_many(n, 'point')}, sampled {how}")
     return points.subset(chosen)
 
 
@@ -126,7 +127,7 @@ def cmd_embed(args):
         else:
             perplexity = embedding.effective_perplexity(args.perplexity, len(points))
             if args.method == "tsne" and perplexity < args.perplexity:
-                say(f"perplexity {args.perplexity:g} is too large for {len(points):,} points: t-SNE uses {perplexity:.3g}")
+                say(f"perplexity {args.perplexity:g} is too large for {how_many(len(points), 'point')}: t-SNE uses {perplexity:.3g}")
             settings = embedding.Settings(
                 method=args.method, dims=args.dims, seed=args.seed, reproducible=args.reproducible,
                 metric=args.metric, perplexity=args.perplexity, iterations=args.iterations,
@@ -137,7 +138,7 @@ def cmd_embed(args):
         if args.projector:
             folder = out_folder(args.projector)
             vectors.write_projector(points, folder / "tensors.tsv", folder / "metadata.tsv")
-    print(f"{len(points):,} points, {layout.shape[1]}-d -> {out}")
+    print(f"{how_many(len(points), 'point')}, {layout.shape[1]}-d -> {out}")
     return 0
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from dlviz.core import catalogue
 from dlviz.core.errors import EmbeddingError
 from dlviz.core.progress import Progress, Stage, given
+from dlviz.core.wording import how_many
 
 METHODS = tuple(catalogue.EMBED_METHODS)
 DEFAULT_METHOD = catalogue.default(catalogue.EMBED_METHODS)
@@ -123,11 +124,11 @@ def _checked(vectors, settings: Settings) -> np.ndarray:
         raise EmbeddingError(f"A layout has 2 or 3 dimensions, not {settings.dims}.")
     need = 2 if settings.method == "pca" else max(settings.dims + 2, 5)
     if len(x) < need:
-        raise EmbeddingError(f"{len(x)} points are too few for {catalogue.EMBED_METHODS[settings.method]}: "
+        raise EmbeddingError(f"{how_many(len(x), 'point')} {'is' if len(x) == 1 else 'are'} too few for {catalogue.EMBED_METHODS[settings.method]}: "
                              f"it needs at least {need}.")
     bad = ~np.isfinite(x).all(axis=1)
     if bad.any():
-        raise EmbeddingError(f"{int(bad.sum())} vectors hold NaN or infinite values (the first is row {int(np.argmax(bad))}).")
+        raise EmbeddingError(f"{how_many(int(bad.sum()), 'vector')} hold{'s' if bad.sum() == 1 else ''} NaN or infinite values (the first is row {int(np.argmax(bad))}).")
     return x
 
 

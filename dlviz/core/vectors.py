@@ -21,6 +21,7 @@ from dlviz.core.errors import VectorError
 from dlviz.core.files import check_file
 from dlviz.core.textfile import Rows, check_finite, is_number, text_lines
 from dlviz.core.progress import Progress, given
+from dlviz.core.wording import how_many
 
 WORD_SUFFIXES = (".txt", ".vec", ".txt.gz", ".vec.gz")
 SUFFIXES = (".tsv", ".npy", ".csv") + WORD_SUFFIXES
@@ -242,7 +243,7 @@ def _read_npy(path: Path, progress: Progress | None = None):
     if array.dtype.kind not in "fiub":
         raise VectorError(f"{path.name} holds {array.dtype} values, not numbers.")
     if array.ndim != 2:
-        raise VectorError(f"{path.name} has {array.ndim} dimensions; it needs 2 (points × values).")
+        raise VectorError(f"{path.name} has {how_many(array.ndim, 'dimension')}; it needs 2 (points × values).")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise VectorError(f"{path.name} is empty ({array.shape[0]}×{array.shape[1]}).")
     return array, {}
@@ -351,8 +352,8 @@ def read_points(path: str | os.PathLike, metadata: str | os.PathLike | None = No
         meta, rows = read_metadata(source, rest) if metadata is not None else read_labels_file(source, rest)
         word_file = suffix in WORD_SUFFIXES and limit is not None
         if rows != total and not (word_file and rows >= total):
-            what = ("row" if metadata is not None else "label") + ("" if rows == 1 else "s")
-            raise VectorError(f"{source.name} has {rows} {what} but {path.name} has {total} points.")
+            what = "row" if metadata is not None else "label"
+            raise VectorError(f"{source.name} has {how_many(rows, what)} but {path.name} has {how_many(total, 'point')}.")
     if limit is not None and limit < total:
         vectors = vectors[:limit]
     n = len(vectors)
@@ -409,7 +410,7 @@ def write_layout_tsv(path: str | os.PathLike, layout: np.ndarray, points: PointS
     """A header row (x, y[, z], then the metadata column names), then one row per point."""
     layout = np.asarray(layout)
     if layout.ndim != 2 or layout.shape[1] not in (2, 3) or len(layout) != len(points):
-        raise VectorError(f"A layout of shape {layout.shape} does not fit {len(points)} points.")
+        raise VectorError(f"A layout of shape {layout.shape} does not fit {how_many(len(points), 'point')}.")
     axes = ["x", "y", "z"][: layout.shape[1]]
     names = list(points.meta)
     columns = [points.meta[name] for name in names]

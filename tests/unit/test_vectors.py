@@ -153,7 +153,7 @@ def test_metadata_with_a_short_row(tmp_path):
 
 def test_npy_shape_and_content_checks(tmp_path):
     np.save(tmp_path / "one.npy", np.arange(5.0))
-    assert "has 1 dimensions" in _error(tmp_path / "one.npy")
+    assert "has 1 dimension;" in _error(tmp_path / "one.npy")
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     assert "Python objects" in _error(tmp_path / "obj.npy")
     np.save(tmp_path / "s.npy", np.array([["a", "b"]]))
@@ -413,3 +413,10 @@ def test_a_metadata_table_is_told_from_a_labels_file_by_its_first_line(tmp_path)
 
     assert is_metadata_table(_write(tmp_path / "meta.tsv", "word\tcount\ncat\t3\n"))
     assert not is_metadata_table(_write(tmp_path / "labels.txt", "cat\ndog\n"))
+
+
+def test_counts_in_sentences_take_their_number():
+    from dlviz.core.wording import how_many
+
+    assert [how_many(n, "point") for n in (0, 1, 2, 20_000)] == ["0 points", "1 point", "2 points", "20,000 points"]
+    assert how_many(1, "glimpse") == "1 glimpse" and how_many(3, "box", "boxes") == "3 boxes"

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from dlviz.gui.widgets.saving import write_for_user
+from dlviz.core.wording import how_many
 
 
 class Exports:
@@ -23,7 +24,7 @@ class Exports:
 
         points, layout = self._shown_set()
         return write_for_user(path, lambda: write_layout_tsv(path, layout, points), self.say,
-                              f"Wrote {len(points):,} rows to {Path(path).name}.")
+                              f"Wrote {how_many(len(points), 'row')} to {Path(path).name}.")
 
     def export_projector(self, tensors_path):
         from dlviz.core.vectors import write_projector

@@ -32,6 +32,7 @@ from dlviz.core import catalogue
 from dlviz.gui.explorer.colours import categorical, continuous, numeric
 from dlviz.gui.explorer.column import ControlColumn
 from dlviz.gui.explorer.exports import Exports
+from dlviz.core.wording import how_many
 from dlviz.gui.explorer.scatter import ScatterView
 from dlviz.gui.widgets.controls import choose, guard_wheels
 from dlviz.gui.widgets.notice import tell
@@ -133,9 +134,9 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         shown = len(self.isolated) if self.isolated is not None else n
         parts = [self.points.name or "points"]
         if shown < total:
-            parts.append(f"showing {shown:,} of {total:,} points")
+            parts.append(f"showing {shown:,} of {how_many(total, 'point')}")
         else:
-            parts.append(f"{total:,} points")
+            parts.append(how_many(total, "point"))
         if self.coords is None:
             parts.append("press Run to lay them out")
         elif self.view.mode == "density":
@@ -188,9 +189,9 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self._sampled = None  # a new set is always sampled afresh
         self._stack.clear()
         dims = f", {points.vectors.shape[1]:,}-d" if points.vectors is not None else ""
-        info = f"{len(points):,} points{dims}"
+        info = how_many(len(points), "point") + dims
         if points.skipped:
-            info += f"; {len(points.skipped)} files skipped (unreadable)"
+            info += f"; {how_many(len(points.skipped), 'file')} skipped (unreadable)"
         self.source_info.setText(info)
         self.matches.setText("")  # what was found or selected among the old points is gone with them
         self.selection_info.setText("")
@@ -294,13 +295,13 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self._running = True
         self._set_running(True)
         name = self.method.currentText()
-        self.iteration.setText(f"{name} of {len(self.current):,} points: starting…")
+        self.iteration.setText(f"{name} of {how_many(len(self.current), 'point')}: starting…")
         from dlviz.core.embedding import effective_perplexity
 
         lowered = effective_perplexity(settings.perplexity, len(self.current))
         note = (f" Perplexity {settings.perplexity:g} is too large for so few: t-SNE uses {lowered:.3g}."
                 if settings.method == "tsne" and lowered < settings.perplexity else "")
-        self.say(f"Running {name} on {len(self.current):,} points…{note}")
+        self.say(f"Running {name} on {how_many(len(self.current), 'point')}…{note}")
 
     def set_paused(self, paused: bool):
         if paused:
@@ -372,7 +373,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self.coords = np.ascontiguousarray(result.layout[:, :2], np.float32)
         self._show_layout(new=len(self.view.pos) != len(self.coords))
         name = catalogue.EMBED_METHODS[result.settings.method]  # the run's, not the combo's now
-        text = f"{name} of {len(self.current):,} points in {result.seconds:.1f} s"
+        text = f"{name} of {how_many(len(self.current), 'point')} in {result.seconds:.1f} s"
         self.iteration.setText(text)
         self.say(text + ".")
         self.layout_shown.emit()
