@@ -144,3 +144,16 @@ def test_a_bug_in_one_requesters_callback_does_not_stop_the_runner(qtbot, monkey
         assert reported == [ZeroDivisionError] and finished == ["model"] and not runner.is_busy()
     finally:
         assert runner.shutdown()
+
+
+def test_loading_the_model_freezes_what_lives_for_good_out_of_the_collectors_sight():
+    """Full collections walked torch's and numba's ~600k objects, 400-500 ms on the GUI thread."""
+    import gc
+
+    from dlviz.core.progress import Progress
+    from dlviz.work import toolbox
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    toolbox.load_model(Progress())
+    assert gc.get_freeze_count() > 100_000
