@@ -6,6 +6,7 @@ readers (`dlviz.core.vectors`); no Qt here.
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from pathlib import Path
 
@@ -22,11 +23,15 @@ BLOCK_CELLS = 20_000
 """Cells parsed into floats at a time (a few ms with the GIL held: the window keeps ticking)."""
 
 
+_BREAK = re.compile(r"\r\n|\r|\n")  # line breaks as Python's universal newlines read them
+
+
 def text_lines(path: Path, progress: Progress | None = None, *, errors: str = "strict"):
     """(line number, line) for each line of a UTF-8 text file (gzip-compressed if its name ends in
-    .gz), the line without its line break, read a chunk at a time: memory holds one chunk, a stop
-    raises `Cancelled` within a chunk, and progress says how many megabytes are read. A file with
-    NUL bytes in its first chunk is binary, not text, and refused at once in one sentence."""
+    .gz), the line without its line break (\\n, \\r\\n or \\r), read a chunk at a time: memory
+    holds one chunk and the line it ends in, a stop raises `Cancelled` within a chunk, and progress
+    says how many megabytes are read. A file with NUL bytes in its first chunk is binary, not
+    text, and refused at once in one sentence (UTF-16 text is named as such)."""
     progress = given(progress)
     name = path.name
     size = max(1, path.stat().st_size)
@@ -35,29 +40,40 @@ def text_lines(path: Path, progress: Progress | None = None, *, errors: str = "s
     except OSError as exc:
         raise VectorError(f"{name} cannot be read ({exc.strerror or exc}).") from exc
     stream = gzip.GzipFile(fileobj=raw, mode="rb") if name.lower().endswith(".gz") else raw
-    number, rest, first = 0, b"", True
+    number, pending, pending_bytes, first = 0, [], 0, True
     try:
         while True:
             progress.check()
             block = stream.read(CHUNK_BYTES)
             if first:
+                if block[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                    raise VectorError(f"{name} is UTF-16 text; save it as UTF-8 and open it again.")
                 if b"\x00" in block:
                     raise VectorError(f"{name} is not a text file (it holds binary data), so it holds no vectors dlviz can read.")
                 block = block.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark some editors write
                 first = False
             if not block:
                 break
-            data = rest + block
-            cut = data.rfind(b"\n") + 1  # a UTF-8 character never holds the byte of a line break
-            rest = data[cut:]
-            if len(rest) > LONGEST_LINE:
-                raise VectorError(f"{name} has a line over {LONGEST_LINE >> 20} MB long: it is not a file of vectors.")
-            for line in data[:cut].decode("utf-8", errors).splitlines():
+            # The last line break in the block; a \r at its very end may be half of a \r\n. (A UTF-8
+            # character never holds the byte of a line break, so the cut never splits one.)
+            end = len(block) - 1 if block.endswith(b"\r") else len(block)
+            last = max(block.rfind(b"\n", 0, end), block.rfind(b"\r", 0, end))
+            if last < 0:
+                pending.append(block)
+                pending_bytes += len(block)
+                if pending_bytes > LONGEST_LINE:
+                    raise VectorError(f"{name} has a line over {LONGEST_LINE >> 20} MB long: it is not a file of vectors.")
+                continue
+            pending.append(block[: last + 1])
+            text = b"".join(pending).decode("utf-8", errors)
+            pending, pending_bytes = [block[last + 1:]], len(block) - last - 1
+            for line in _BREAK.split(text)[:-1]:  # the text ends in a break: its last piece is empty
                 number += 1
                 yield number, line
             done = raw.tell()
             progress.report(min(1.0, done / size), f"read {done / 1e6:,.0f} of {size / 1e6:,.0f} MB")
-        for line in rest.decode("utf-8", errors).splitlines():
+        lines = _BREAK.split(b"".join(pending).decode("utf-8", errors))
+        for line in lines[:-1] if lines[-1] == "" else lines:
             number += 1
             yield number, line
     except UnicodeDecodeError:
@@ -101,8 +117,11 @@ class Rows:
     about `BLOCK_CELLS` cells, the others kept as text. `finish()` joins the blocks, so memory
     peaks at about twice the parsed array."""
 
-    def __init__(self, name: str, numeric: list[int], width: int):
+    def __init__(self, name: str, numeric: list[int], width: int, name_columns: bool = True):
+        """`name_columns`: say the column of a bad value (a table's), or only its line (a word file's,
+        whose first field is the word)."""
         self.name, self.numeric, self.width = name, numeric, width
+        self.columns = numeric if name_columns else None
         self.text_columns = [j for j in range(width) if j not in set(numeric)]
         self.block_rows = max(16, BLOCK_CELLS // max(1, len(numeric)))
         self.blocks: list[np.ndarray] = []
@@ -121,7 +140,7 @@ class Rows:
 
     def _parse(self) -> None:
         if self.cells:
-            self.blocks.append(floats(self.cells, self.lines, self.name, self.numeric))
+            self.blocks.append(floats(self.cells, self.lines, self.name, self.columns))
             self.cells, self.lines = [], []
 
     def finish(self) -> tuple[np.ndarray, list[list[str]]]:

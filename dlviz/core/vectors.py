@@ -211,7 +211,8 @@ def _read_csv(path: Path, progress: Progress | None = None):
         dialect = csv.Sniffer().sniff("\n".join(head), delimiters=",;")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(itertools.chain(head, lines), dialect)
+    # each line with its break again: a quoted cell may hold one, and the reader keeps it then
+    reader = csv.reader((line + "\n" for line in itertools.chain(head, lines)), dialect)
 
     def rows():
         try:
@@ -287,7 +288,7 @@ def _read_words(path: Path, limit: int | None, progress: Progress | None = None)
             if dims < 1:
                 raise VectorError(f"{path.name}, line {number}: a word without values.")
         if gathered is None:
-            gathered = Rows(path.name, list(range(dims)), dims)
+            gathered = Rows(path.name, list(range(dims)), dims, name_columns=False)
         if len(parts) < dims + 1:
             raise VectorError(f"{path.name}, line {number}: {len(parts) - 1} values where the file has {dims}.")
         # A word may itself hold spaces (some GloVe tokens do): the values are the last `dims`.
@@ -346,6 +347,8 @@ def read_points(path: str | os.PathLike, metadata: str | os.PathLike | None = No
     else:
         vectors, meta = _read_words(path, limit, reading)
     total = len(vectors)
+    if suffix == ".npy":  # into memory now, within the reading stage; the metadata's stage comes after
+        vectors = _copy_floats(vectors[:limit] if limit is not None else vectors, path.name, reading)
     if extra is not None:
         source = Path(extra)
         rest = progress.within(0.9, 1.0)
@@ -358,8 +361,6 @@ def read_points(path: str | os.PathLike, metadata: str | os.PathLike | None = No
         vectors = vectors[:limit]
     n = len(vectors)
     meta = {key: column[:n] for key, column in meta.items()}
-    if suffix == ".npy":
-        vectors = _copy_floats(vectors, path.name, reading)
     return make_points(vectors, meta, name=path.name)
 
 

@@ -420,3 +420,27 @@ def test_counts_in_sentences_take_their_number():
 
     assert [how_many(n, "point") for n in (0, 1, 2, 20_000)] == ["0 points", "1 point", "2 points", "20,000 points"]
     assert how_many(1, "glimpse") == "1 glimpse" and how_many(3, "box", "boxes") == "3 boxes"
+
+
+def test_only_line_breaks_end_lines_whatever_else_a_word_holds(tmp_path, monkeypatch):
+    """Web-crawled word lists hold tokens with \\x85 or \\u2028 in them: only \\n, \\r\\n and \\r end a line."""
+    _blocks(monkeypatch, chunk=7)  # breaks land on chunk edges, \r\n pairs among them
+    text = "the 1 2\r\na\x85b 3 4\rc\u2028d 5 6\nend 7 8"
+    points = read_points(_write(tmp_path / "w.txt", text))
+    assert list(points.labels()) == ["the", "a\x85b", "c\u2028d", "end"]
+    assert points.vectors[:, 1].tolist() == [2, 4, 6, 8]
+
+
+def test_a_quoted_csv_cell_keeps_its_line_break(tmp_path):
+    points = read_points(_write(tmp_path / "q.csv", 'x,y,label\n1,2,"two\nlines"\n3,4,one\n'))
+    assert list(points.labels()) == ["two\nlines", "one"]
+
+
+def test_utf16_text_is_named_as_such(tmp_path):
+    path = tmp_path / "excel.tsv"
+    path.write_text("1\t2\n3\t4\n", encoding="utf-16")
+    assert _error(path) == "excel.tsv is UTF-16 text; save it as UTF-8 and open it again."
+
+
+def test_a_bad_value_in_a_word_file_names_its_line_only(tmp_path):
+    assert _error(_write(tmp_path / "w.txt", "cat 1 2\ndog 3 x\n")) == "w.txt, line 2: 'x' is not a number."
