@@ -267,3 +267,29 @@ def test_exported_pictures_carry_the_colour_key(make_view, tmp_path):
     keyed, bare = corner("v.png"), corner("bare.png")
     assert "#26272b" in keyed and "#26272b" not in bare  # the key's box, behind its dots and names
     assert colours[1] in keyed - bare or colours[0] in keyed - bare
+
+
+def test_dots_grow_with_an_image_export_and_a_bad_set_changes_nothing(qapp):
+    from PySide6.QtGui import QImage, QPainter
+
+    from dlviz.gui.explorer.dots import Dots
+
+    dots = Dots(6.0)
+    dots.set([10.0, 40.0], [10.0, 30.0], [0, 1], ["#ff0000", "#00ff00"])
+
+    def lit(export_scale=None):
+        dots.setExportMode(export_scale is not None, {"resolutionScale": export_scale} if export_scale else None)
+        image = QImage(64, 64, QImage.Format_ARGB32)
+        image.fill(0)
+        painter = QPainter(image)
+        dots.paint(painter, None, None)
+        painter.end()
+        dots.setExportMode(False)
+        pixels = np.frombuffer(image.constBits(), np.uint8).reshape(64, 64, 4)
+        return int((pixels[..., 3] > 128).sum())
+
+    plain, doubled = lit(), lit(2.0)
+    assert plain > 20 and 3.0 < doubled / plain < 5.0  # twice as wide, four times the area
+    with pytest.raises(ValueError):
+        dots.set([1.0, 2.0, 3.0], [1.0], None)
+    assert len(dots) == 2 and lit() == plain  # still drawable, as it was

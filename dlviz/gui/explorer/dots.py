@@ -36,15 +36,16 @@ class Dots(pg.GraphicsObject):
     # ------------------------------------------------------------------ data
     def set(self, x, y, codes=None, colours=None) -> None:
         """New points; `codes` index `colours` (QColor or anything QColor takes); none: one colour."""
+        x = np.asarray(x, np.float64).reshape(-1)
+        y = np.asarray(y, np.float64).reshape(-1)
+        codes = np.zeros(len(x), np.int32) if codes is None else np.asarray(codes, np.int32).reshape(-1)
+        if len(codes) != len(x) or len(y) != len(x):
+            raise ValueError("x, y and codes must be as long as each other")
         self.prepareGeometryChange()
-        self.x = np.asarray(x, np.float64).reshape(-1)
-        self.y = np.asarray(y, np.float64).reshape(-1)
-        self.codes = np.zeros(len(self.x), np.int32) if codes is None else np.asarray(codes, np.int32).reshape(-1)
+        self.x, self.y, self.codes = x, y, codes
         if colours is not None:
             self.colours = [QColor(c) for c in colours]
             self._atlas = None
-        if len(self.codes) != len(self.x) or len(self.y) != len(self.x):
-            raise ValueError("x, y and codes must be as long as each other")
         self._bounds = None
         self.update()
 
@@ -83,6 +84,11 @@ class Dots(pg.GraphicsObject):
         pad_y = abs(px[1].y()) * self.size if px[1] is not None else 0.0
         return self._bounds.adjusted(-pad_x, -pad_y, pad_x, pad_y)
 
+    def viewTransformChanged(self):
+        # the bounds include half a disc, whose size in data units changes with the zoom
+        self.prepareGeometryChange()
+        super().viewTransformChanged()
+
     def dataBounds(self, ax, frac=1.0, orthoRange=None):
         values = self.x if ax == 0 else self.y
         values = values[np.isfinite(values)]
@@ -108,10 +114,13 @@ class Dots(pg.GraphicsObject):
         if not len(self.x):
             return
         ratio = widget.devicePixelRatioF() if widget is not None else 1.0
-        atlas = self._atlas_for(ratio)
+        # An image export renders larger than the screen (resolutionScale): the discs grow with it,
+        # as the highlight rings (pyqtgraph scatters) do.
+        scale = self._exportOpts.get("resolutionScale", 1.0) if self._exportOpts is not False else 1.0
+        atlas = self._atlas_for(ratio * scale)
         points = fn.transformCoordinates(painter.transform(), np.vstack([self.x, self.y]))
         device = painter.device()
-        half = self.size
+        half = self.size * scale
         inside = ((points[0] > -half) & (points[0] < device.width() + half)
                   & (points[1] > -half) & (points[1] < device.height() + half))
         shown = np.flatnonzero(inside)
