@@ -25,11 +25,18 @@ def prepare() -> None:
         sys.stderr = open(os.devnull, "w")
 
 
-def freeze_long_lived() -> None:
-    """Move every object alive now out of the garbage collector's sight, after a big import (torch,
-    timm, numba) or model load. Those ~600k objects live as long as the process, yet each full
-    collection walked them all: 400-500 ms on whichever thread allocated last, often the GUI
-    thread drawing a t-SNE frame. Frozen objects are still freed by reference counting; only
-    cycles among them would stay, and these modules and the bundled model make none worth the
-    time. Cheap (a list splice), so call it after each such step; any thread may."""
-    gc.freeze()
+_FROZEN: set[str] = set()
+
+
+def freeze_long_lived(stage: str) -> None:
+    """Move every object alive now out of the garbage collector's sight, once per `stage` of
+    start-up ("model": torch, timm and the first model; "layout kernels": numba, umap, openTSNE).
+    Those ~600k objects live as long as the process, yet each full collection walked them all:
+    400-500 ms on whichever thread allocated last, often the GUI thread drawing a t-SNE frame.
+    Frozen objects are still freed by reference counting (a replaced model goes at once); only
+    reference cycles among them would stay, so it is done once per stage, early, and not again
+    at each model load, when windows and point sets that may die in cycles are alive too.
+    Cheap (a list splice); any thread may call it."""
+    if stage not in _FROZEN:
+        _FROZEN.add(stage)
+        gc.freeze()

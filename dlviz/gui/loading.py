@@ -182,7 +182,7 @@ def warm_layout_kernels() -> None:
             from dlviz.core import embedding
 
             log.info(embedding.warm_up())
-            runtime.freeze_long_lived()  # numba and its kernels are loaded now
+            runtime.freeze_long_lived("layout kernels")  # numba and its kernels are loaded now
         except Exception:  # the explorer reports its own errors when it opens
             log.exception("warming the layout kernels failed")
 

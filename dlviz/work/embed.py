@@ -119,5 +119,5 @@ def warm_up(state):
     from dlviz.core import embedding
 
     text = embedding.warm_up()
-    runtime.freeze_long_lived()  # numba, umap and openTSNE are loaded now
+    runtime.freeze_long_lived("layout kernels")  # numba, umap and openTSNE are loaded now
     return text

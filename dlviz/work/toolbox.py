@@ -45,7 +45,7 @@ def load_model(state, name=None, weights=None, labels=None):
     run(loaded, loaded.preprocess.normalise(np.zeros((loaded.preprocess.crop,) * 2 + (3,), np.uint8)))
     from dlviz import runtime
 
-    runtime.freeze_long_lived()  # torch, timm and the model are in memory for good now
+    runtime.freeze_long_lived("model")  # torch, timm and the first model are in memory for good now
     return loaded
 
 
