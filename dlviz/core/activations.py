@@ -10,7 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.modules.module import _global_forward_hooks, register_module_forward_hook, register_module_forward_pre_hook
+from torch.nn.modules.module import (
+    _global_forward_hooks,
+    _global_forward_pre_hooks,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+)
 
 from dlviz.core.errors import Cancelled
 from dlviz.core.models import LoadedModel
@@ -167,4 +172,4 @@ def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
 
 def active_hooks(model: nn.Module) -> int:
     """How many forward hooks the model's modules and the process still hold (a leak check)."""
-    return len(_global_forward_hooks) + sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())
+    return len(_global_forward_hooks) + len(_global_forward_pre_hooks) + sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in model.modules())

@@ -17,7 +17,7 @@ from torch import nn
 from dlviz import paths
 from dlviz.core.activations import OwnedHook
 from dlviz.core.errors import ImageError, VectorError
-from dlviz.core.files import set_aside, write_atomic
+from dlviz.core.files import DAMAGED, set_aside, unreachable, write_atomic
 from dlviz.core.images import MAX_PIXELS, images_below, load_image
 from dlviz.core.progress import Progress, given
 from dlviz.core.vectors import PointSet, as_strings
@@ -185,7 +185,9 @@ def _load(path: Path):
         if len(files) != len(vectors) or len(top) != len(vectors):
             return None
         return vectors, files, top, skipped
-    except Exception:  # noqa: BLE001 - zip, zlib, EOF, JSON, key errors: damaged, so set aside and compute afresh
+    except OSError:  # cannot be read now (locked, gone): compute afresh, leave the file be
+        return None
+    except DAMAGED:  # torn or foreign: set aside, compute afresh
         set_aside(path)
         return None
 
@@ -261,6 +263,8 @@ def _compute(loaded, folder, paths, module, inputs, batch, progress: Progress):
                 tensors.append(loaded.preprocess.to_tensor(load_image(path)))
                 names.append(path.relative_to(folder).as_posix())
             except ImageError as exc:
+                if unreachable(exc):  # the folder's drive stopped answering: every file would wait
+                    raise
                 skipped.append((str(path), str(exc)))
         if tensors:
             x = torch.cat(tensors)

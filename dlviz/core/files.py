@@ -15,10 +15,16 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 from dlviz.core.errors import DlvizError
+
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, TypeError, IndexError)
+"""What reading a torn or foreign cache file raises (JSON errors are ValueErrors). An OSError is
+not among them: a file locked for a moment is not damaged, and is not set aside."""
 
 TIMEOUT_S = 5.0
 """How long a look at a file may take before the file is taken for unreachable."""
@@ -75,8 +81,10 @@ def check_file(path: str | os.PathLike, error: type[DlvizError] = DlvizError, *,
     try:
         info = timed(look, timeout_s)
     except TimeoutError:
-        raise error(f"{name} did not answer within {timeout_s:g} s (is its drive or network share "
-                    "still connected?).") from None
+        exc = error(f"{name} did not answer within {timeout_s:g} s (is its drive or network share "
+                    "still connected?).")
+        exc.unreachable = True  # see `unreachable`
+        raise exc from None
     except FileNotFoundError:
         raise error(f"{name} does not exist.") from None
     except PermissionError:
@@ -88,6 +96,12 @@ def check_file(path: str | os.PathLike, error: type[DlvizError] = DlvizError, *,
     if not stat.S_ISREG(info.st_mode):
         raise error(f"{name} is {_kind(info.st_mode)}, not {_article(what)}.")
     return info
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says a file did not answer in time. A scan of a folder ends there, rather
+    than skipping each file after waiting for it (and leaving a stuck thread per file)."""
+    return getattr(exc, "unreachable", False)
 
 
 def _article(what: str) -> str:
@@ -112,15 +126,11 @@ def write_atomic(path: str | os.PathLike, write: Callable[[object], None], *, bi
 
 def set_aside(path: str | os.PathLike) -> Path | None:
     """Rename a damaged file to `<name>.damaged` (replacing an older one) so the next write makes
-    a fresh file; the new name, or None when even that failed (the file is then deleted if it can be)."""
+    a fresh file; the new name, or None when even that failed (the file is then left alone)."""
     path = Path(path)
     target = path.with_name(path.name + ".damaged")
     try:
         os.replace(path, target)
         return target
-    except OSError:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            pass
+    except OSError:  # left where it is: the next good write replaces it
         return None

@@ -21,7 +21,7 @@ import torch
 
 from dlviz.core.activations import ActivationRecorder, StopWithin
 from dlviz.core.errors import Cancelled, ImageError
-from dlviz.core.files import set_aside, write_atomic
+from dlviz.core.files import DAMAGED, set_aside, unreachable, write_atomic
 from dlviz.core.images import images_below, load_image
 from dlviz.core.progress import Progress, given
 
@@ -78,10 +78,12 @@ def _load(path: Path, units: int, k: int) -> tuple[TopImages | None, str]:
         if result.values.shape != (k, units) or result.index.shape != (k, units) or result.position.shape != (k, units, 2):
             raise ValueError("shapes do not match the layer")
         return result, ""
-    except Exception:  # noqa: BLE001 - zip, zlib, EOF, JSON and key errors all mean a damaged file
+    except OSError:  # cannot be read now (locked, gone): scan afresh, leave the file be
+        return None, ""
+    except DAMAGED:
         kept = set_aside(path)
-        where = f" (kept as {kept.name})" if kept is not None else ""
-        return None, f"The saved scan of this folder was damaged and was set aside{where}; scanning again."
+        where = f" and was set aside (kept as {kept.name})" if kept is not None else ""
+        return None, f"The saved scan of this folder was damaged{where}; scanning again."
 
 
 def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None,
@@ -116,7 +118,9 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
             try:
                 tensors.append(loaded.preprocess.to_tensor(load_image(paths[i])))
                 owners.append(i)
-            except ImageError:
+            except ImageError as exc:
+                if unreachable(exc):  # the folder's drive stopped answering: every file would wait
+                    raise
                 result.skipped.append(paths[i].relative_to(folder).as_posix())
         if stopped:
             del result.skipped[skipped_before:]  # this batch is read again on resume

@@ -117,7 +117,7 @@ def test_a_damaged_cache_is_set_aside_and_the_folder_scanned_again(bundled, fold
     saved.write_bytes({"truncated": data[: len(data) // 2], "empty": b"", "not a zip": b"hello"}[damage])
     again = topimages.scan(bundled, folder, LAYER, k=2, batch=4, cache_dir=cache)
     assert again.complete and np.array_equal(again.index, fresh.index)
-    assert again.note.startswith("The saved scan of this folder was damaged and was set aside")
+    assert again.note.startswith("The saved scan of this folder was damaged and was set aside (kept as top-")
     assert (cache / (saved.name + ".damaged")).exists()
     # The new cache is whole: the next scan reads it without a note.
     assert topimages.scan(bundled, folder, LAYER, k=2, batch=4, cache_dir=cache).note == ""
@@ -139,3 +139,48 @@ def test_a_stop_is_heard_inside_a_batch_and_the_batch_is_read_again(bundled, fol
     resumed = topimages.scan(bundled, folder, LAYER, k=2, batch=16, cache_dir=cache)
     assert resumed.complete and resumed.skipped == ["broken.png"]
     assert active_hooks(bundled.model) == 0
+
+
+def test_a_stop_during_the_forward_pass_drops_the_batch(bundled, folder, tmp_path):
+    """Every image of the batch decoded, then a stop a few layers into its forward pass."""
+    asked = []
+
+    def stop_in_the_pass():
+        asked.append(1)
+        return len(asked) > 7 + 3  # one look per image (7), then a few module checks
+
+    cache = tmp_path / "cache"
+    stopped = topimages.scan(bundled, folder, LAYER, k=2, batch=16, cache_dir=cache,
+                             progress=Callbacks(should_stop=stop_in_the_pass))
+    assert stopped.done == 0 and stopped.skipped == [] and len(asked) == 11
+    assert active_hooks(bundled.model) == 0  # the stop hook went with the pass
+
+
+def test_a_cache_that_cannot_be_read_for_a_moment_is_left_where_it_is(bundled, folder, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    topimages.scan(bundled, folder, LAYER, k=2, batch=4, cache_dir=cache)
+    (saved,) = cache.glob("top-*.npz")
+
+    def locked(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(topimages.np, "load", locked)
+    again = topimages.scan(bundled, folder, LAYER, k=2, batch=4, cache_dir=cache)
+    assert again.complete and again.note == "" and saved.exists()
+    assert not list(cache.glob("*.damaged"))
+
+
+def test_a_folder_on_a_drive_that_stops_answering_ends_the_scan_in_one_sentence(bundled, folder, monkeypatch):
+    from dlviz.core import files
+    from dlviz.core.errors import ImageError
+
+    looks = []
+
+    def hung(fn, timeout_s=files.TIMEOUT_S):
+        looks.append(1)
+        raise TimeoutError  # what `timed` raises when the look at a file does not come back
+
+    monkeypatch.setattr(files, "timed", hung)
+    with pytest.raises(ImageError, match=r"did not answer within 5 s \(is its drive or network share still connected\?\)"):
+        topimages.scan(bundled, folder, LAYER, k=2, batch=4)
+    assert looks == [1], "the scan went on waiting for the other files"
