@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 import zlib
 from pathlib import Path
 
@@ -19,6 +20,8 @@ CHUNK_BYTES = 1 << 18
 """Bytes read at a time: each read is followed by a stop check and a progress report."""
 LONGEST_LINE = 64 << 20
 """A 'line' longer than this is not a row of numbers: the file is refused rather than held whole."""
+REPORT_S = 0.1
+"""At most ten progress reports a second; the stop is checked at every chunk all the same."""
 BLOCK_CELLS = 20_000
 """Cells parsed into floats at a time (a few ms with the GIL held: the window keeps ticking)."""
 
@@ -40,7 +43,7 @@ def text_lines(path: Path, progress: Progress | None = None, *, errors: str = "s
     except OSError as exc:
         raise VectorError(f"{name} cannot be read ({exc.strerror or exc}).") from exc
     stream = gzip.GzipFile(fileobj=raw, mode="rb") if name.lower().endswith(".gz") else raw
-    number, pending, pending_bytes, first = 0, [], 0, True
+    number, pending, pending_bytes, first, reported = 0, [], 0, True, 0.0
     try:
         while True:
             progress.check()
@@ -70,8 +73,10 @@ def text_lines(path: Path, progress: Progress | None = None, *, errors: str = "s
             for line in _BREAK.split(text)[:-1]:  # the text ends in a break: its last piece is empty
                 number += 1
                 yield number, line
-            done = raw.tell()
-            progress.report(min(1.0, done / size), f"read {done / 1e6:,.0f} of {size / 1e6:,.0f} MB")
+            now = time.perf_counter()
+            if now - reported >= REPORT_S:  # each report repaints a progress bar on the GUI thread
+                reported, done = now, raw.tell()
+                progress.report(min(1.0, done / size), f"read {done / 1e6:,.0f} of {size / 1e6:,.0f} MB")
         lines = _BREAK.split(b"".join(pending).decode("utf-8", errors))
         for line in lines[:-1] if lines[-1] == "" else lines:
             number += 1

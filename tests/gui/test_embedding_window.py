@@ -352,6 +352,7 @@ def test_a_vector_file_is_read_in_pieces_with_progress_the_window_shows_as_it_co
     from dlviz.core import textfile, vectors
 
     monkeypatch.setattr(textfile, "CHUNK_BYTES", 64 << 10)  # many pieces from a small file
+    monkeypatch.setattr(textfile, "REPORT_S", 0.0)  # each reported
     path = _tsv(tmp_path / "points.tsv", 40_000)  # 6 MB
     qtbot.waitUntil(lambda: not explorer.runner.is_busy(), timeout=60_000)  # the layout kernels' warm-up
     real, readers = vectors.read_points, []
