@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
+from contextlib import contextmanager
 
 from dlviz import paths
 
@@ -40,3 +42,32 @@ def freeze_long_lived(stage: str) -> None:
     if stage not in _FROZEN:
         _FROZEN.add(stage)
         gc.freeze()
+
+
+_quiet = threading.Lock()
+_quiet_depth = 0
+
+
+@contextmanager
+def settling(stage: str):
+    """Around a start-up stage that imports big libraries ("model", "layout kernels"), the first
+    time only: no garbage collection while it runs, then its survivors frozen
+    (`freeze_long_lived`). While torch imported, full collections walked the growing heap, 50-270
+    ms each with every thread held, the GUI's too. Stages on two threads share the switch:
+    collection resumes when the last one ends."""
+    global _quiet_depth
+    if stage in _FROZEN:
+        yield
+        return
+    with _quiet:
+        _quiet_depth += 1
+        if _quiet_depth == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        freeze_long_lived(stage)
+        with _quiet:
+            _quiet_depth -= 1
+            if _quiet_depth == 0:
+                gc.enable()

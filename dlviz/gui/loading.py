@@ -181,8 +181,8 @@ def warm_layout_kernels() -> None:
             from dlviz import runtime
             from dlviz.core import embedding
 
-            log.info(embedding.warm_up())
-            runtime.freeze_long_lived("layout kernels")  # numba and its kernels are loaded now
+            with runtime.settling("layout kernels"):  # numba, umap and openTSNE load for good
+                log.info(embedding.warm_up())
         except Exception:  # the explorer reports its own errors when it opens
             log.exception("warming the layout kernels failed")
 

@@ -118,6 +118,5 @@ def warm_up(state):
     from dlviz import runtime
     from dlviz.core import embedding
 
-    text = embedding.warm_up()
-    runtime.freeze_long_lived("layout kernels")  # numba, umap and openTSNE are loaded now
-    return text
+    with runtime.settling("layout kernels"):  # numba, umap and openTSNE load for good
+        return embedding.warm_up()

@@ -31,21 +31,21 @@ class ForwardResult:
 
 
 def load_model(state, name=None, weights=None, labels=None):
-    from dlviz.core import models
-    from dlviz.core.memory import tune_allocator
-
-    tune_allocator()
-    state.report(0.0, "importing torch")
-    loaded = models.load_model(name, weights, labels, progress=state)
-    # The first pass through a model is several times slower than the rest (allocations, kernel
-    # choices). Paying it here, while "loading" is on screen, keeps the first image's timing honest.
-    from dlviz.core.activations import run
-
-    state.report(0.98, "warming up")
-    run(loaded, loaded.preprocess.normalise(np.zeros((loaded.preprocess.crop,) * 2 + (3,), np.uint8)))
     from dlviz import runtime
 
-    runtime.freeze_long_lived("model")  # torch, timm and the first model are in memory for good now
+    with runtime.settling("model"):  # the first time: torch and timm import, their objects stay for good
+        from dlviz.core import models
+        from dlviz.core.memory import tune_allocator
+
+        tune_allocator()
+        state.report(0.0, "importing torch")
+        loaded = models.load_model(name, weights, labels, progress=state)
+        # The first pass through a model is several times slower than the rest (allocations, kernel
+        # choices). Paying it here, while "loading" is on screen, keeps the first image's timing honest.
+        from dlviz.core.activations import run
+
+        state.report(0.98, "warming up")
+        run(loaded, loaded.preprocess.normalise(np.zeros((loaded.preprocess.crop,) * 2 + (3,), np.uint8)))
     return loaded
 
 

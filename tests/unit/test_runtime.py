@@ -1,0 +1,53 @@
+"""The process-wide settings start-up makes: the garbage collector held during heavy imports."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from dlviz import runtime
+
+
+def test_a_stage_holds_the_collector_freezes_its_survivors_and_only_once(monkeypatch):
+    monkeypatch.setattr(runtime, "_FROZEN", set())
+    gc.unfreeze()
+    assert gc.isenabled()
+    kept = [[i] for i in range(1000)]  # alive through the stage: frozen after it
+    with runtime.settling("libraries"):
+        assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() >= len(kept)
+    gc.unfreeze()
+    with runtime.settling("libraries"):  # done already: nothing held, nothing frozen
+        assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+
+
+def test_overlapping_stages_on_two_threads_resume_collection_when_the_last_ends(monkeypatch):
+    monkeypatch.setattr(runtime, "_FROZEN", set())
+    inside, leave = threading.Event(), threading.Event()
+
+    def other():
+        with runtime.settling("other"):
+            inside.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    inside.wait(5)
+    with runtime.settling("mine"):
+        pass
+    assert not gc.isenabled(), "the other stage is still running"
+    leave.set()
+    thread.join(5)
+    assert gc.isenabled()
+
+
+def test_a_stage_that_fails_still_gives_the_collector_back(monkeypatch):
+    monkeypatch.setattr(runtime, "_FROZEN", set())
+    try:
+        with runtime.settling("broken"):
+            raise RuntimeError("the import failed")
+    except RuntimeError:
+        pass
+    assert gc.isenabled()
