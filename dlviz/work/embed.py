@@ -54,6 +54,28 @@ def _user_errors(fn, *args, **kwargs):
         raise DlvizError("Not enough memory for these points: lower the limit or sample fewer.") from exc
 
 
+@dataclass
+class Source:
+    """What a source job hands the explorer: the points, and their sample when there are more
+    than it shows (drawn with `embedding.sample`, random, from the explorer's limit and seed)."""
+
+    points: object  # dlviz.core.vectors.PointSet, or None when the reading was stopped
+    sample: tuple | None = None  # ((limit, None, seed), index, points.subset(index))
+
+
+def read_source(state, fn, args, limit: int, seed: int) -> Source:
+    """`fn(state, *args)`, one of the jobs below that make points, then their random sample when
+    there are more than `limit`: drawn and copied here, off the GUI thread (for 400k points that
+    took the window 100-500 ms)."""
+    points = fn(state, *args)
+    if points is None or len(points) <= limit:
+        return Source(points)
+    from dlviz.core.embedding import sample
+
+    index = sample(len(points), limit, labels=None, seed=seed)
+    return Source(points, ((limit, None, seed), index, points.subset(index)))
+
+
 def read_vectors(state, path, extra=None, limit=None):
     """The points of a vector file, read as it comes with progress; None if stopped. `extra` is a
     projector metadata TSV (a header row with tabs) or a file of one label per line: which one

@@ -373,11 +373,43 @@ def test_stop_ends_the_reading_of_a_file_and_keeps_the_points_shown(explorer, qt
         explorer.load_classes()
     assert not explorer.stop_button.isEnabled()
     monkeypatch.setattr(textfile, "CHUNK_BYTES", 4 << 10)
+    real, started, gate = textfile.text_lines, threading.Event(), threading.Event()
+
+    def held(*args, **kwargs):  # the read waits after its first line until Stop was clicked
+        lines = real(*args, **kwargs)
+        yield next(lines)
+        started.set()
+        gate.wait(10)
+        yield from lines
+
+    monkeypatch.setattr("dlviz.core.vectors.text_lines", held)
     path = _tsv(tmp_path / "slow.tsv", 20_000)
     explorer.load_vector_file(str(path))
-    qtbot.waitUntil(lambda: explorer.runner.running_kind() == "source", timeout=10_000)
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    assert explorer.runner.running_kind() == "source"
     assert explorer.stop_button.isEnabled() and explorer.progress.isVisible()
     explorer.stop_button.click()
-    qtbot.waitUntil(lambda: explorer.runner.running_kind() != "source", timeout=2_000)
+    gate.set()
+    qtbot.waitUntil(lambda: explorer.runner.running_kind() != "source", timeout=5_000)
     assert "Stopped reading" in explorer.statusBar().currentMessage()
     assert len(explorer.points) == 1000 and not explorer.stop_button.isEnabled()
+
+
+def test_a_large_set_is_sampled_by_the_reading_job_not_the_window(explorer, qtbot, tmp_path, monkeypatch):
+    """Sampling and copying 200k of 400k points held the window 100-500 ms."""
+    from dlviz.core import embedding
+
+    real, threads = embedding.sample, []
+    monkeypatch.setattr(embedding, "sample", lambda *a, **k: (threads.append(threading.get_ident()), real(*a, **k))[1])
+    explorer.max_points.setValue(1000)
+    path = _tsv(tmp_path / "many.tsv", 3000, dims=4)
+    with finished(explorer, qtbot, "source"):
+        explorer.load_vector_file(str(path))
+    assert len(explorer.points) == 3000 and len(explorer.current) == 1000
+    assert threads and threading.get_ident() not in threads, "the window drew the sample itself"
+    expected = real(3000, 1000, labels=None, seed=explorer.seed.value())
+    np.testing.assert_array_equal(explorer.base_index, expected)
+    np.testing.assert_array_equal(explorer.current.vectors, explorer.points.vectors[expected])
+    explorer.max_points.setValue(2000)  # a new limit is drawn by the window, as before
+    explorer._resample()
+    assert len(explorer.current) == 2000

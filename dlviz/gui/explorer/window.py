@@ -67,6 +67,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self._thumbs: dict[int, np.ndarray] = {}
         self._running = False
         self._reading = False  # points are being read (a source job is running)
+        self._drawn_sample = None  # (key, index, subset) a source job drew, for the next _resample
         self._partials = 0
 
         self.view = ScatterView()
@@ -164,7 +165,8 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
     def _submit_source(self, text, fn, *args):
         self.say(text)
         self._drop_run()  # a layout of the old points: Pause and Stop go back to rest too
-        self.runner.submit(kinds.SOURCE, fn, *args, done=self._source_read, progress=self._progress,
+        self.runner.submit(kinds.SOURCE, jobs_embed.read_source, fn, args, self.max_points.value(), self.seed.value(),
+                           done=self._source_read, progress=self._progress,
                            failed=lambda sentence: self._show_busy(False), cancelled=lambda: self._show_busy(False))
         self._show_busy(True, text)
 
@@ -236,7 +238,10 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self._sampled = key
         self._drop_run()
         n, limit = len(points), self.max_points.value()
-        if n > limit:
+        drawn, self._drawn_sample = self._drawn_sample, None
+        if n > limit and drawn is not None and drawn[0] == key[1:]:  # drawn by the source job already
+            _, self.base_index, self.current = drawn
+        elif n > limit:
             from dlviz.core.embedding import sample
 
             column = self.sampling.currentData()
@@ -360,10 +365,11 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
 
     def _source_read(self, result):
         self._show_busy(False)
-        if result is None:
+        if result.points is None:
             self.say("Stopped reading the points.")
             return
-        self.set_points(result)
+        self._drawn_sample = result.sample  # used by _resample if the sampling asked for is that one
+        self.set_points(result.points)
 
     def _laid_out(self, result):
         self._running = False
