@@ -28,7 +28,8 @@ class Dots(pg.GraphicsObject):
         self.y = np.zeros(0, np.float64)
         self.codes = np.zeros(0, np.int32)
         self.colours: list[QColor] = [QColor(colour)]
-        self._bounds: QRectF | None = None
+        self._bounds: QRectF | None = None  # of the centres
+        self._padded: QRectF | None = None  # with half a disc around, at the current zoom
         self._atlas: QPixmap | None = None
         self._atlas_ratio = 0.0
         self._fragments = internals.PrimitiveArray(QPainter.PixmapFragment, 10)
@@ -46,7 +47,7 @@ class Dots(pg.GraphicsObject):
         if colours is not None:
             self.colours = [QColor(c) for c in colours]
             self._atlas = None
-        self._bounds = None
+        self._bounds = self._padded = None
         self.update()
 
     def move(self, x, y) -> None:
@@ -56,7 +57,7 @@ class Dots(pg.GraphicsObject):
         self.prepareGeometryChange()
         self.x = np.asarray(x, np.float64).reshape(-1)
         self.y = np.asarray(y, np.float64).reshape(-1)
-        self._bounds = None
+        self._bounds = self._padded = None
         self.update()
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +72,9 @@ class Dots(pg.GraphicsObject):
 
     # ------------------------------------------------------------------ drawing
     def boundingRect(self) -> QRectF:
+        # asked many times a frame; kept until the points or the zoom change
+        if self._padded is not None:
+            return self._padded
         if self._bounds is None:
             finite = np.isfinite(self.x) & np.isfinite(self.y)
             if not finite.any():
@@ -82,11 +86,13 @@ class Dots(pg.GraphicsObject):
         px = self.pixelVectors()
         pad_x = abs(px[0].x()) * self.size if px[0] is not None else 0.0
         pad_y = abs(px[1].y()) * self.size if px[1] is not None else 0.0
-        return self._bounds.adjusted(-pad_x, -pad_y, pad_x, pad_y)
+        self._padded = self._bounds.adjusted(-pad_x, -pad_y, pad_x, pad_y)
+        return self._padded
 
     def viewTransformChanged(self):
         # the bounds include half a disc, whose size in data units changes with the zoom
         self.prepareGeometryChange()
+        self._padded = None
         super().viewTransformChanged()
 
     def dataBounds(self, ax, frac=1.0, orthoRange=None):
