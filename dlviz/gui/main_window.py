@@ -33,6 +33,7 @@ from dlviz.gui.widgets.help_overlay import HelpOverlay
 from dlviz.gui.widgets.notice import notice
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.session import InputSource, ModelSpec, Session, SessionError, read_file, save_file
+from dlviz.work import kinds
 from dlviz.work.runner import JobRunner
 
 MAX_RECENT = 10
@@ -158,11 +159,8 @@ class MainWindow(QMainWindow):
 
     def open_session(self):
         path, _ = QFileDialog.getOpenFileName(self, "Open session", str(Path.home()), SESSIONS)
-        if path:
-            try:
-                self.restore_session(read_file(path))
-            except SessionError as exc:
-                self.say(str(exc), error=True)
+        if path:  # read on the worker: the file may sit on a drive that does not answer
+            self.runner.submit(kinds.SESSION, _read_session, path, done=self.restore_session)
 
     def _window_state(self) -> dict:
         front = next((dock.objectName()[5:] for dock in self.explain if dock.widget().on_screen()), None)
@@ -292,3 +290,8 @@ class MainWindow(QMainWindow):
             self.explorer.close()
         self.runner.shutdown(15000)
         super().closeEvent(event)
+
+
+def _read_session(state, path):
+    """The job that reads a session file (a SessionError is the status bar's sentence)."""
+    return read_file(path)

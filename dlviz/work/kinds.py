@@ -37,7 +37,7 @@ def plain(*names: str) -> dict[str, Kind]:
 # The toolbox window's jobs, first served first. The image (a fraction of a second) comes before
 # the model (seconds: torch loads), so the photo is on screen while the model loads; both before
 # everything that uses them, and a live probe before the seconds of work a click asked for.
-MODEL_LOAD, LABELS, IMAGE, FORWARD = "model", "labels", "image", "forward"
+MODEL_LOAD, LABELS, IMAGE, FORWARD, SESSION = "model", "labels", "image", "forward", "session"
 PROBE, STRIP, FOVEA, BACKPROP, CAM = "perturb", "perturb-strip", "fovea", "backprop", "cam"
 GLIMPSE, SCAN, TOP_VIEWS, FEATURE_VIS, OCCLUSION = "glimpse", "scan", "topviews", "featurevis", "occlusion"
 
@@ -45,6 +45,7 @@ TOOLBOX = _table(
     Kind(IMAGE, NOTHING, FOLLOW, False, "opening the image"),  # first: the photo shows while the model loads
     Kind(MODEL_LOAD, NOTHING, FOLLOW, True, "loading the model"),
     Kind(LABELS, NOTHING, FOLLOW, False, "reading class names"),
+    Kind(SESSION, NOTHING, FOLLOW, False, "reading a session"),
     Kind(FORWARD, NOTHING, FOLLOW, False, "forward pass"),
     Kind(PROBE, INPUT, FOLLOW, False, "perturbed forward pass"),
     Kind(STRIP, INPUT, FROZEN, False, "augmentation strip"),

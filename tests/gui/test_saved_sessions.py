@@ -4,6 +4,7 @@ are damaged, from a newer dlviz or hand-edited are refused or read as far as the
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -145,3 +146,25 @@ def test_open_recent_says_when_no_image_was_remembered_and_lists_them_once_there
     window._remember(samples / "coffee.png")
     recent.aboutToShow.emit()
     assert [action.text() for action in recent.actions()] == [str((samples / "coffee.png").resolve())]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_open_session_reads_on_the_worker_and_a_pipe_gets_one_sentence(make_window, qtbot, tmp_path, monkeypatch):
+    """The file was read on the GUI thread: a FIFO or a dead drive would have frozen the window."""
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window()
+    fifo = tmp_path / "view.dlviz"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(fifo), ""))
+    with qtbot.waitSignal(window.message, timeout=10_000) as blocker:
+        window.open_session()
+    assert blocker.args[0] == "view.dlviz is a pipe (FIFO), not a session file."
+
+    saved = tmp_path / "good.dlviz"
+    window.session.set_layer("blocks.3")
+    save_file(window.session.to_dict(), saved)
+    window.session.set_layer("blocks.5")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
+    window.open_session()
+    qtbot.waitUntil(lambda: window.session.layer == "blocks.3", timeout=30_000)
