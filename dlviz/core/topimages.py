@@ -110,29 +110,24 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
     copy = [layer] if info.mutated else []
     while result.done < len(paths):
         chunk = range(result.done, min(result.done + batch, len(paths)))
-        tensors, owners, stopped, skipped_before = [], [], False, len(result.skipped)
-        for i in chunk:
-            if progress.should_stop():  # one image may be an 80-megapixel decode: do not wait a batch
-                stopped = True
-                break
-            try:
-                tensors.append(loaded.preprocess.to_tensor(load_image(paths[i])))
-                owners.append(i)
-            except ImageError as exc:
-                if unreachable(exc):  # the folder's drive stopped answering: every file would wait
-                    raise
-                result.skipped.append(paths[i].relative_to(folder).as_posix())
-        if stopped:
-            del result.skipped[skipped_before:]  # this batch is read again on resume
-            break
-        if tensors:
-            try:
+        tensors, owners, skipped_before = [], [], len(result.skipped)
+        try:
+            for i in chunk:
+                progress.check()  # one image may be an 80-megapixel decode: do not wait a batch
+                try:
+                    tensors.append(loaded.preprocess.to_tensor(load_image(paths[i])))
+                    owners.append(i)
+                except ImageError as exc:
+                    if unreachable(exc):  # the folder's drive stopped answering: every file would wait
+                        raise
+                    result.skipped.append(paths[i].relative_to(folder).as_posix())
+            if tensors:
                 with torch.inference_mode(), ActivationRecorder(loaded.model, [layer], copy) as rec, StopWithin(progress):
                     loaded.model(torch.cat(tensors))
-            except Cancelled:  # the batch is read again on resume
-                del result.skipped[skipped_before:]
-                break
-            _merge(result, rec.outputs[layer].float(), owners)
+                _merge(result, rec.outputs[layer].float(), owners)
+        except Cancelled:  # a stop before an image or inside the pass: the batch is read again on resume
+            del result.skipped[skipped_before:]
+            break
         result.done = chunk.stop
         if cache is not None:
             _save(result, cache)
