@@ -54,11 +54,7 @@ class Dots(pg.GraphicsObject):
         """The same points, elsewhere (a layout forming)."""
         if len(x) != len(self.x):
             raise ValueError("move() keeps the number of points; use set()")
-        self.prepareGeometryChange()
-        self.x = np.asarray(x, np.float64).reshape(-1)
-        self.y = np.asarray(y, np.float64).reshape(-1)
-        self._bounds = self._padded = None
-        self.update()
+        self.set(x, y, self.codes)
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:
         return self.x, self.y
@@ -94,11 +90,6 @@ class Dots(pg.GraphicsObject):
         self.prepareGeometryChange()
         self._padded = None
         super().viewTransformChanged()
-
-    def dataBounds(self, ax, frac=1.0, orthoRange=None):
-        values = self.x if ax == 0 else self.y
-        values = values[np.isfinite(values)]
-        return (None, None) if not len(values) else (float(values.min()), float(values.max()))
 
     def _atlas_for(self, ratio: float) -> QPixmap:
         """One antialiased disc per colour, side by side, at the screen's pixel ratio."""

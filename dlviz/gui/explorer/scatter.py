@@ -394,15 +394,19 @@ class ScatterView(pg.GraphicsView):
             self._refresh_view()
 
     def _set_scatter(self, idx):
-        p = self.pos if len(idx) == len(self.pos) and self.shown is None else self.pos[np.asarray(idx, np.int64)]
+        p = self._positions(idx)
         codes = None if len(self._colours_drawn) == 1 else (self.codes if p is self.pos else self.codes[idx])
         self.scatter.set(p[:, 0], p[:, 1], codes, self._colours_drawn)
+
+    def _positions(self, idx) -> np.ndarray:
+        """The positions of the points at `idx`: `pos` itself when they are all of them, in order."""
+        return self.pos if len(idx) == len(self.pos) and self.shown is None else self.pos[np.asarray(idx, np.int64)]
 
     def _move_scatter(self, idx) -> bool:
         """Move the drawn points in place (a layout forming); False when it holds other points."""
         if len(self.scatter) != len(idx) or not len(idx):
             return False
-        p = self.pos if len(idx) == len(self.pos) and self.shown is None else self.pos[idx]
+        p = self._positions(idx)
         self.scatter.move(p[:, 0], p[:, 1])
         return True
 
