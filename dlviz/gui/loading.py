@@ -178,11 +178,9 @@ def warm_layout_kernels() -> None:
 
     def warm():
         try:
-            from dlviz import runtime
             from dlviz.core import embedding
 
-            with runtime.settling("layout kernels"):  # numba, umap and openTSNE load for good
-                log.info(embedding.warm_up())
+            log.info(embedding.warm_up())
         except Exception:  # the explorer reports its own errors when it opens
             log.exception("warming the layout kernels failed")
 

@@ -137,8 +137,6 @@ def embed_points(state, vectors, settings, pause: threading.Event | None = None)
 
 def warm_up(state):
     """Load or compile the layout kernels on tiny data while the user looks at the window."""
-    from dlviz import runtime
     from dlviz.core import embedding
 
-    with runtime.settling("layout kernels"):  # numba, umap and openTSNE load for good
-        return embedding.warm_up()
+    return embedding.warm_up()
