@@ -66,7 +66,6 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self._stack: list[tuple] = []  # (current, layout, base_index) under a re-run isolation
         self._thumbs: dict[int, np.ndarray] = {}
         self._running = False
-        self._reading = False  # points are being read (a source job is running)
         self._drawn_sample = None  # (key, index, subset) a source job drew, for the next _resample
         self._partials = 0
 
@@ -318,7 +317,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
             self.say("Paused: the layout holds until you resume." if paused else "Resumed.")
 
     def stop(self):
-        if self._reading:  # Stop also ends the reading of points: a big file, a slow folder
+        if self.runner.waiting(kinds.SOURCE):  # Stop also ends the reading of points: a big file, a slow folder
             self.runner.cancel(kinds.SOURCE)
             self.say("Stopped reading the points; the ones shown stay.")
             return
@@ -344,7 +343,6 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
 
     def _show_busy(self, busy: bool, text: str = ""):
         """Points are being read (busy) or no longer: the progress bar and Stop follow."""
-        self._reading = busy
         self.progress.setVisible(busy or self._running)
         self.stop_button.setEnabled(busy or self._running)
         if busy:
