@@ -37,15 +37,10 @@ def spin(low: int, high: int, value: int, step: int = 1, suffix: str = "", prefi
          special: str | None = None, separators: bool = False) -> QSpinBox:
     """A spin box from `low` to `high` at `value`; `special`: the text shown at `low` (e.g. "off");
     `separators`: thousands written with separators (20,000)."""
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setValue(value)
-    box.setSingleStep(step)
+    box = _numbers(QSpinBox(), low, high, value, step, special)
     box.setGroupSeparatorShown(separators)
     box.setSuffix(suffix)
     box.setPrefix(prefix)
-    if special:
-        box.setSpecialValueText(special)
     return box
 
 
@@ -53,10 +48,15 @@ def dspin(low: float, high: float, value: float, step: float, decimals: int = 2,
           special: str | None = None) -> QDoubleSpinBox:
     """A spin box of decimals, as `spin`."""
     box = QDoubleSpinBox()
+    box.setDecimals(decimals)  # before the value, which it would otherwise round
+    return _numbers(box, low, high, value, step, special)
+
+
+def _numbers(box, low, high, value, step, special):
+    """What `spin` and `dspin` set alike: the range, the value, the step, the text at `low`."""
     box.setRange(low, high)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
     box.setValue(value)
+    box.setSingleStep(step)
     if special:
         box.setSpecialValueText(special)
     return box
