@@ -225,7 +225,7 @@ def _read_csv(path: Path, progress: Progress | None = None):
     return _table(rows(), path.name, numeric_only=False)
 
 
-def _read_npy(path: Path, progress: Progress | None = None):
+def _read_npy(path: Path):
     try:
         with open(path, "rb") as stream:
             magic = stream.read(6)
