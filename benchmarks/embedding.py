@@ -20,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the app sets it; see dlviz/app.py
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "dlviz" / "numba"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

@@ -16,10 +16,9 @@ from dlviz import paths
 def prepare() -> None:
     """Idempotent: a later call changes nothing a user or an earlier call has set."""
     os.environ.setdefault("NUMBA_CACHE_DIR", str(paths.cache_dir("numba")))
-    # OpenMP threads that spin after torch's work (a neighbour search) steal the cores from
-    # openTSNE's and numba's threads: t-SNE ran 4-6 times slower. Sleeping idle threads cost
-    # torch's forward pass nothing measurable. Must be set before torch is imported.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # OpenMP's wait policy stays the default (spin a moment, then sleep). PASSIVE, set here once
+    # for t-SNE's sake, made every forward pass 2.3 times slower (EfficientNet-Lite0: 21 -> 49 ms
+    # on 2 cores) and no longer changes t-SNE or UMAP (docs/decisions/0006).
     # A windowed build (Windows, macOS) has no console: printing must not crash it.
     if sys.stdout is None:
         sys.stdout = open(os.devnull, "w")
