@@ -58,5 +58,10 @@ def default_image() -> Path:
     return asset("samples", "chelsea.png")
 
 
+def sample_video() -> Path:
+    """A 9 s pan and zoom over the sample photos (tools/make_sample_video.py), for `dlviz --video`."""
+    return asset("video", "tour.mp4")
+
+
 def imagenet_classes() -> list[str]:
     return asset("imagenet_classes.txt").read_text(encoding="utf-8").splitlines()
