@@ -75,12 +75,17 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class InputSource:
-    """Where the input comes from: a file, or pasted data (which a saved session cannot bring back).
-    Live sources (camera, video) will be kinds of their own."""
+    """Where the input comes from: a file, pasted data (which a saved session cannot bring back),
+    or a frame of a live source: a video, a folder played as a slideshow, or the camera."""
 
-    kind: str  # "file" or "pasted"
+    kind: str  # "file", "pasted", or one of LIVE_KINDS
     path: Path | None = None
     name: str = ""
+    frame: int | None = None  # a live frame's number in its source
+
+    @property
+    def live(self) -> bool:
+        return self.kind in LIVE_KINDS
 
     @staticmethod
     def of(path, name: str | None = None) -> "InputSource":
@@ -97,6 +102,9 @@ class InputSource:
         if not isinstance(data, dict) or data.get("kind") != "file" or not _text(data.get("path")):
             return None
         return InputSource.of(data["path"], _text(data.get("name")))
+
+
+LIVE_KINDS = ("video", "slideshow", "camera")
 
 
 def _text(value) -> str | None:
@@ -211,6 +219,11 @@ class Session:
         self.input_version += 1
         self.result = None
         self.image_changed.emit()
+
+    def set_frame(self, rgb: np.ndarray, source: InputSource, preview: np.ndarray, result) -> None:
+        """A live frame and its forward pass, on screen together: every pane shows the same frame."""
+        self.set_image(rgb, source, preview)
+        self.set_result(result)
 
     def set_result(self, result) -> None:
         self.result = result

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-MENUS = ("&File", "&Model", "&Layer", "E&xplain", "&View", "&Help")
+from dlviz import paths
+
+MENUS = ("&File", "L&ive", "&Model", "&Layer", "E&xplain", "&View", "&Help")
 
 @dataclass(frozen=True)
 class Action:
@@ -37,6 +39,23 @@ ACTIONS = (
     Action("export-grid-shown", "&File", "Export Grid as &Shown…", lambda w: w.grid.choose_export(labelled=False),
            tip="The grid exactly as it is on screen"),
     Action("quit", "&File", "&Quit", lambda w: w.close(), ("Ctrl+Q",), separator=True),
+    Action("open-video", "L&ive", "Open &Video…", lambda w: w.live.choose_video(), ("Ctrl+Shift+V",),
+           tip="mp4, webm, mkv, avi, mov or an animated GIF: every pane follows the frames"),
+    Action("sample-video", "L&ive", "Play the Sa&mple Video", lambda w: w.live.open_video(paths.sample_video())),
+    Action("slideshow", "L&ive", "Play a Folder as a &Slideshow…", lambda w: w.live.choose_slideshow()),
+    Action("camera", "L&ive", "&Camera ↔ Files", lambda w: w.live.toggle_camera(), ("C",), separator=True),
+    Action("mirror", "L&ive", "&Mirror the Camera", lambda w: w.live.toggle_mirror()),
+    Action("play", "L&ive", "&Play / Pause", lambda w: w.live.toggle_play(), ("Space",), separator=True),
+    Action("live-freeze", "L&ive", "&Freeze / Go Live", lambda w: w.live.toggle_freeze(), ("F",),
+           tip="Keep the frame on screen as a still: every tab works on it"),
+    Action("step-back", "L&ive", "Step &Back a Frame", lambda w: w.live.step(-1), (",",)),
+    Action("step-forward", "L&ive", "Step Fo&rward a Frame", lambda w: w.live.step(1), (".",)),
+    Action("slower", "L&ive", "Slo&wer", lambda w: w.live.change_speed(-1), ("[",)),
+    Action("faster", "L&ive", "Fas&ter", lambda w: w.live.change_speed(1), ("]",)),
+    Action("loop", "L&ive", "&Loop the Video", lambda w: w.live.toggle_loop()),
+    Action("save-frame", "L&ive", "Save the Frame as an &Image…", lambda w: w.live.save_frame(), ("Ctrl+Shift+F",),
+           separator=True),
+    Action("stop-live", "L&ive", "St&op Live Input", lambda w: w.live.stop()),
     Action("bundled", "&Model", "Bundled EfficientNet-Lite0 (offline)", lambda w: w.loader.load_model(None)),
     Action("weights", "&Model", "Open &Weights File…", lambda w: w.loader.choose_weights(), separator=True),
     Action("labels", "&Model", "Class &Names File…", lambda w: w.loader.choose_labels(),
@@ -65,11 +84,13 @@ ACTIONS = (
     Action("keys", "&Help", "&Keys", lambda w: w.help.toggle(), ("H", "F1")),
 )
 
-# Where the changing submenus go: (menu, text, the action it comes before (None: the end), builder).
+# Where the changing submenus go: (menu, text, the action it comes before (None: the end), builder,
+# and, for a submenu filled only when opened, True: looking for cameras loads QtMultimedia).
 SUBMENUS = (
     ("&File", "Open &Recent", "paste", lambda w, menu: w.fill_recent(menu)),
     ("&File", "&Samples", "paste", lambda w, menu: w.fill_samples(menu)),
     ("&Model", "torchvision (downloads weights once)", "weights", lambda w, menu: w.fill_zoo(menu)),
+    ("L&ive", "Camera &Device", "mirror", lambda w, menu: w.live.fill_cameras(menu), True),
     ("&View", "Panes", "reset-layout", lambda w, menu: w.fill_docks(menu)),
 )
 
@@ -87,6 +108,13 @@ KEY_HELP = (
     (("view-activations", "view-attention-crop", "view-perturb"), " / ",
      "show the activations / the attention crop / the perturbation lab"),
     (("open", "paste"), " / ", "open / paste an image"),
+    (("open-video",), "", "open a video: every pane follows its frames"),
+    (("camera",), "", "switch the camera on, or back to the video or slideshow"),
+    (("play",), "", "play / pause the video"),
+    (("live-freeze",), "", "freeze the live frame as a still, or go live again"),
+    (("step-back", "step-forward"), " / ", "step back / forward a frame"),
+    (("slower", "faster"), " / ", "play slower / faster"),
+    (("save-frame",), "", "save the frame on screen as an image"),
     (("open-session", "save-session"), " / ", "open / save a session: everything on screen"),
     (("filter-layers",), "", "filter the layer list"),
     (("export-grid",), "", "export the grid as PNG for slides (labelled, 1920 px wide or more)"),
@@ -133,11 +161,12 @@ def build_menus(window) -> dict:
     made = {}
     for action in ACTIONS:
         menu = menus[action.menu]
-        for _, text, before, build in SUBMENUS:
+        for _, text, before, build, *lazy in SUBMENUS:
             if before == action.name:
                 sub = menu.addMenu(text)
                 sub.aboutToShow.connect(lambda sub=sub, build=build: (sub.clear(), build(window, sub)))
-                build(window, sub)
+                if not lazy:
+                    build(window, sub)
         if action.separator:
             menu.addSeparator()
         qaction = QAction(action.text, window)

@@ -53,10 +53,16 @@ def parser(commands=()) -> argparse.ArgumentParser:
     out.add_argument("--weights", help="a local state_dict (with --model ARCH) or TorchScript file")
     out.add_argument("--labels", help="class names, one per line")
     out.add_argument("--layer", help="the layer to open on")
+    out.add_argument("--video", nargs="?", const="", metavar="PATH",
+                     help="play a video file or a folder of images live (default: the bundled sample video)")
+    out.add_argument("--camera", action="store_true", help="start with the camera live")
     return out
 
 
 _qt_quieted = False
+# QtMultimedia lists every optional library it did not find (PipeWire, VA-API) and its FFmpeg
+# version when the camera starts; none of it is a problem.
+QUIET_CATEGORIES = ("qt.multimedia.symbolsresolver", "qt.multimedia.ffmpeg")
 
 
 def quiet_known_qt_warnings() -> None:
@@ -70,7 +76,7 @@ def quiet_known_qt_warnings() -> None:
     previous = None
 
     def handler(mode, context, message):
-        if "propagateSizeHints" in message:
+        if "propagateSizeHints" in message or (context.category or "") in QUIET_CATEGORIES:
             return
         if previous is not None:
             previous(mode, context, message)
@@ -155,7 +161,9 @@ def run(argv, commands=()) -> int:
     install_excepthook()
     from dlviz.gui.main_window import MainWindow
 
-    window = MainWindow(args.image, args.model, args.weights, args.labels, args.layer)
+    video = None if args.video is None else (args.video or str(paths.sample_video()))
+    window = MainWindow(args.image, args.model, args.weights, args.labels, args.layer, video=video,
+                        camera=args.camera)
     refused = []
 
     def model_refused(sentence, spec):

@@ -31,6 +31,7 @@ class Loader(QObject):
     `say(sentence, error=False)` is where it tells the user what happened."""
 
     opened = Signal(Path)  # an image file was opened (for the recent files)
+    image_requested = Signal()  # a still image was asked for (live input gives way to it)
     model_refused = Signal(str, object)  # the sentence, and the ModelSpec that could not be loaded
 
     def __init__(self, session, runner, say, parent_widget, clear_error=lambda: None):
@@ -67,6 +68,7 @@ class Loader(QObject):
 
     def open_image(self, source, name=None):
         self.runner.cancel(*kinds.stale_after_input(self.runner.table))
+        self.image_requested.emit()
         self.requested_image = source
         self.runner.submit(kinds.IMAGE, jobs.load_image, source, name, done=self._image_loaded)
 

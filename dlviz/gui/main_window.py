@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QTabWidget
 
 from dlviz import paths
 from dlviz.core.catalogue import ZOO_MODELS
+from dlviz.core.frames import is_video
 from dlviz.gui import actions, style
+from dlviz.gui.live import LiveFeed
 from dlviz.gui.loading import Loader
 from dlviz.gui.panes.attention import AttentionPane
 from dlviz.gui.panes.backprop import BackpropPane
@@ -45,7 +47,8 @@ SESSIONS = "dlviz sessions (*.dlviz);;All files (*)"
 class MainWindow(QMainWindow):
     ready = Signal()  # nothing waits: the latest image has gone through the latest model and is drawn
 
-    def __init__(self, image=None, model=None, weights=None, labels=None, layer=None, settings: QSettings | None = None):
+    def __init__(self, image=None, model=None, weights=None, labels=None, layer=None, settings: QSettings | None = None,
+                 video=None, camera=False):
         super().__init__()
         self.setWindowTitle("dlviz")
         self.setAcceptDrops(True)
@@ -74,6 +77,9 @@ class MainWindow(QMainWindow):
         self.message = self.status.message
         self.say = self.status.say
         self.loader = Loader(s, r, self.say, self, self.status.clear_error)
+        self.live = LiveFeed(s, r, self.say, self.settings, self)
+        self.loader.image_requested.connect(lambda: self.live.active and self.live.stop())
+        self.status.watch_live(self.live)
         for pane in self.panes:
             pane.said.connect(self.say)
         left = [self._dock(title, pane, Qt.LeftDockWidgetArea) for title, pane in
@@ -106,8 +112,13 @@ class MainWindow(QMainWindow):
         self.loader.model_refused.connect(lambda text, spec: self.notices.append(
             notice(self, f"Could not load {spec.describe()}", text)))
         s.model_changed.connect(lambda: self.setWindowTitle(f"dlviz — {s.model.name}"))
-        self.loader.open_image(image or paths.default_image())  # first, so the photo shows while torch loads
+        if video is None or image is not None:
+            self.loader.open_image(image or paths.default_image())  # first, so the photo shows while torch loads
         self.loader.load_model(model, weights, labels, layer)
+        if video is not None:
+            self.live.open_video(video)
+        if camera:
+            QTimer.singleShot(0, self.live.start_camera)
 
     def _dock(self, title, pane, area):
         dock = QDockWidget(title, self)
@@ -248,7 +259,12 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event):
-        if self.loader.open_mime(event.mimeData()):
+        mime = event.mimeData()
+        local = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+        if local and (is_video(local[0]) and not local[0].lower().endswith(".gif")):
+            self.live.open_video(local[0])
+            event.acceptProposedAction()
+        elif self.loader.open_mime(mime):
             event.acceptProposedAction()
         else:
             self.say("Only image files or image data can be dropped here.", error=True)
@@ -285,6 +301,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("main-view", VIEWS[self.views.currentIndex()])
         self.settings.setValue("view", self.session.view_dict())
         self.settings.sync()
+        self.live.close()
         if self.explorer is not None:
             self.explorer.shutdown()  # ends its worker thread
             self.explorer.close()

@@ -15,6 +15,23 @@ from dlviz.work import kinds
 SHOW_AFTER_MS = 250  # long work that ends sooner never flashes a progress bar
 
 
+def live_text(kind: str, playing: bool, frozen: bool, figures: dict) -> str:
+    """The status bar's live figures, e.g. "● live 14.2 fps · video 20 fps · 31 dropped · 95 ms"."""
+    if frozen:
+        state = "❚❚ frozen"
+    elif not playing:
+        state = "❚❚ paused"
+    else:
+        state = f"● live {figures['shown_fps']:.1f} fps"
+    parts = [state]
+    if playing:
+        parts.append(f"{kind} {figures['source_fps']:.3g} fps")
+        parts.append(f"{figures['dropped']} dropped")
+        if figures["latency_s"]:
+            parts.append(f"{figures['latency_s'] * 1000:.0f} ms behind")
+    return " · ".join(parts)
+
+
 class StatusBar(QObject):
     message = Signal(str)  # every sentence put in the status bar (tests listen)
 
@@ -34,6 +51,11 @@ class StatusBar(QObject):
         self.cancel_button.setText("Cancel")
         self.cancel_button.setToolTip("Stop the long work in progress; what is on screen stays")
         self.cancel_button.clicked.connect(self.cancel)
+        self.live_info = QLabel()
+        self.live_info.setToolTip("Live input: frames a second through the model and on screen, the "
+                                  "source's rate, frames dropped because a newer one came, capture to screen")
+        self.live_info.hide()
+        bar.addPermanentWidget(self.live_info)
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.cancel_button)
         bar.addPermanentWidget(self.info)
@@ -62,6 +84,26 @@ class StatusBar(QObject):
 
     def _failed(self, kind, sentence, trace):
         self.say(sentence, error=True)
+
+    # ---------------------------------------------------------------- live input
+    def watch_live(self, live):
+        """Show the live figures while a source plays, refreshed twice a second."""
+        self.live = live
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(500)
+        self._live_timer.timeout.connect(self.update_live)
+        live.changed.connect(self.update_live)
+
+    def update_live(self):
+        live = self.live
+        if not live.active:
+            self._live_timer.stop()
+            self.live_info.hide()
+            return
+        if not self._live_timer.isActive():
+            self._live_timer.start()
+        self.live_info.setText(live_text(live.source_kind, live.playing, live.frozen, live.figures()))
+        self.live_info.show()
 
     def update_info(self):
         s = self.session

@@ -28,6 +28,15 @@ def title_font(point_size: int = 10, bold: bool = True) -> QFont:
     return font
 
 
+def fit(view: pg.ViewBox, width: float, height: float, padding: float = 0.01) -> None:
+    """Show (0, 0, width, height) in a view the mouse cannot move; nothing is done when that is
+    already what it shows (live frames come many times a second, each a layout pass otherwise)."""
+    wanted = (width, height, padding)
+    if getattr(view, "_dlviz_fitted", None) != wanted:
+        view.setRange(xRange=(0, width), yRange=(0, height), padding=padding)
+        view._dlviz_fitted = wanted
+
+
 def image_view(widget: pg.GraphicsLayoutWidget) -> pg.ViewBox:
     """A fixed, aspect-locked view for pictures: no mouse panning, no context menu."""
     widget.ci.setContentsMargins(2, 2, 2, 2)

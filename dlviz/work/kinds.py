@@ -38,11 +38,13 @@ def plain(*names: str) -> dict[str, Kind]:
 # the model (seconds: torch loads), so the photo is on screen while the model loads; both before
 # everything that uses them, and a live probe before the seconds of work a click asked for.
 MODEL_LOAD, LABELS, IMAGE, FORWARD, SESSION = "model", "labels", "image", "forward", "session"
+VIDEO, LIVE = "video", "live"
 PROBE, STRIP, FOVEA, BACKPROP, CAM = "perturb", "perturb-strip", "fovea", "backprop", "cam"
 GLIMPSE, SCAN, TOP_VIEWS, FEATURE_VIS, OCCLUSION = "glimpse", "scan", "topviews", "featurevis", "occlusion"
 
 TOOLBOX = _table(
     Kind(IMAGE, NOTHING, FOLLOW, False, "opening the image"),  # first: the photo shows while the model loads
+    Kind(VIDEO, NOTHING, FOLLOW, False, "opening the video"),
     Kind(MODEL_LOAD, NOTHING, FOLLOW, True, "loading the model"),
     Kind(LABELS, NOTHING, FOLLOW, False, "reading class names"),
     Kind(SESSION, NOTHING, FOLLOW, False, "reading a session"),
@@ -52,6 +54,9 @@ TOOLBOX = _table(
     Kind(FOVEA, INPUT, FOLLOW, False, "fovea"),
     Kind(BACKPROP, INPUT, FOLLOW, False, "backprop view"),
     Kind(CAM, INPUT, FOLLOW, True, "attention map"),
+    # A live frame waits for the panes that follow the frame on screen, so each pane shows the
+    # same frame; the long snapshot work below freezes the live input before it starts.
+    Kind(LIVE, MODEL, FOLLOW, False, "live frame"),
     Kind(GLIMPSE, INPUT, FROZEN, True, "glimpses"),
     Kind(SCAN, MODEL, FROZEN, True, "top-images scan"),
     Kind(TOP_VIEWS, MODEL, FROZEN, False, "top images' backprop views"),

@@ -58,6 +58,28 @@ def load_image(state, source, name=None):
     return ImageResult(rgb, path, name or (path.name if path else "pasted image"), preview(rgb))
 
 
+@dataclass
+class LiveResult:
+    frame: object  # dlviz.core.frames.Frame
+    preview: np.ndarray
+    forward: ForwardResult
+    loaded: object  # the model it went through: a frame of an older model is not shown
+
+
+def open_video(state, path, slide_seconds=2.0):
+    """A video file, or a folder played as a slideshow, ready to play (see core.frames)."""
+    from dlviz.core.frames import open_source
+
+    return open_source(path, slide_seconds)
+
+
+def live_frame(state, loaded, frame):
+    """One live frame through the model, with the copy the window draws."""
+    from dlviz.core.images import preview
+
+    return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb), loaded)
+
+
 def forward(state, loaded, rgb):
     from dlviz.core.activations import run
 

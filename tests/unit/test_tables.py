@@ -40,7 +40,7 @@ def test_each_job_kind_has_one_owner_in_the_table():
                                        (featurevis, "FeatureVisPane"), (glimpse, "GlimpsePane"),
                                        (perturb, "PerturbPane"), (top_images, "TopImagesPane"))
              for kind in getattr(module, name).kinds]
-    pipeline = [kinds.MODEL_LOAD, kinds.LABELS, kinds.IMAGE, kinds.FORWARD, kinds.SESSION]
+    pipeline = [kinds.MODEL_LOAD, kinds.LABELS, kinds.IMAGE, kinds.FORWARD, kinds.SESSION, kinds.VIDEO, kinds.LIVE]
     assert sorted(owned + pipeline) == sorted(kinds.TOOLBOX)
     assert len(owned) == len(set(owned))
     # A new image makes every kind about the image stale; a new model also those about the model.

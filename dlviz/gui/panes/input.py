@@ -41,7 +41,7 @@ class InputPane(Pane):
         height, width = rgb.shape[:2]
         self.image.setImage(self.session.preview, levels=(0, 255))  # a huge photo is drawn from a smaller copy
         self.image.setRect(QRectF(0, 0, width, height))  # laid over the photo's own pixels all the same
-        self.view.setRange(xRange=(0, width), yRange=(0, height), padding=0.01)
+        style.fit(self.view, width, height)
         model = self.session.model
         text = f"<b>{self.session.image_name}</b> · {width}×{height}"
         if model is not None:

@@ -1,0 +1,422 @@
+"""Live input in the toolbox window: a video, a folder played as a slideshow, or the camera feeds
+every pane, as fast as the model allows.
+
+The newest frame wins. A frame that arrives while the model is busy waits in one slot, and a newer
+one takes its place (the older is counted as dropped); nothing queues, so what is on screen is at
+most about two frame times behind the source. Each frame goes through the model on the worker and
+lands in the session together with its forward pass, so every pane shows the same frame.
+
+Work that takes seconds (the job-kind table's long snapshot kinds: glimpses, the sensitivity
+map, a top-images scan, feature vis) freezes the input first and runs on the frozen frame; `F`
+goes live again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from dlviz.core.errors import DlvizError
+from dlviz.core.frames import VIDEO_FILTER, Frame, Player
+from dlviz.gui.widgets.saving import write_for_user
+from dlviz.session import InputSource
+from dlviz.work import kinds
+from dlviz.work import toolbox as jobs
+
+RATE_WINDOW_S = 2.0  # frame rates are counted over the last two seconds
+SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
+
+
+class Rate:
+    """Events per second over the last `window_s` seconds."""
+
+    def __init__(self, window_s: float = RATE_WINDOW_S, clock=time.perf_counter):
+        self.window_s, self.clock = window_s, clock
+        self._times: deque[float] = deque()
+
+    def tick(self) -> None:
+        now = self.clock()
+        self._times.append(now)
+        self._trim(now)
+
+    def _trim(self, now: float) -> None:
+        while self._times and self._times[0] < now - self.window_s:
+            self._times.popleft()
+
+    def per_second(self) -> float:
+        now = self.clock()
+        self._trim(now)
+        if len(self._times) < 2:
+            return 0.0
+        span = max(now - self._times[0], self._times[-1] - self._times[0])
+        return (len(self._times) - 1) / span if span > 0 else 0.0
+
+    def clear(self) -> None:
+        self._times.clear()
+
+
+class LiveFeed(QObject):
+    """Plays a source into the session. `changed` says that the source, play state, freeze or
+    figures changed (the status bar and the Input pane's transport listen)."""
+
+    changed = Signal()
+    _arrived = Signal()  # a frame is in the slot (sent once until the slot is emptied)
+    _ended = Signal()
+    _failed = Signal(str)
+
+    def __init__(self, session, runner, say, settings: QSettings | None = None, parent=None):
+        super().__init__(parent)
+        self.session, self.runner, self.say = session, runner, say
+        self.settings = settings or QSettings("dlviz", "dlviz")
+        self.source_kind: str | None = None  # "video", "slideshow", "camera", or None: a still image
+        self.source_name = ""
+        self.source_path: Path | None = None
+        self.player: Player | None = None
+        self.camera = None  # dlviz.gui.camera.Camera while the camera runs
+        self.frozen = False
+        self.loop = True
+        self.speed = 1.0
+        self._slot: Frame | None = None  # the newest frame not yet sent to the model
+        self._lock = threading.Lock()  # the slot and the counts: the player fills them from its thread
+        self.in_flight: Frame | None = None  # the frame the model is working on
+        self.shown: Frame | None = None  # the frame on screen
+        self._step_target: int | None = None  # the frame a step asked for, until it is shown
+        self.dropped = 0
+        self.arrivals, self.processed = Rate(), Rate()
+        self.latencies: deque[float] = deque(maxlen=60)  # capture to screen, seconds
+        self.last_files: str | None = None  # what `c` goes back to from the camera
+        self._arrived.connect(self._frame_arrived)
+        self._ended.connect(self._source_ended)
+        self._failed.connect(self._source_failed)
+        runner.submitted.connect(self._job_submitted)
+        session.model_changed.connect(self._pump)
+
+    # ---------------------------------------------------------------- state
+    @property
+    def active(self) -> bool:
+        return self.source_kind is not None
+
+    @property
+    def playing(self) -> bool:
+        if self.camera is not None:
+            return not self.frozen
+        return self.player is not None and self.player.playing and not self.frozen
+
+    def figures(self) -> dict:
+        """What the status bar shows: frames per second processed, the source's rate, drops, latency."""
+        latency = sorted(self.latencies)[len(self.latencies) // 2] if self.latencies else 0.0
+        with self._lock:
+            arriving, dropped = self.arrivals.per_second(), self.dropped
+        return {"shown_fps": self.processed.per_second(), "source_fps": arriving, "dropped": dropped,
+                "latency_s": latency}
+
+    # ---------------------------------------------------------------- sources
+    def open_video(self, path) -> None:
+        """Play a video file or a folder (as a slideshow); it opens on the worker."""
+        kind = "slideshow" if Path(path).is_dir() else "video"
+        self.runner.submit(kinds.VIDEO, jobs.open_video, str(path), self.slide_seconds(),
+                           done=lambda source: self.play(source, kind, Path(path)))
+
+    def slide_seconds(self) -> float:
+        try:
+            return float(self.settings.value("live/slide-seconds", 2.0))
+        except (TypeError, ValueError):
+            return 2.0
+
+    def play(self, source, kind: str = "video", path: Path | None = None, paced: bool = True) -> None:
+        """Play an opened source (core.frames: a video, a slideshow, a test pattern) from its start;
+        `paced=False` hands out frames as fast as they decode (tests, benchmarks)."""
+        self.stop(quietly=True)
+        self.source_kind, self.source_name, self.source_path = kind, source.name, path
+        if path is not None:
+            self.last_files = str(path)
+        self.player = Player(source, self.offer, loop=self.loop, speed=self.speed,
+                             ended=self._ended.emit, failed=self._failed.emit, paced=paced)
+        self.player.play()
+        rate = f"{source.rate:.3g} frames a second" if kind == "video" else f"one image every {1 / source.rate:g} s"
+        self.say(f"Playing {source.name} ({rate}): space pauses, F freezes, comma and full stop step.")
+        self.changed.emit()
+
+    def start_camera(self) -> None:
+        from dlviz.gui.camera import Camera
+
+        self.stop(quietly=True)
+        try:
+            self.camera = Camera(self.settings, self.offer, self._failed.emit, parent=self)
+            self.camera.start()
+        except DlvizError as exc:
+            self.camera = None
+            self.say(str(exc), error=True)
+            self.changed.emit()
+            return
+        self.source_kind, self.source_name, self.source_path = "camera", self.camera.name, None
+        self.say(f"Camera: {self.camera.name}. F freezes; C goes back to files.")
+        self.changed.emit()
+
+    def toggle_camera(self) -> None:
+        """`c`: the camera, or back from it to the video or slideshow played last."""
+        if self.source_kind == "camera":
+            self.stop(quietly=True)
+            if self.last_files:
+                self.open_video(self.last_files)
+            else:
+                self.say("Camera off; the last frame stays.")
+        else:
+            self.start_camera()
+
+    def stop(self, quietly: bool = False) -> None:
+        """End the live input; the frame on screen stays as a still."""
+        was = self.active
+        if self.player is not None:
+            self.player.close()
+            self.player = None
+        if self.camera is not None:
+            self.camera.stop()
+            self.camera = None
+        self.source_kind = None
+        self.frozen = False
+        self._step_target = None
+        with self._lock:
+            self._slot = None
+            self.dropped = 0
+            self.arrivals.clear()
+        self.processed.clear()
+        self.latencies.clear()
+        if was and not quietly:
+            self.say("Live input ended; the last frame stays.")
+        self.changed.emit()
+
+    # ---------------------------------------------------------------- asking the user
+    def choose_video(self):
+        start = str(self.source_path.parent) if self.source_path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self.parent(), "Open video", start, VIDEO_FILTER)
+        if path:
+            self.open_video(path)
+
+    def choose_slideshow(self):
+        folder = QFileDialog.getExistingDirectory(self.parent(), "Play a folder of images as a slideshow", str(Path.home()))
+        if folder:
+            self.open_video(folder)
+
+    def save_frame(self):
+        """The frame (or image) on screen, as a PNG."""
+        if self.session.rgb is None:
+            self.say("There is no image to save yet.", error=True)
+            return
+        name = Path(self.session.image_name or "frame").stem
+        if self.session.input is not None and self.session.input.frame is not None:
+            name += f"-frame{self.session.input.frame}"
+        path, _ = QFileDialog.getSaveFileName(self.parent(), "Save frame", str(Path.home() / f"{name}.png"), "PNG (*.png)")
+        if path:
+            from PIL import Image
+
+            rgb = self.session.rgb
+            write_for_user(path, lambda: Image.fromarray(rgb).save(path, format="PNG"), self.say)
+
+    def fill_cameras(self, menu):
+        """Live ▸ Camera Device: the cameras connected now, then the chosen one's resolutions."""
+        from dlviz.gui import camera
+
+        try:
+            found = camera.cameras()
+        except DlvizError as exc:
+            menu.addAction(str(exc)).setEnabled(False)
+            return
+        if not found:
+            menu.addAction("(no camera found)").setEnabled(False)
+            return
+        chosen = self.settings.value("live/camera")
+        device = next((d for d in found if camera.device_id(d) == chosen), found[0])
+        for other in found:
+            ident = camera.device_id(other)
+            action = menu.addAction(other.description() or ident, lambda i=ident: self.use_camera(i))
+            action.setCheckable(True)
+            action.setChecked(other is device)
+        menu.addSeparator()
+        size = camera.parse_size(self.settings.value("live/camera-size"))
+        picked = camera.pick_format(device, size)
+        sizes = sorted({(f.resolution().width(), f.resolution().height()) for f in device.videoFormats()}, reverse=True)
+        for width, height in sizes:
+            action = menu.addAction(f"{width}×{height}", lambda w=width, h=height: self.use_camera(None, f"{w}x{h}"))
+            action.setCheckable(True)
+            action.setChecked(picked is not None and (picked.resolution().width(), picked.resolution().height()) == (width, height))
+
+    def use_camera(self, ident=None, size=None):
+        """Remember the camera (and resolution) picked, and start it."""
+        if ident is not None:
+            self.settings.setValue("live/camera", ident)
+        if size is not None:
+            self.settings.setValue("live/camera-size", size)
+        self.start_camera()
+
+    def toggle_mirror(self):
+        mirror = str(self.settings.value("live/mirror", "true")).lower() != "true"
+        self.settings.setValue("live/mirror", "true" if mirror else "false")
+        if self.camera is not None:
+            self.camera.mirror = mirror
+        self.say("The camera is mirrored, as in a mirror." if mirror else "The camera is shown as it sees.")
+
+    # ---------------------------------------------------------------- controls
+    def toggle_play(self) -> None:
+        if self.camera is not None or self.frozen:
+            self.toggle_freeze()
+        elif self.player is not None:
+            self._step_target = None
+            self.player.toggle()
+            self.changed.emit()
+        else:
+            self.say("Nothing is playing: open a video (Live ▸ Open Video) or press C for the camera.", error=True)
+
+    def toggle_freeze(self, reason: str = "") -> None:
+        """`f`: keep the frame on screen as a still (every tab works on it), or go live again."""
+        if not self.active:
+            self.say("Nothing is live to freeze: open a video or press C for the camera.", error=True)
+            return
+        self.frozen = not self.frozen
+        with self._lock:
+            self._slot = None
+        if self.player is not None:
+            (self.player.pause if self.frozen else self.player.play)()
+        if self.frozen:
+            where = f" on frame {self.shown.index}" if self.shown is not None else ""
+            self.say(f"Frozen{where}{reason}: every tab works on this frame; F goes live again.")
+        else:
+            self.say("Live again.")
+        self.changed.emit()
+
+    def step(self, frames: int) -> None:
+        if self.player is None:
+            self.say("Frame steps need a video or a slideshow.", error=True)
+            return
+        self.frozen = False
+        with self._lock:
+            self._slot = None
+        # From the frame a step already asked for, else the one on screen: two quick presses of
+        # `,` go back two frames.
+        base = self._step_target if self._step_target is not None else (self.shown.index if self.shown else None)
+        self._step_target = None if base is None else max(base + frames, 0)
+        self.player.step(frames, base)
+        self.changed.emit()
+
+    def seek(self, index: int) -> None:
+        self._step_target = None
+        if self.player is not None:
+            self.player.seek(index)
+
+    def change_speed(self, step: int) -> None:
+        if self.player is None:
+            return
+        here = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        self.speed = SPEEDS[min(max(here + step, 0), len(SPEEDS) - 1)]
+        self.player.set_speed(self.speed)
+        self.say(f"Speed ×{self.speed:g}.")
+        self.changed.emit()
+
+    def toggle_loop(self) -> None:
+        self.loop = not self.loop
+        if self.player is not None:
+            self.player.loop = self.loop
+        self.say("The video loops." if self.loop else "The video stops at its end.")
+        self.changed.emit()
+
+    def length(self) -> int:
+        return self.player.source.count if self.player is not None else 0
+
+    def rate(self) -> float:
+        return self.player.source.rate if self.player is not None else 0.0
+
+    # ---------------------------------------------------------------- frames
+    def offer(self, frame: Frame) -> None:
+        """A new frame, from any thread: it takes the slot; one it replaces there is dropped."""
+        if self.frozen and self.player is None:
+            return  # a frame the camera sent before it heard the freeze
+        with self._lock:
+            replaced = self._slot is not None
+            self._slot = frame
+            self.dropped += replaced
+            self.arrivals.tick()
+        if not replaced:
+            self._arrived.emit()
+
+    def _take(self) -> Frame | None:
+        with self._lock:
+            frame, self._slot = self._slot, None
+            return frame
+
+    def _frame_arrived(self) -> None:
+        if not self.active:
+            self._take()
+            return
+        if self.session.model is None:  # the model is still loading: show the frames as they come
+            frame = self._take()
+            if frame is not None:
+                source = InputSource(self.source_kind, self.source_path, self.source_name, frame.index)
+                self.session.set_image(frame.rgb, source)
+                self.shown = frame
+            return
+        self._pump()
+
+    def _pump(self) -> None:
+        model = self.session.model
+        if self.in_flight is not None or model is None or not self.active:
+            return
+        frame = self._take()
+        if frame is None:
+            return
+        self.in_flight = frame
+        self.runner.submit(kinds.LIVE, jobs.live_frame, model, frame, done=self._frame_done,
+                           failed=self._frame_failed, cancelled=self._frame_cancelled)
+
+    def _frame_done(self, result) -> None:
+        self.in_flight = None
+        self._pump()  # the next frame goes to the worker first, and through the model while this one is drawn
+        if result.loaded is self.session.model and self.active and not self.frozen:
+            frame = result.frame
+            source = InputSource(self.source_kind, self.source_path, self.source_name, frame.index)
+            self.session.set_frame(frame.rgb, source, result.preview, result.forward)
+            self.shown = frame
+            if frame.index == self._step_target:
+                self._step_target = None
+            self.processed.tick()
+            self.latencies.append(time.perf_counter() - frame.captured)
+            self.changed.emit()
+
+    def _frame_failed(self, sentence) -> None:
+        self.in_flight = None
+        self.say(sentence, error=True)
+        self._pump()
+
+    def _frame_cancelled(self) -> None:
+        self.in_flight = None
+        self._pump()
+
+    def _source_ended(self) -> None:
+        self.say(f"{self.source_name} ended; the last frame stays (space plays it again).")
+        if self.player is not None:
+            self.player.seek(0)
+            self.player.pause()
+        self.changed.emit()
+
+    def _source_failed(self, sentence) -> None:
+        self.say(sentence + " The last frame stays.", error=True)
+        if self.camera is not None:
+            self.camera.stop()
+            self.camera = None
+            self.source_kind = None
+        self.changed.emit()
+
+    def _job_submitted(self, kind) -> None:
+        """Seconds of work on a snapshot freezes the input first: it is never restarted by a frame."""
+        spec = self.runner.table.get(kind)
+        if spec is None or spec.frames != kinds.FROZEN or not spec.long:
+            return
+        if self.active and not self.frozen:
+            self.toggle_freeze(f" for the {spec.title}")
+
+    def close(self) -> None:
+        self.stop(quietly=True)

@@ -1,0 +1,202 @@
+"""Live input through the real window: the sample video and a synthetic pattern feed every pane,
+the newest frame wins, freezing, steps, long work on a frozen frame, and what goes wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlviz import paths
+from dlviz.core.frames import Pattern
+from dlviz.work import kinds
+
+
+def frames_shown(window):
+    """The frame numbers the session has shown, as they come."""
+    seen = []
+    window.session.forward_changed.connect(
+        lambda: window.session.input is not None and window.session.input.live and seen.append(window.session.input.frame))
+    return seen
+
+
+def play_pattern(window, rate=60.0, count=100_000):
+    window.live.play(Pattern(rate=rate, count=count), "video", None)
+
+
+def test_the_sample_video_feeds_every_pane(window, qtbot):
+    seen = frames_shown(window)
+    window.live.open_video(paths.sample_video())
+    qtbot.waitUntil(lambda: len(set(seen)) >= 4, timeout=30_000)
+    s = window.session
+    assert s.input.kind == "video" and s.input.name == "tour.mp4"
+    assert s.rgb.shape == (360, 480, 3)
+    # The forward pass on screen is this frame's: the crop the model saw is cut from it.
+    assert np.array_equal(s.result.crop, s.model.preprocess.crop_rgb(s.rgb))
+    # The panes drew it: the predictions are its top classes, the grid and unit its activations.
+    top = int(np.argmax(s.result.forward.probs))
+    assert window.predictions.rows[0][1] == s.model.labels[top]
+    act = s.activation()
+    assert window.grid.layout_.channels == act.shape[0]
+    assert np.array_equal(window.unit.map.image, act[s.unit])
+    assert np.array_equal(window.input_pane.image.image, s.preview)
+    # The status bar shows the live figures.
+    qtbot.waitUntil(lambda: "fps" in window.status.live_info.text(), timeout=5_000)
+    assert window.status.live_info.isVisible()
+    assert "dropped" in window.status.live_info.text()
+
+
+def test_the_newest_frame_wins_and_frames_are_never_queued(window, qtbot):
+    import threading
+
+    live = window.live
+    offered, taken = [], []
+    offer, take = live.offer, live._take
+    both = threading.Lock()  # an offer and its record are one step as far as a take can see
+
+    def spy_offer(frame):
+        with both:
+            offer(frame)
+            offered.append(frame.index)
+
+    def spy_take():
+        with both:
+            frame = take()
+            if frame is not None:
+                taken.append((frame.index, max(offered)))
+            return frame
+
+    live.offer, live._take = spy_offer, spy_take
+    consistent = []
+    window.session.forward_changed.connect(
+        lambda: consistent.append(Pattern.index_in(window.session.rgb) == window.session.input.frame))
+    play_pattern(window, rate=120.0)  # faster than the model here
+    qtbot.waitUntil(lambda: len(taken) >= 12, timeout=30_000)
+    dropped = live.dropped
+    live.stop()
+    # Every frame sent to the model was the newest there was; the ones it replaced were dropped.
+    assert all(index == newest for index, newest in taken), taken
+    assert dropped > 0 and len(offered) >= len(taken) + dropped
+    # Every pane's frame is the one the session names.
+    assert consistent and all(consistent)
+
+
+def test_freeze_keeps_the_frame_and_every_tab_works_on_it(window, qtbot):
+    seen = frames_shown(window)
+    play_pattern(window, rate=30.0)
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=30_000)
+    window.actions["live-freeze"].trigger()
+    assert window.live.frozen
+    frozen_on = window.session.input.frame
+    qtbot.wait(600)
+    assert window.session.input.frame == frozen_on
+    assert "frozen" in window.status.live_info.text()
+    # A click on a unit still answers on the frozen frame.
+    window.session.set_unit(3)
+    assert np.array_equal(window.unit.map.image, window.session.activation()[3])
+    window.actions["live-freeze"].trigger()
+    qtbot.waitUntil(lambda: window.session.input.frame != frozen_on, timeout=10_000)
+
+
+def test_long_work_runs_on_a_frozen_frame(window, qtbot):
+    seen = frames_shown(window)
+    messages = []
+    window.status.message.connect(messages.append)
+    play_pattern(window, rate=30.0)
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=30_000)
+    window.show_view(2)
+    window.perturb.request_map()  # the sensitivity map: seconds of work on a snapshot
+    assert window.live.frozen
+    assert any("for the occlusion map" in m for m in messages), messages
+    frame = window.session.input.frame
+    qtbot.wait(500)
+    assert window.session.input.frame == frame  # no frame restarts it
+    assert window.runner.waiting(kinds.OCCLUSION)
+    window.status.cancel()
+
+
+def test_space_pauses_and_the_frame_keys_step(window, qtbot):
+    seen = frames_shown(window)
+    play_pattern(window, rate=30.0)
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=30_000)
+    window.actions["play"].trigger()
+    assert not window.live.playing
+    qtbot.wait(300)  # a frame already on its way may still land
+    here = window.session.input.frame
+    window.actions["step-forward"].trigger()
+    qtbot.waitUntil(lambda: window.session.input.frame == here + 1, timeout=10_000)
+    window.actions["step-back"].trigger()
+    window.actions["step-back"].trigger()
+    qtbot.waitUntil(lambda: window.session.input.frame == here - 1, timeout=10_000)
+    assert Pattern.index_in(window.session.rgb) == here - 1
+
+
+def test_without_a_camera_one_sentence_and_the_image_stays(window, qtbot):
+    messages = []
+    window.status.message.connect(messages.append)
+    before = window.session.rgb
+    window.actions["camera"].trigger()
+    assert messages, "nothing was said"
+    assert messages[-1].startswith(("No camera was found", "The camera needs Qt's multimedia module"))
+    assert not window.live.active
+    assert window.session.rgb is before
+
+
+def test_a_video_that_will_not_decode_names_the_file(window, qtbot, tmp_path):
+    bad = tmp_path / "lecture.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 50)
+    messages = []
+    window.status.message.connect(messages.append)
+    before = window.session.rgb
+    window.live.open_video(bad)
+    qtbot.waitUntil(lambda: any("lecture.mp4" in m for m in messages), timeout=10_000)
+    assert not window.live.active
+    assert window.session.rgb is before
+
+
+def test_opening_an_image_ends_live_input(window, qtbot, chelsea):
+    seen = frames_shown(window)
+    play_pattern(window, rate=30.0)
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=30_000)
+    window.loader.open_image(chelsea)
+    assert not window.live.active
+    qtbot.waitUntil(lambda: window.session.input.kind == "file" and window.session.result is not None, timeout=30_000)
+    shown = len(seen)
+    qtbot.wait(300)
+    assert len(seen) == shown and window.session.input.kind == "file"
+
+
+def test_reloading_the_model_while_live_never_shows_the_old_models_frames(window, qtbot):
+    seen = frames_shown(window)
+    results = []
+    window.session.forward_changed.connect(lambda: results.append((window.session.model, window.session.result)))
+    play_pattern(window, rate=30.0)
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=30_000)
+    old = window.session.model
+    window.loader.load_model(None)
+    qtbot.waitUntil(lambda: window.session.model is not old, timeout=60_000)
+    count = len(seen)
+    qtbot.waitUntil(lambda: len(seen) >= count + 3, timeout=30_000)
+    window.live.stop()
+    live_results = [(model, result) for model, result in results if result is not None]
+    after = [result for model, result in live_results if model is not old]
+    assert after, "no frame went through the new model"
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_while_live(window, qtbot):
+    import resource  # noqa: F401  (Linux only, like the rest of the suite's memory checks)
+
+    def rss_mb():
+        with open("/proc/self/statm") as stream:
+            return int(stream.read().split()[1]) * 4096 / 2**20
+
+    seen = frames_shown(window)
+    window.live.open_video(paths.sample_video())
+    qtbot.waitUntil(lambda: len(seen) >= 10, timeout=30_000)
+    qtbot.wait(2000)
+    start = rss_mb()
+    qtbot.wait(8000)
+    grown = rss_mb() - start
+    window.live.stop()
+    assert len(seen) > 40
+    assert grown < 30, f"the process grew {grown:.0f} MB in 8 s of live video"
