@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -22,6 +22,7 @@ import numpy as np
 from dlviz.core.errors import DlvizError
 from dlviz.core.files import check_file, write_atomic
 from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS
+from dlviz.core.preprocess import FITS
 
 VERSION = 1
 
@@ -95,13 +96,22 @@ class InputSource:
         return InputSource("file", path, name or path.name)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "path": str(self.path) if self.path else None, "name": self.name}
+        data = {"kind": self.kind, "path": str(self.path) if self.path else None, "name": self.name}
+        if self.frame is not None:
+            data["frame"] = self.frame
+        return data
 
     @staticmethod
     def from_dict(data) -> "InputSource | None":
-        if not isinstance(data, dict) or data.get("kind") != "file" or not _text(data.get("path")):
+        """A file, or a frame of a video or slideshow (what a saved session can bring back)."""
+        if not isinstance(data, dict) or data.get("kind") not in ("file", "video", "slideshow") or not _text(data.get("path")):
             return None
-        return InputSource.of(data["path"], _text(data.get("name")))
+        if data["kind"] == "file":
+            return InputSource.of(data["path"], _text(data.get("name")))
+        frame = data.get("frame")
+        frame = frame if isinstance(frame, int) and not isinstance(frame, bool) and frame >= 0 else 0
+        path = Path(data["path"])
+        return InputSource(data["kind"], path, _text(data.get("name")) or path.name, frame)
 
 
 LIVE_KINDS = ("video", "slideshow", "camera")
@@ -132,6 +142,7 @@ class Session:
         self.gamma = 1.0
         self.cmap = "ember"
         self.opacity = 0.6
+        self.fit = "crop"  # the model sees the centre square ("crop") or the whole photo squeezed ("stretch")
         self.render_ms = 0.0
         self.missing_layer: str | None = None  # asked for at start but not in the model
         self._unit_is_fresh = False  # the unit was reset before activations existed
@@ -196,6 +207,8 @@ class Session:
 
     # ---------------------------------------------------------------- changes
     def set_model(self, loaded, layer: str | None = None, spec: ModelSpec | None = None) -> None:
+        if loaded.preprocess.fit != self.fit:
+            loaded.preprocess = replace(loaded.preprocess, fit=self.fit)
         self.model = loaded
         self.model_spec = spec or self.model_spec
         self.model_version += 1
@@ -299,6 +312,14 @@ class Session:
             self.opacity = float(opacity)
         self.view_changed.emit()
 
+    def toggle_fit(self) -> None:
+        """`0`: the centre square or the whole photo squeezed to a square. The model's input changes,
+        so everything about it starts again, as for a new model."""
+        self.fit = "stretch" if self.fit == "crop" else "crop"
+        if self.model is not None:
+            self.set_model(self.model, self.layer, self.model_spec)
+        self.view_changed.emit()
+
     def cycle_gamma(self) -> None:
         self.set_view(gamma=_next(GAMMAS, self.gamma))
 
@@ -311,13 +332,16 @@ class Session:
         self._parts[name] = (state, restore)
 
     def view_dict(self) -> dict:
-        return {"contrast": self.contrast, "gamma": self.gamma, "cmap": self.cmap, "opacity": self.opacity}
+        return {"contrast": self.contrast, "gamma": self.gamma, "cmap": self.cmap, "opacity": self.opacity,
+                "fit": self.fit}
 
     def set_view_dict(self, view) -> None:
         """Apply a saved view, skipping values that are not what they should be (a hand-edited file)."""
         if not isinstance(view, dict):
             return
         cmap = view.get("cmap")
+        if view.get("fit") in FITS and view["fit"] != self.fit:
+            self.toggle_fit()
         self.set_view(contrast=number(view.get("contrast"), 0.0, 1.0), gamma=number(view.get("gamma"), 0.05, 1.0),
                       cmap=cmap if cmap in COLORMAPS else None, opacity=number(view.get("opacity"), 0.0, 1.0))
 

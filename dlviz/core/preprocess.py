@@ -15,15 +15,20 @@ RESAMPLE = {
 }
 
 
+FITS = ("crop", "stretch")  # how a photo that is not square becomes the model's square input
+
+
 @dataclass(frozen=True)
 class Preprocess:
-    """Resize the shorter side to `resize`, centre-crop `crop`×`crop`, scale to [0, 1], normalise."""
+    """Resize the shorter side to `resize`, centre-crop `crop`×`crop`, scale to [0, 1], normalise.
+    With `fit="stretch"` the whole photo is squeezed to `crop`×`crop` instead (the toolbox's `0`)."""
 
     resize: int = 256
     crop: int = 224
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     interpolation: str = "bilinear"
+    fit: str = "crop"  # FITS
 
     def resized_size(self, width: int, height: int) -> tuple[int, int]:
         scale = self.resize / min(width, height)
@@ -31,6 +36,8 @@ class Preprocess:
 
     def crop_box(self, width: int, height: int) -> tuple[float, float, float, float]:
         """The model's crop as (left, top, right, bottom) in the original photo's pixels."""
+        if self.fit == "stretch":
+            return 0.0, 0.0, float(width), float(height)
         rw, rh = self.resized_size(width, height)
         left, top = (rw - self.crop) // 2, (rh - self.crop) // 2
         sx, sy = width / rw, height / rh

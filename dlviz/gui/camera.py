@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QSettings
 
 from dlviz.core.frames import Frame, VideoError
+from dlviz.gui.widgets.images import image_rgb
 
 DEFAULT_SIZE = (1280, 720)  # the largest resolution picked when none was chosen: enough for a 224 px crop
 
@@ -102,15 +103,9 @@ class Camera(QObject):
     def _frame(self, video_frame) -> None:
         if not video_frame.isValid():
             return
-        from PySide6.QtGui import QImage
-
-        image = video_frame.toImage().convertToFormat(QImage.Format_RGB888)
-        width, height = image.width(), image.height()
-        if width == 0 or height == 0:
+        rgb = image_rgb(video_frame.toImage())
+        if rgb.size == 0:
             return
-        line = image.bytesPerLine()
-        rgb = np.frombuffer(image.constBits(), np.uint8, count=line * height).reshape(height, line)
-        rgb = rgb[:, :width * 3].reshape(height, width, 3)
         rgb = np.ascontiguousarray(rgb[:, ::-1] if self.mirror else rgb)
         self.deliver(Frame(rgb, self._count, time.perf_counter() - self._start))
         self._count += 1

@@ -116,11 +116,12 @@ class LiveFeed(QObject):
                 "latency_s": latency}
 
     # ---------------------------------------------------------------- sources
-    def open_video(self, path) -> None:
-        """Play a video file or a folder (as a slideshow); it opens on the worker."""
+    def open_video(self, path, at: int | None = None) -> None:
+        """Play a video file or a folder (as a slideshow); it opens on the worker. With `at`, show
+        that frame paused instead (a saved session)."""
         kind = "slideshow" if Path(path).is_dir() else "video"
         self.runner.submit(kinds.VIDEO, jobs.open_video, str(path), self.slide_seconds(),
-                           done=lambda source: self.play(source, kind, Path(path)))
+                           done=lambda source: self.play(source, kind, Path(path), at=at))
 
     def slide_seconds(self) -> float:
         try:
@@ -128,15 +129,20 @@ class LiveFeed(QObject):
         except (TypeError, ValueError):
             return 2.0
 
-    def play(self, source, kind: str = "video", path: Path | None = None, paced: bool = True) -> None:
-        """Play an opened source (core.frames: a video, a slideshow, a test pattern) from its start;
-        `paced=False` hands out frames as fast as they decode (tests, benchmarks)."""
+    def play(self, source, kind: str = "video", path: Path | None = None, paced: bool = True,
+             at: int | None = None) -> None:
+        """Play an opened source (core.frames: a video, a slideshow, a test pattern) from its start,
+        or show frame `at` paused; `paced=False` hands out frames as fast as they decode (tests)."""
         self.stop(quietly=True)
         self.source_kind, self.source_name, self.source_path = kind, source.name, path
         if path is not None:
             self.last_files = str(path)
         self.player = Player(source, self.offer, loop=self.loop, speed=self.speed,
                              ended=self._ended.emit, failed=self._failed.emit, paced=paced)
+        if at is not None:
+            self.player.seek(at)
+            self.changed.emit()
+            return
         self.player.play()
         rate = f"{source.rate:.3g} frames a second" if kind == "video" else f"one image every {1 / source.rate:g} s"
         self.say(f"Playing {source.name} ({rate}): space pauses, F freezes, comma and full stop step.")
@@ -304,8 +310,12 @@ class LiveFeed(QObject):
         self.changed.emit()
 
     def seek(self, index: int) -> None:
+        """Show frame `index` (the transport's seek bar); a frozen video stays paused there."""
         self._step_target = None
         if self.player is not None:
+            if self.frozen:
+                self.frozen = False
+                self.changed.emit()
             self.player.seek(index)
 
     def change_speed(self, step: int) -> None:

@@ -17,6 +17,7 @@ from dlviz.core.catalogue import ZOO_MODELS
 from dlviz.core.frames import is_video
 from dlviz.gui import actions, style
 from dlviz.gui.live import LiveFeed
+from dlviz.gui.recorder import Recorder
 from dlviz.gui.loading import Loader
 from dlviz.gui.panes.attention import AttentionPane
 from dlviz.gui.panes.backprop import BackpropPane
@@ -78,6 +79,11 @@ class MainWindow(QMainWindow):
         self.say = self.status.say
         self.loader = Loader(s, r, self.say, self, self.status.clear_error)
         self.live = LiveFeed(s, r, self.say, self.settings, self)
+        self.recorder = Recorder(self.say, self)
+        self.input_pane.transport.play_clicked.connect(self.live.toggle_play)
+        self.input_pane.transport.seek.connect(self.live.seek)
+        self.live.changed.connect(self._show_transport)
+        self.status.watch_recorder(self.recorder)
         self.loader.image_requested.connect(lambda: self.live.active and self.live.stop())
         self.status.watch_live(self.live)
         for pane in self.panes:
@@ -115,7 +121,7 @@ class MainWindow(QMainWindow):
         if video is None or image is not None:
             self.loader.open_image(image or paths.default_image())  # first, so the photo shows while torch loads
         self.loader.load_model(model, weights, labels, layer)
-        if video is not None:
+        if video:  # a path; False: frames will be handed in (`dlviz video --view window`), no photo first
             self.live.open_video(video)
         if camera:
             QTimer.singleShot(0, self.live.start_camera)
@@ -157,7 +163,9 @@ class MainWindow(QMainWindow):
         self._pending_session = data
         if spec != self.loader.requested[0]:
             self.loader.load_model(spec.name, spec.weights, spec.labels, data.get("layer"))
-        if source is not None and str(source.path) != str(self.loader.requested_image):
+        if source is not None and source.live:  # a frame of a video: the video, paused there
+            self.live.open_video(source.path, at=source.frame)
+        elif source is not None and str(source.path) != str(self.loader.requested_image):
             self.loader.open_image(source.path, source.name)
         QTimer.singleShot(0, self._check_ready)
         return True
@@ -248,6 +256,29 @@ class MainWindow(QMainWindow):
             action.setChecked(current.name == name and not current.weights)
         menu.addAction("Other…", self.loader.choose_zoo_model)
 
+    def toggle_fit(self):
+        """`0`: crop or stretch. Work on the old input is dropped, the image goes through again."""
+        self.runner.cancel(*kinds.stale_after_model(self.runner.table))
+        self.session.toggle_fit()
+        self.say("The model sees the whole picture, stretched to a square." if self.session.fit == "stretch"
+                 else "The model sees the centre square of the picture.")
+        self.loader.request_forward()
+
+    def _show_transport(self):
+        live, transport = self.live, self.input_pane.transport
+        transport.setVisible(live.player is not None)
+        if live.player is not None:
+            frame = live.shown.index if live.shown is not None else 0
+            transport.show_state(live.playing, frame, live.length(), live.rate(), live.speed)
+
+    def fill_record(self, menu):
+        """Live ▸ Record a Pane: the main view on screen and each pane."""
+        view = self.views.tabText(self.views.currentIndex())
+        menu.addAction(f"{view} (the main view)", lambda: self.recorder.choose_and_start(self.views, view))
+        for dock in self.findChildren(QDockWidget):
+            if dock.isVisible():
+                menu.addAction(dock.windowTitle(), lambda d=dock: self.recorder.choose_and_start(d.widget(), d.windowTitle()))
+
     def fill_docks(self, menu):
         for dock in self.findChildren(QDockWidget):
             menu.addAction(dock.toggleViewAction())
@@ -302,6 +333,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view", self.session.view_dict())
         self.settings.sync()
         self.live.close()
+        self.recorder.wait()  # a recording in progress is finished, not lost
         if self.explorer is not None:
             self.explorer.shutdown()  # ends its worker thread
             self.explorer.close()

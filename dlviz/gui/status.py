@@ -94,6 +94,23 @@ class StatusBar(QObject):
         self._live_timer.timeout.connect(self.update_live)
         live.changed.connect(self.update_live)
 
+    def watch_recorder(self, recorder):
+        """A red "● REC 0:12 / 1:00" while a recording runs."""
+        from dlviz.gui.recorder import status_text
+
+        self.recording = QLabel()
+        self.recording.setStyleSheet("color: #ff5252; font-weight: bold;")
+        self.recording.setToolTip("Recording for slides: Ctrl+R stops it")
+        self.recording.hide()
+        self.bar.insertPermanentWidget(0, self.recording)
+
+        def show():
+            self.recording.setVisible(recorder.recording)
+            if recorder.recording:
+                self.recording.setText(status_text(recorder))
+
+        recorder.changed.connect(show)
+
     def update_live(self):
         live = self.live
         if not live.active:

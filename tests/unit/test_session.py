@@ -28,7 +28,7 @@ def test_the_saved_form_is_plain_and_versioned():
     data = session.to_dict()
     assert data["version"] == VERSION and data["input"] is None
     assert data["model"] == {"name": None, "weights": None, "labels": None}
-    assert data["view"] == {"contrast": 0.0, "gamma": 0.5, "cmap": "ice", "opacity": 0.6}
+    assert data["view"] == {"contrast": 0.0, "gamma": 0.5, "cmap": "ice", "opacity": 0.6, "fit": "crop"}
     assert data["panes"] == {"pane": {"method": "guided", "steps": 3}}
 
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout
 
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.transport import Transport
 
 
 class InputPane(Pane):
@@ -31,6 +32,9 @@ class InputPane(Pane):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.caption)
         layout.addWidget(self.canvas, 1)
+        self.transport = Transport()  # shown while a video or slideshow plays
+        self.transport.hide()
+        layout.addWidget(self.transport)
         session.image_changed.connect(self.refresh)
         session.model_changed.connect(self.refresh)
 

@@ -1,0 +1,186 @@
+"""How fast live input goes through the real window, against the model's bare speed.
+
+Plays the bundled sample video (assets/video/tour.mp4) through the toolbox window (offscreen
+unless QT_QPA_PLATFORM says otherwise) with the bundled EfficientNet-Lite0 and with resnet18
+(random weights: nothing is downloaded). For each model it prints, side by side:
+
+- bare forward passes per second (the model alone on a 224 px input, no hooks, no window);
+- frames on screen per second, with the video sped up so that frames come faster than the model
+  can take them: every frame goes through the model, lands in the session and is drawn;
+- their ratio (target ≥ 0.8);
+- frames dropped (newer frames took their place before the model was free);
+- capture to screen: from the frame leaving the decoder to its activations set in the window,
+  median, at the video's own rate (target ≤ 2 frame times of the video);
+- the longest GUI-thread stall (a 10 ms QTimer; target ≤ 50 ms).
+
+Two layouts are measured: "grid" (the grid, unit, predictions and input panes follow the frames;
+the explanation tabs show Feature vis, which waits for a click) and "default" (the Backprop tab in
+front, so a backward pass follows every frame too).
+
+The last line is `ratio: X`, the worse model's ratio in the grid layout.
+
+    .venv/bin/python benchmarks/live.py [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("DLVIZ_HOME", tempfile.mkdtemp(prefix="dlviz-live-"))
+os.environ.setdefault("DLVIZ_WARM_UP", "0")  # the explorer's kernels are not what this measures
+
+from dlviz import runtime  # noqa: E402
+
+runtime.prepare()
+
+from stalls import Ticks, wait  # noqa: E402
+
+FAST = 8.0  # the video's speed-up for the throughput run: 160 frames a second offered
+
+
+def bare_fps(window, loaded, repeats: int = 40) -> float:
+    """The model alone, on the window's worker thread, where live frames go through it. (Timed on
+    the GUI thread instead, it ran 2.3 times slower: a second thread running torch gets its own
+    OpenMP team, and libgomp then stops spinning between operations.)"""
+    from dlviz.work import kinds
+
+    def job(state):
+        import torch
+
+        x = torch.zeros(1, 3, loaded.preprocess.crop, loaded.preprocess.crop)
+        times = []
+        with torch.no_grad():
+            for _ in range(5):
+                loaded.model(x)
+            for _ in range(repeats):
+                start = time.perf_counter()
+                loaded.model(x)
+                times.append(time.perf_counter() - start)
+        return 1.0 / statistics.median(times)
+
+    answer = []
+    window.runner.submit(kinds.FORWARD, job, done=answer.append)
+    wait(lambda: bool(answer), 120)
+    return answer[0]
+
+
+def resnet18_random():
+    import torchvision
+
+    from dlviz.core.models import LoadedModel, default_layer, discover_layers
+    from dlviz.core.preprocess import Preprocess
+    from dlviz.paths import imagenet_classes
+
+    net = torchvision.models.resnet18().eval()  # random weights: nothing is downloaded
+    loaded = LoadedModel("resnet18", net, Preprocess(), imagenet_classes(), "random weights")
+    loaded.layers = discover_layers(net, 224)
+    loaded.start_layer = default_layer(loaded.layers)
+    return loaded
+
+
+def play(window, seconds: float, speed: float) -> dict:
+    """Play the sample video at `speed` for `seconds` (after one second to settle); the figures."""
+    from dlviz import paths
+    from dlviz.core.frames import VideoFile
+
+    live = window.live
+    live.speed = speed
+    live.play(VideoFile(paths.sample_video()), "video", paths.sample_video())
+    wait(lambda: live.shown is not None, 30)
+    wait(lambda: False, 1.0)
+    shown_before, dropped_before = len(live.latencies), live.dropped
+    live.latencies = type(live.latencies)(maxlen=100_000)
+    ticks = Ticks()
+    shown = []
+    count = lambda: shown.append(time.perf_counter())  # noqa: E731
+    window.session.forward_changed.connect(count)
+    ticks.start()
+    start = time.perf_counter()
+    wait(lambda: False, seconds)
+    elapsed = time.perf_counter() - start
+    longest, p99, _ = ticks.stop()
+    window.session.forward_changed.disconnect(count)
+    dropped = live.dropped - dropped_before
+    latencies = sorted(live.latencies)
+    live.stop(quietly=True)
+    del shown_before
+    return {"fps": len(shown) / elapsed, "dropped": dropped, "frames": len(shown),
+            "latency_ms": 1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
+            "stall_ms": longest, "p99_ms": p99}
+
+
+def layout(window, name: str) -> None:
+    front = {"grid": "dock-feature vis", "default": "dock-backprop"}[name]
+    for dock in window.explain:
+        if dock.objectName() == front:
+            dock.raise_()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds each run plays (default 8)")
+    args = parser.parse_args(argv)
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from dlviz.core.frames import VideoFile
+    from dlviz import paths
+    from dlviz.gui import launch
+    from dlviz.gui.main_window import MainWindow
+    from dlviz.work import kinds
+
+    launch.application()
+    folder = tempfile.mkdtemp()
+    window = MainWindow(settings=QSettings(str(Path(folder) / "bench.ini"), QSettings.IniFormat))
+    window.resize(1600, 1000)
+    window.show()
+    if not wait(lambda: window.session.result is not None, 180):
+        print("error: the window did not get ready", file=sys.stderr)
+        return 1
+    rate = VideoFile(paths.sample_video()).rate
+    print(f"sample video {rate:g} frames a second; {args.seconds:g} s a run; window 1600×1000 offscreen")
+    print(f"{'model':<20} {'layout':<8} {'bare fps':>8} {'shown fps':>9} {'ratio':>6} {'dropped':>8} "
+          f"{'latency (1×)':>13} {'frames':>7} {'GUI stall':>10} {'p99':>6}")
+    ratios = []
+    made = []
+    window.runner.submit(kinds.FORWARD, lambda state: resnet18_random(), done=made.append)  # torch stays on the worker
+    wait(lambda: bool(made), 120)
+    for loaded in (window.session.model, made[0]):
+        if loaded is not window.session.model:
+            window.session.set_model(loaded)
+            wait(lambda: False, 0.5)
+        wait(lambda: not window.runner.is_busy(), 60)
+        bare = bare_fps(window, loaded)
+        for name in ("grid", "default"):
+            layout(window, name)
+            fast = play(window, args.seconds, FAST)
+            real = play(window, args.seconds, 1.0)
+            ratio = fast["fps"] / bare
+            if name == "grid":
+                ratios.append(ratio)
+            frames = real["latency_ms"] / (1000 / rate)
+            stall = max(fast["stall_ms"], real["stall_ms"])
+            p99 = max(fast["p99_ms"], real["p99_ms"])
+            print(f"{loaded.name:<20} {name:<8} {bare:8.1f} {fast['fps']:9.1f} {ratio:6.2f} {fast['dropped']:8d} "
+                  f"{real['latency_ms']:7.0f} ms {frames:3.1f}f {real['frames']:7d} {stall:7.0f} ms {p99:3.0f} ms",
+                  flush=True)
+    window.close()
+    QApplication.processEvents()
+    print("targets: ratio ≥ 0.8, latency ≤ 2 frame times, GUI stall ≤ 50 ms")
+    print(f"ratio: {min(ratios):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
