@@ -135,18 +135,9 @@ class Ticks:
 
 def wait(condition, timeout_s: float) -> bool:
     """Run the real event loop until `condition()` holds (checked every 5 ms) or time is up."""
-    from PySide6.QtCore import QEventLoop, QTimer
+    from dlviz.gui.offscreen import run_until
 
-    if condition():
-        return True
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.timeout.connect(lambda: condition() and loop.quit())
-    poll.start(5)
-    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-    loop.exec()
-    poll.stop()
-    return condition()
+    return run_until(condition, timeout_s)
 
 
 class Report:

@@ -11,6 +11,7 @@ older one up to date, and `apply()` puts its view back once its model and input 
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 from dataclasses import dataclass, replace
@@ -207,7 +208,8 @@ class Session:
 
     # ---------------------------------------------------------------- changes
     def set_model(self, loaded, layer: str | None = None, spec: ModelSpec | None = None) -> None:
-        if loaded.preprocess.fit != self.fit:
+        if loaded.preprocess.fit != self.fit:  # a copy: jobs still running keep the model they were given
+            loaded = copy.copy(loaded)
             loaded.preprocess = replace(loaded.preprocess, fit=self.fit)
         self.model = loaded
         self.model_spec = spec or self.model_spec

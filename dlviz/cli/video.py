@@ -53,7 +53,7 @@ def view_renderer(loaded, view: str, layer: str | None, unit: int):
     from dlviz.cli.explain import overlay
     from dlviz.core import attribution
     from dlviz.core.activations import run
-    from dlviz.core.mosaic import mosaic, upscale_nearest
+    from dlviz.core.mosaic import mosaic, upsample, upscale_nearest
 
     if view == "cam":
         hookable(loaded)
@@ -72,13 +72,13 @@ def view_renderer(loaded, view: str, layer: str | None, unit: int):
         if view == "cam":
             probs = run(loaded, x, layers=[]).probs
             heat = attribution.cam(loaded.model, x, layer, int(np.argmax(probs)), "gradcam")
-            return overlay(_crop_big(crop), _upsample(heat, SIDE))
+            return overlay(_crop_big(crop), upsample(heat, SIDE))
         act = run(loaded, x, layers=[layer]).activations[layer]
         if view == "unit":
             channel = act[unit]
             lo, hi = float(channel.min()), float(channel.max())
             heat = (channel - lo) / (hi - lo) if hi > lo else np.zeros_like(channel)
-            return overlay(_crop_big(crop), _upsample(heat, SIDE))
+            return overlay(_crop_big(crop), upsample(heat, SIDE))
         grid, _ = mosaic(act)
         factor = max(1, SIDE // grid.shape[0])
         return _side_by_side(_crop_big(crop), upscale_nearest(grid, factor))
@@ -86,17 +86,10 @@ def view_renderer(loaded, view: str, layer: str | None, unit: int):
     return render
 
 
-def _upsample(heat, side):
-    import numpy as np
-    from PIL import Image
-
-    return np.asarray(Image.fromarray(heat.astype(np.float32), mode="F").resize((side, side), Image.Resampling.BILINEAR))
-
-
 def cmd_video(args) -> int:
     from dlviz.cli.shot import window_size
     from dlviz.core.frames import open_source
-    from dlviz.core.recording import VideoWriter
+    from dlviz.core.recording import GIF_FRAMES, VideoWriter
 
     out = out_path(args.out, (".mp4", ".gif"))
     size = window_size(args.size) if args.view == "window" else None
@@ -104,6 +97,9 @@ def cmd_video(args) -> int:
     if args.view == "window" and args.window is None:
         raise DlvizError("this build has no window to draw")
     total = source.count
+    if out.suffix.lower() == ".gif" and total > GIF_FRAMES:
+        raise DlvizError(f"{source.name} has about {total} frames, more than the {GIF_FRAMES} a GIF holds here; "
+                         "write an .mp4, or cut the video first")
     label = f"{source.name} → {out.name}"
     with VideoWriter(out, source.rate) as writer, StderrProgress(label) as progress:
         def step(done):

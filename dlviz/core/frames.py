@@ -47,15 +47,10 @@ def is_video(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
 
 
-def _fit(rgb: np.ndarray, longest: int = LONGEST_SIDE) -> np.ndarray:
-    height, width = rgb.shape[:2]
-    if max(height, width) <= longest:
-        return rgb
-    from PIL import Image
+def _fit(rgb: np.ndarray) -> np.ndarray:
+    from dlviz.core.images import preview
 
-    scale = longest / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
+    return preview(rgb, LONGEST_SIDE)
 
 
 class VideoFile:
@@ -91,6 +86,7 @@ class VideoFile:
         self._start = float(self._stream.start_time * base) if self._stream.start_time and base else 0.0
         self._frames: Iterator | None = None
         self._next_index = 0
+        self._closed = False
         self._lock = threading.Lock()  # the player's thread and a seek from the GUI thread
 
     def _decoded(self):
@@ -129,16 +125,20 @@ class VideoFile:
             target = int((self._start + index / self.rate) / base) if base else 0
             self._container.seek(target, stream=self._stream, backward=True, any_frame=False)
             self._frames = self._decoded()
-            # Decode from the key frame before `index` up to it; those frames are not shown.
+            # Decode from the key frame before `index` up to it; those frames are not shown. A
+            # video shorter than it said ends on its last frame.
+            last = None
             for raw in self._frames:
+                last = raw
                 if self._index_of(raw) >= index:
-                    self._frames = itertools.chain([raw], self._frames)
-                    return
-            self._frames = iter(())
+                    break
+            self._frames = itertools.chain([last] if last is not None else [], self._frames)
 
     def close(self) -> None:
         with self._lock:
-            self._container.close()
+            if not self._closed:
+                self._closed = True
+                self._container.close()
 
 
 class Slideshow:
@@ -276,13 +276,20 @@ class Player:
     def set_speed(self, speed: float) -> None:
         with self._wake:
             self.speed, self._clock = min(max(float(speed), 0.1), 8.0), None
+            self._wake.notify_all()
 
     def close(self, timeout_s: float = 2.0) -> None:
+        """Stop the thread; the source is closed by whichever of the two finishes last, so a
+        decoder busy in a long seek never holds up the window."""
         with self._wake:
             self._closed = True
             self._wake.notify_all()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout_s)
+        if not self._thread.is_alive():
+            self._close_source()
+
+    def _close_source(self) -> None:
         try:
             self.source.close()
         except Exception:  # closing a broken file must not raise into the window
@@ -304,6 +311,13 @@ class Player:
             return None
 
     def _run(self) -> None:
+        try:
+            self._play()
+        finally:
+            if self._closed:
+                self._close_source()
+
+    def _play(self) -> None:
         try:
             while True:
                 work = self._wait_for_work()
@@ -351,6 +365,9 @@ class Player:
                 self._clock = (time.perf_counter(), frame.time_s)
                 return
             while not self._closed and self._seek_to is None:
+                if self._clock is None:  # play or a new speed started the count again
+                    self._clock = (time.perf_counter(), frame.time_s)
+                    return
                 wall, at = self._clock
                 due = wall + (frame.time_s - at) / self.speed
                 left = due - time.perf_counter()

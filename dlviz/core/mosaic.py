@@ -156,5 +156,13 @@ def mosaic(act: np.ndarray, contrast: float = 0.0, gamma: float = 1.0, cmap: str
     return np.take(padded_lut(cmap), index, axis=0), layout
 
 
+def upsample(channel: np.ndarray, size: int) -> np.ndarray:
+    """A unit's map stretched bilinearly over the size×size crop it was computed from."""
+    from PIL import Image
+
+    image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32), mode="F")
+    return np.asarray(image.resize((size, size), Image.Resampling.BILINEAR))
+
+
 def upscale_nearest(rgb: np.ndarray, factor: int) -> np.ndarray:
     return np.repeat(np.repeat(rgb, factor, axis=0), factor, axis=1) if factor > 1 else rgb

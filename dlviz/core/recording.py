@@ -19,6 +19,7 @@ from dlviz.core.errors import DlvizError
 
 SUFFIXES = (".mp4", ".gif")
 GIF_LONGEST = 720  # a GIF for a slide: larger ones grow to tens of megabytes
+GIF_FRAMES = 900  # a GIF is held in memory until it is written: 45 s at 20 frames a second
 
 
 class RecordingError(DlvizError):
@@ -77,6 +78,9 @@ class VideoWriter:
     def write(self, rgb: np.ndarray) -> None:
         if self._closed:
             raise RecordingError(f"{self.path.name} is already closed")
+        if self.kind == ".gif" and self.count >= GIF_FRAMES:
+            raise RecordingError(f"a GIF holds at most {GIF_FRAMES} frames here ({GIF_FRAMES / self.rate:.0f} s at "
+                                 f"{self.rate:g} a second); save a longer one as .mp4")
         rgb = self._fit(np.asarray(rgb, dtype=np.uint8))
         self.count += 1
         if self.kind == ".gif":
@@ -111,7 +115,11 @@ class VideoWriter:
         if not self.count:
             self._part.unlink(missing_ok=True)
             return None
-        os.replace(self._part, self.path)
+        try:
+            os.replace(self._part, self.path)
+        except OSError as exc:  # a folder of that name, a file that cannot be replaced
+            self._part.unlink(missing_ok=True)
+            raise RecordingError(f"{self.path.name} cannot be written ({exc.strerror or exc}).") from exc
         return self.path
 
     def discard(self) -> None:

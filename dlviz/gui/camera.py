@@ -119,7 +119,14 @@ class Camera(QObject):
             self.failed(f"{self.name} was unplugged; plug it back and press C.")
 
     def stop(self) -> None:
+        """Stop the camera and let go of it: nothing it or the device list sends reaches us again."""
         if self._camera is not None:
-            self._sink.videoFrameChanged.disconnect(self._frame)
+            for signal, slot in ((self._sink.videoFrameChanged, self._frame), (self._camera.errorOccurred, self._error),
+                                 (self._devices.videoInputsChanged, self._inputs_changed)):
+                try:
+                    signal.disconnect(slot)
+                except (RuntimeError, TypeError):  # already gone
+                    pass
             self._camera.stop()
             self._camera = None
+        self.deleteLater()

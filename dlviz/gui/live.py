@@ -13,6 +13,7 @@ goes live again.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -27,6 +28,13 @@ from dlviz.gui.widgets.saving import write_for_user
 from dlviz.session import InputSource
 from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
+
+
+def leave_a_core() -> int:
+    """Threads for a live frame's forward pass: all cores but one, which the GUI thread needs to
+    draw the frame. On 2 cores, one thread took the window from 13 to 18 frames a second with the
+    video offered faster than the model, and its longest pause from 69-81 ms to 49-53 ms."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 RATE_WINDOW_S = 2.0  # frame rates are counted over the last two seconds
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
@@ -66,8 +74,8 @@ class LiveFeed(QObject):
 
     changed = Signal()
     _arrived = Signal()  # a frame is in the slot (sent once until the slot is emptied)
-    _ended = Signal()
-    _failed = Signal(str)
+    _ended = Signal(int)  # the source's generation (see `stop`)
+    _failed = Signal(int, str)
 
     def __init__(self, session, runner, say, settings: QSettings | None = None, parent=None):
         super().__init__(parent)
@@ -86,6 +94,8 @@ class LiveFeed(QObject):
         self.in_flight: Frame | None = None  # the frame the model is working on
         self.shown: Frame | None = None  # the frame on screen
         self._step_target: int | None = None  # the frame a step asked for, until it is shown
+        self._generation = 0  # goes up when a source stops: what an older one sends is ignored
+        self._at_end = False  # the video played to its end: space starts it again
         self.dropped = 0
         self.arrivals, self.processed = Rate(), Rate()
         self.latencies: deque[float] = deque(maxlen=60)  # capture to screen, seconds
@@ -137,8 +147,10 @@ class LiveFeed(QObject):
         self.source_kind, self.source_name, self.source_path = kind, source.name, path
         if path is not None:
             self.last_files = str(path)
-        self.player = Player(source, self.offer, loop=self.loop, speed=self.speed,
-                             ended=self._ended.emit, failed=self._failed.emit, paced=paced)
+        generation = self._generation
+        self.player = Player(source, lambda frame: self.offer(frame, generation), loop=self.loop, speed=self.speed,
+                             ended=lambda: self._ended.emit(generation),
+                             failed=lambda sentence: self._failed.emit(generation, sentence), paced=paced)
         if at is not None:
             self.player.seek(at)
             self.changed.emit()
@@ -149,18 +161,21 @@ class LiveFeed(QObject):
         self.changed.emit()
 
     def start_camera(self) -> None:
+        """The camera; if there is none, one sentence, and whatever plays goes on playing."""
         from dlviz.gui.camera import Camera
 
-        self.stop(quietly=True)
+        generation = self._generation + 1  # the one `stop` below starts
+        camera = Camera(self.settings, lambda frame: self.offer(frame, generation),
+                        lambda sentence: self._failed.emit(generation, sentence), parent=self)
         try:
-            self.camera = Camera(self.settings, self.offer, self._failed.emit, parent=self)
-            self.camera.start()
+            camera.start()
         except DlvizError as exc:
-            self.camera = None
+            camera.stop()
             self.say(str(exc), error=True)
-            self.changed.emit()
             return
-        self.source_kind, self.source_name, self.source_path = "camera", self.camera.name, None
+        self.stop(quietly=True)
+        self.camera = camera
+        self.source_kind, self.source_name, self.source_path = "camera", camera.name, None
         self.say(f"Camera: {self.camera.name}. F freezes; C goes back to files.")
         self.changed.emit()
 
@@ -178,19 +193,23 @@ class LiveFeed(QObject):
     def stop(self, quietly: bool = False) -> None:
         """End the live input; the frame on screen stays as a still."""
         was = self.active
+        self._generation += 1  # whatever the old source still sends is ignored from here on
+        self.source_kind = None
+        self.in_flight = None
+        self.frozen = False
+        self._at_end = False
+        self._step_target = None
+        with self._lock:
+            self._slot = None
+            self.dropped = 0
+            self.arrivals.clear()
+        self.runner.cancel(kinds.VIDEO, kinds.LIVE)  # a video still opening would replace what comes next
         if self.player is not None:
             self.player.close()
             self.player = None
         if self.camera is not None:
             self.camera.stop()
             self.camera = None
-        self.source_kind = None
-        self.frozen = False
-        self._step_target = None
-        with self._lock:
-            self._slot = None
-            self.dropped = 0
-            self.arrivals.clear()
         self.processed.clear()
         self.latencies.clear()
         if was and not quietly:
@@ -273,6 +292,9 @@ class LiveFeed(QObject):
             self.toggle_freeze()
         elif self.player is not None:
             self._step_target = None
+            if self._at_end:
+                self._at_end = False
+                self.player.seek(0)
             self.player.toggle()
             self.changed.emit()
         else:
@@ -341,11 +363,14 @@ class LiveFeed(QObject):
         return self.player.source.rate if self.player is not None else 0.0
 
     # ---------------------------------------------------------------- frames
-    def offer(self, frame: Frame) -> None:
-        """A new frame, from any thread: it takes the slot; one it replaces there is dropped."""
+    def offer(self, frame: Frame, generation: int | None = None) -> None:
+        """A new frame, from any thread: it takes the slot; one it replaces there is dropped. A
+        frame of a source that has stopped (an older `generation`) is ignored."""
         if self.frozen and self.player is None:
             return  # a frame the camera sent before it heard the freeze
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return
             replaced = self._slot is not None
             self._slot = frame
             self.dropped += replaced
@@ -365,8 +390,7 @@ class LiveFeed(QObject):
         if self.session.model is None:  # the model is still loading: show the frames as they come
             frame = self._take()
             if frame is not None:
-                source = InputSource(self.source_kind, self.source_path, self.source_name, frame.index)
-                self.session.set_image(frame.rgb, source)
+                self.session.set_image(frame.rgb, self._source_of(frame))
                 self.shown = frame
             return
         self._pump()
@@ -379,16 +403,22 @@ class LiveFeed(QObject):
         if frame is None:
             return
         self.in_flight = frame
-        self.runner.submit(kinds.LIVE, jobs.live_frame, model, frame, done=self._frame_done,
+        generation = self._generation
+        self.runner.submit(kinds.LIVE, jobs.live_frame, model, frame, leave_a_core(),
+                           done=lambda result: self._frame_done(result, generation),
                            failed=self._frame_failed, cancelled=self._frame_cancelled)
 
-    def _frame_done(self, result) -> None:
+    def _source_of(self, frame: Frame) -> InputSource:
+        return InputSource(self.source_kind, self.source_path, self.source_name, frame.index)
+
+    def _frame_done(self, result, generation: int) -> None:
+        if generation != self._generation:
+            return  # a frame of a source that has stopped since
         self.in_flight = None
         self._pump()  # the next frame goes to the worker first, and through the model while this one is drawn
         if result.loaded is self.session.model and self.active and not self.frozen:
             frame = result.frame
-            source = InputSource(self.source_kind, self.source_path, self.source_name, frame.index)
-            self.session.set_frame(frame.rgb, source, result.preview, result.forward)
+            self.session.set_frame(frame.rgb, self._source_of(frame), result.preview, result.forward)
             self.shown = frame
             if frame.index == self._step_target:
                 self._step_target = None
@@ -405,20 +435,19 @@ class LiveFeed(QObject):
         self.in_flight = None
         self._pump()
 
-    def _source_ended(self) -> None:
+    def _source_ended(self, generation: int) -> None:
+        if generation != self._generation or self.player is None:
+            return
+        self._at_end = True
         self.say(f"{self.source_name} ended; the last frame stays (space plays it again).")
-        if self.player is not None:
-            self.player.seek(0)
-            self.player.pause()
         self.changed.emit()
 
-    def _source_failed(self, sentence) -> None:
+    def _source_failed(self, generation: int, sentence: str) -> None:
+        """The video would not decode further, or the camera went away: the last frame stays."""
+        if generation != self._generation:
+            return
+        self.stop(quietly=True)
         self.say(sentence + " The last frame stays.", error=True)
-        if self.camera is not None:
-            self.camera.stop()
-            self.camera = None
-            self.source_kind = None
-        self.changed.emit()
 
     def _job_submitted(self, kind) -> None:
         """Seconds of work on a snapshot freezes the input first: it is never restarted by a frame."""

@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
             self.loader.load_model(spec.name, spec.weights, spec.labels, data.get("layer"))
         if source is not None and source.live:  # a frame of a video: the video, paused there
             self.live.open_video(source.path, at=source.frame)
-        elif source is not None and str(source.path) != str(self.loader.requested_image):
+        elif source is not None and (str(source.path) != str(self.loader.requested_image) or self.live.active):
             self.loader.open_image(source.path, source.name)
         QTimer.singleShot(0, self._check_ready)
         return True

@@ -15,7 +15,7 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
     Returns None on success, or the sentence that explains the failure.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QSettings
 
     from dlviz.gui.launch import application
     from dlviz.gui.main_window import MainWindow
@@ -36,19 +36,14 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
             layer = session.get("layer") if isinstance(session.get("layer"), str) else layer
         window = MainWindow(image, model, weights, labels, layer, settings=settings)
         window.resize(*size)
-        loop = QEventLoop()
-        window.ready.connect(loop.quit)
-        window.runner.failed.connect(lambda kind, sentence, trace: (problems.append(sentence), loop.quit()))
-        timer = QTimer()
-        timer.setSingleShot(True)
-        timer.timeout.connect(lambda: (problems.append(f"the window was not ready within {timeout_s} s"), loop.quit()))
-        timer.start(timeout_s * 1000)
+        ready = []
+        window.ready.connect(lambda: ready.append(True))
+        window.runner.failed.connect(lambda kind, sentence, trace: problems.append(sentence))
         window.show()
         if session is not None and not window.restore_session(session):
             problems.append("the session cannot be read")
-        else:
-            loop.exec()
-        timer.stop()
+        elif not run_until(lambda: bool(ready or problems), timeout_s):
+            problems.append(f"the window was not ready within {timeout_s} s")
         if not problems and layer and window.session.layer != layer:
             problems.append(window.session.model.no_layer(layer))
         if not problems:
@@ -64,6 +59,22 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
         window.deleteLater()
         app.processEvents()
     return problems[0] if problems else None
+
+
+def run_until(condition, seconds: float) -> bool:
+    """Run the event loop until `condition()` holds (looked at every 5 ms) or `seconds` pass."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if condition():
+        return True
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: condition() and loop.quit())
+    poll.start(5)
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    poll.stop()
+    return condition()
 
 
 def _frame_as_png(source, folder: Path) -> Path:
@@ -93,7 +104,7 @@ def render_video(source, write, size, model=None, weights=None, labels=None, lay
     through the model and every pane, then the window is handed to `write(rgb)`. Nothing is
     dropped. Returns None, or the sentence that explains the failure."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QSettings
 
     from dlviz.gui.launch import application
     from dlviz.gui.main_window import MainWindow
@@ -104,17 +115,6 @@ def render_video(source, write, size, model=None, weights=None, labels=None, lay
 
     app = application()
     problems: list[str] = []
-
-    def run_until(condition, seconds):
-        loop = QEventLoop()
-        poll = QTimer()
-        poll.timeout.connect(lambda: (condition() or problems) and loop.quit())
-        poll.start(5)
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        if not condition():
-            loop.exec()
-        poll.stop()
-        return condition()
 
     with tempfile.TemporaryDirectory() as tmp:
         first = source.read()
@@ -133,7 +133,7 @@ def render_video(source, write, size, model=None, weights=None, labels=None, lay
         while frame is not None and not problems:
             answer = []
             window.runner.submit(kinds.LIVE, jobs.live_frame, window.session.model, frame, done=answer.append)
-            if not run_until(lambda: bool(answer), timeout_s):
+            if not run_until(lambda: bool(answer or problems), timeout_s) or problems:
                 problems.append(problems[0] if problems else f"frame {frame.index} took over {timeout_s} s")
                 break
             result = answer[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
-from dlviz.core.errors import DlvizError
+from dlviz.core.errors import DlvizError, sentence
 from dlviz.gui.widgets.images import image_rgb
 
 RATE = 15  # grabs a second: smooth enough for a slide, a fraction of the GUI thread's time
@@ -74,7 +74,7 @@ class Recorder(QObject):
         try:
             writer = VideoWriter(path, rate)
         except DlvizError as exc:
-            self.say(str(exc)[:1].upper() + str(exc)[1:] + ".", error=True)
+            self.say(as_sentence(exc), error=True)
             return False
         self.widget, self.name, self._writer = widget, name, writer
         self.limit_s = GIF_LIMIT_S if writer.kind == ".gif" else LIMIT_S
@@ -135,12 +135,13 @@ class Recorder(QObject):
                                     + ".", False)
         except DlvizError as exc:
             writer.discard()
-            self._finished.emit(str(exc), True)
+            self._finished.emit(as_sentence(exc), True)
         except Exception as exc:  # a bug: said, never a recording that seems to run forever
             writer.discard()
             self._finished.emit(f"The recording failed (unexpected error: {type(exc).__name__}: {exc}).", True)
 
     def _done(self, sentence: str, error: bool) -> None:
+        self._timer.stop()  # the encoder may have failed while grabs were still coming
         self._writer = None
         self._thread = None
         self.say(sentence, error=error)
@@ -153,6 +154,13 @@ class Recorder(QObject):
         if thread is not None:
             thread.join(timeout_s)
         return thread is None or not thread.is_alive()
+
+
+def as_sentence(exc: BaseException) -> str:
+    """The writer's error as a status-bar sentence: a capital first, a full stop last."""
+    text = sentence(exc)
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def status_text(recorder: Recorder) -> str:

@@ -73,11 +73,21 @@ def open_video(state, path, slide_seconds=2.0):
     return open_source(path, slide_seconds)
 
 
-def live_frame(state, loaded, frame):
-    """One live frame through the model, with the copy the window draws."""
+def live_frame(state, loaded, frame, threads=None):
+    """One live frame through the model, with the copy the window draws; on `threads` threads of
+    torch's if given (the window leaves a core for drawing), put back afterwards for other jobs."""
     from dlviz.core.images import preview
 
-    return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb), loaded)
+    if threads is None:
+        return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb), loaded)
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb), loaded)
+    finally:
+        torch.set_num_threads(before)
 
 
 def forward(state, loaded, rgb):

@@ -53,9 +53,9 @@ def test_the_newest_frame_wins_and_frames_are_never_queued(window, qtbot):
     offer, take = live.offer, live._take
     both = threading.Lock()  # an offer and its record are one step as far as a take can see
 
-    def spy_offer(frame):
+    def spy_offer(frame, *generation):
         with both:
-            offer(frame)
+            offer(frame, *generation)
             offered.append(frame.index)
 
     def spy_take():
@@ -69,7 +69,7 @@ def test_the_newest_frame_wins_and_frames_are_never_queued(window, qtbot):
     consistent = []
     window.session.forward_changed.connect(
         lambda: consistent.append(Pattern.index_in(window.session.rgb) == window.session.input.frame))
-    play_pattern(window, rate=120.0)  # faster than the model here
+    play_pattern(window, rate=200.0)  # faster than the model here
     qtbot.waitUntil(lambda: len(taken) >= 12, timeout=30_000)
     dropped = live.dropped
     live.stop()
@@ -131,6 +131,10 @@ def test_space_pauses_and_the_frame_keys_step(window, qtbot):
 
 
 def test_without_a_camera_one_sentence_and_the_image_stays(window, qtbot):
+    from dlviz.gui import camera
+
+    if camera.cameras():  # .ci/run installs what QtMultimedia needs; the machine has no camera
+        pytest.skip("this machine has a camera")
     messages = []
     window.status.message.connect(messages.append)
     before = window.session.rgb
@@ -167,8 +171,15 @@ def test_opening_an_image_ends_live_input(window, qtbot, chelsea):
 
 def test_reloading_the_model_while_live_never_shows_the_old_models_frames(window, qtbot):
     seen = frames_shown(window)
-    results = []
-    window.session.forward_changed.connect(lambda: results.append((window.session.model, window.session.result)))
+    shown_by = []  # for every live frame shown: was it made by the model on screen?
+    done = window.live._frame_done
+
+    def spy(result, generation):
+        done(result, generation)
+        if window.session.result is result.forward:
+            shown_by.append(result.loaded is window.session.model)
+
+    window.live._frame_done = spy
     play_pattern(window, rate=30.0)
     qtbot.waitUntil(lambda: len(seen) >= 2, timeout=30_000)
     old = window.session.model
@@ -177,9 +188,7 @@ def test_reloading_the_model_while_live_never_shows_the_old_models_frames(window
     count = len(seen)
     qtbot.waitUntil(lambda: len(seen) >= count + 3, timeout=30_000)
     window.live.stop()
-    live_results = [(model, result) for model, result in results if result is not None]
-    after = [result for model, result in live_results if model is not old]
-    assert after, "no frame went through the new model"
+    assert len(shown_by) >= 3 and all(shown_by)
 
 
 @pytest.mark.slow
@@ -296,3 +305,61 @@ def test_a_saved_session_brings_back_the_videos_frame(window, qtbot, chelsea):
     assert window.restore_session(data)
     qtbot.waitUntil(lambda: window.session.input.kind == "video" and window.session.input.frame == 42, timeout=30_000)
     assert not window.live.playing  # paused on the frame, as it was saved
+
+
+def test_a_new_source_never_shows_a_frame_of_the_old_one(window, qtbot):
+    shapes = []
+    window.session.forward_changed.connect(lambda: shapes.append(window.session.rgb.shape))
+    window.live.play(Pattern(rate=200.0, size=(240, 320)), "video", None)
+    qtbot.waitUntil(lambda: len(shapes) >= 3, timeout=30_000)
+    window.live.play(Pattern(rate=200.0, size=(120, 160)), "video", None)
+    switched = len(shapes)
+    qtbot.waitUntil(lambda: len(shapes) >= switched + 5, timeout=30_000)
+    window.live.stop()
+    assert all(shape == (120, 160, 3) for shape in shapes[switched:]), shapes[switched:]
+
+
+def test_speed_changes_and_quick_pauses_keep_the_video_playing(window, qtbot):
+    seen = frames_shown(window)
+    messages = []
+    window.status.message.connect(messages.append)
+    window.live.play(Pattern(rate=4.0, count=1000), "video", None)  # a frame every 250 ms: easy to catch mid-wait
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=30_000)
+    window.actions["faster"].trigger()
+    window.actions["play"].trigger()
+    window.actions["play"].trigger()  # paused and playing again within one frame
+    window.actions["slower"].trigger()
+    count = len(seen)
+    qtbot.waitUntil(lambda: len(seen) >= count + 3, timeout=15_000)
+    assert window.live.playing and window.live.player._thread.is_alive()
+    assert not any("stopped playing" in m for m in messages), messages
+
+
+def test_a_recording_whose_encoder_fails_stops_and_says_so(window, qtbot, tmp_path, monkeypatch):
+    from dlviz.core import recording
+
+    def broken(self, rgb):
+        raise recording.RecordingError("the disk is full")
+
+    monkeypatch.setattr(recording.VideoWriter, "write", broken)
+    messages = []
+    window.status.message.connect(messages.append)
+    assert window.recorder.start(window, "window", tmp_path / "full.mp4")
+    qtbot.waitUntil(lambda: not window.recorder.recording, timeout=10_000)
+    assert "The disk is full." in messages
+    grabs = window.recorder.grabs
+    qtbot.wait(400)
+    assert window.recorder.grabs == grabs  # no more grabs once it failed
+    assert not any(path.suffix == ".mp4" for path in tmp_path.iterdir())
+
+
+def test_a_saved_video_frame_is_drawn_as_that_frame(tmp_path):
+    from dlviz.core.frames import VideoFile
+    from dlviz.gui.offscreen import _frame_as_png
+    from dlviz.session import InputSource
+    from PIL import Image
+
+    png = _frame_as_png(InputSource("video", paths.sample_video(), "tour.mp4", 42), tmp_path)
+    video = VideoFile(paths.sample_video())
+    video.seek(42)
+    assert np.array_equal(np.asarray(Image.open(png).convert("RGB")), video.read().rgb)

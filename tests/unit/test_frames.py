@@ -190,3 +190,18 @@ def test_a_source_that_breaks_mid_play_says_so_once_and_stops():
     player.close()
     assert said == ["clip.mp4 could not be decoded past frame 3 (InvalidDataError)."]
     assert [f.index for f in got.frames] == [0, 1, 2]
+
+
+def test_a_new_speed_or_a_quick_pause_mid_wait_keeps_the_player_going():
+    got, said = Collect(), []
+    player = Player(Pattern(rate=5, count=1000), got, failed=said.append)
+    player.play()
+    assert got.wait_for(2)
+    for _ in range(5):  # each lands while the player waits for the next frame's time
+        player.set_speed(2.0)
+        player.pause()
+        player.play()
+        time.sleep(0.03)
+    assert got.wait_for(5)
+    player.close()
+    assert said == []

@@ -4,18 +4,11 @@ where a map is weak."""
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from dlviz.core.mosaic import colormap_lut
+from dlviz.core.mosaic import colormap_lut, upsample  # noqa: F401  (upsample: the panes take it from here)
 from dlviz.gui.widgets.images import qimage
-
-
-def upsample(channel: np.ndarray, size: int) -> np.ndarray:
-    """A unit's map stretched bilinearly over the size×size crop it was computed from."""
-    image = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32), mode="F")
-    return np.asarray(image.resize((size, size), Image.Resampling.BILINEAR))
 
 
 def heat_rgba(values: np.ndarray, cmap: str, opacity: float) -> np.ndarray:
