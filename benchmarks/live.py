@@ -19,7 +19,12 @@ front, so a backward pass follows every frame too).
 
 The last line is `ratio: X`, the worse model's ratio in the grid layout.
 
+With `--soak MINUTES` it instead plays the sample video (looping, the default layout, the bundled
+model) for that long and prints how much the process grew after the first minute (target: under
+50 MB in ten minutes); the last line is then `ratio: X` = growth / 50 MB.
+
     .venv/bin/python benchmarks/live.py [--seconds 8]
+    .venv/bin/python benchmarks/live.py --soak 10
 """
 
 from __future__ import annotations
@@ -119,6 +124,38 @@ def play(window, seconds: float, speed: float) -> dict:
             "stall_ms": longest, "p99_ms": p99}
 
 
+def rss_mb() -> float:
+    with open("/proc/self/statm") as stream:
+        return int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def soak(window, minutes: float) -> int:
+    """The sample video, looping, for `minutes`: memory after the first minute and at the end."""
+    from dlviz.core.frames import VideoFile
+    from dlviz import paths
+
+    layout(window, "default")
+    live = window.live
+    live.play(VideoFile(paths.sample_video()), "video", paths.sample_video())
+    start = time.perf_counter()
+    wait(lambda: False, 60)
+    first = rss_mb()
+    shown = [0]
+    count = lambda: shown.__setitem__(0, shown[0] + 1)  # noqa: E731
+    window.session.forward_changed.connect(count)
+    print(f"after 1 min: {first:.0f} MB", flush=True)
+    while time.perf_counter() - start < minutes * 60:
+        wait(lambda: False, 60)
+        print(f"after {(time.perf_counter() - start) / 60:.0f} min: {rss_mb():.0f} MB, {shown[0]} frames shown since minute 1",
+              flush=True)
+    grown = rss_mb() - first
+    live.stop(quietly=True)
+    window.close()
+    print(f"grew {grown:.1f} MB after the first minute in {minutes:g} min (target < 50 MB)")
+    print(f"ratio: {grown / 50:.2f}")
+    return 0
+
+
 def layout(window, name: str) -> None:
     front = {"grid": "dock-feature vis", "default": "dock-backprop"}[name]
     for dock in window.explain:
@@ -129,6 +166,7 @@ def layout(window, name: str) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds each run plays (default 8)")
+    parser.add_argument("--soak", type=float, metavar="MINUTES", help="play this long and report memory growth instead")
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QSettings
@@ -148,6 +186,8 @@ def main(argv=None) -> int:
     if not wait(lambda: window.session.result is not None, 180):
         print("error: the window did not get ready", file=sys.stderr)
         return 1
+    if args.soak:
+        return soak(window, args.soak)
     rate = VideoFile(paths.sample_video()).rate
     print(f"sample video {rate:g} frames a second; {args.seconds:g} s a run; window 1600×1000 offscreen")
     print(f"{'model':<20} {'layout':<8} {'bare fps':>8} {'shown fps':>9} {'ratio':>6} {'dropped':>8} "

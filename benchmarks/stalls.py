@@ -221,7 +221,7 @@ def toolbox(args, data: Path, report: Report, only) -> object:
         window.top_images.restore({"folder": str(image_folder(data))})
         dock("top images")
 
-    jobs = (("Score-CAM", "cam", score_cam), ("feature vis", "featurevis", feature_vis),
+    jobs = (("Score-CAM", "scorecam", score_cam), ("feature vis", "featurevis", feature_vis),
             ("occlusion map", "occlusion", occlusion), ("Score-CAM glimpses", "glimpse", glimpses),
             ("top-images scan, 300", "scan", scan))
     for title, kind, start in jobs:

@@ -236,8 +236,13 @@ class Session:
         self.image_changed.emit()
 
     def set_frame(self, rgb: np.ndarray, source: InputSource, preview: np.ndarray, result) -> None:
-        """A live frame and its forward pass, on screen together: every pane shows the same frame."""
-        self.set_image(rgb, source, preview)
+        """A live frame and its forward pass, on screen together: every pane shows the same frame.
+        The activations are in place before anyone hears of the frame, so no pane takes its
+        picture off for a moment as if there were none."""
+        self.rgb, self.input, self.preview = rgb, source, preview
+        self.input_version += 1
+        self.result = result
+        self.image_changed.emit()
         self.set_result(result)
 
     def set_result(self, result) -> None:

@@ -20,7 +20,7 @@ from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from dlviz.core.errors import DlvizError
 from dlviz.core.frames import VIDEO_FILTER, Frame, Player
@@ -224,8 +224,14 @@ class LiveFeed(QObject):
             self.open_video(path)
 
     def choose_slideshow(self):
+        """A folder, then how long each image stays (remembered for the next slideshow)."""
         folder = QFileDialog.getExistingDirectory(self.parent(), "Play a folder of images as a slideshow", str(Path.home()))
-        if folder:
+        if not folder:
+            return
+        seconds, ok = QInputDialog.getDouble(self.parent(), "Slideshow", "Seconds per image:", self.slide_seconds(),
+                                             0.1, 600.0, 1)
+        if ok:
+            self.settings.setValue("live/slide-seconds", seconds)
             self.open_video(folder)
 
     def save_frame(self):
@@ -279,12 +285,16 @@ class LiveFeed(QObject):
             self.settings.setValue("live/camera-size", size)
         self.start_camera()
 
+    def mirrored(self) -> bool:
+        return str(self.settings.value("live/mirror", "true")).lower() == "true"
+
     def toggle_mirror(self):
-        mirror = str(self.settings.value("live/mirror", "true")).lower() != "true"
+        mirror = not self.mirrored()
         self.settings.setValue("live/mirror", "true" if mirror else "false")
         if self.camera is not None:
             self.camera.mirror = mirror
         self.say("The camera is mirrored, as in a mirror." if mirror else "The camera is shown as it sees.")
+        self.changed.emit()
 
     # ---------------------------------------------------------------- controls
     def toggle_play(self) -> None:

@@ -104,6 +104,10 @@ class MainWindow(QMainWindow):
         self.help = HelpOverlay(self, actions.key_rows())
         self.actions = actions.build_menus(self)
         self.actions["bundled"].setCheckable(True)  # the Model menu marks the model on screen
+        for name, on in (("loop", lambda: self.live.loop), ("mirror", lambda: self.live.mirrored())):
+            self.actions[name].setCheckable(True)  # the Live menu shows both switches as they are
+            self.live.changed.connect(lambda a=self.actions[name], on=on: a.setChecked(on()))
+            self.actions[name].setChecked(on())
         s.model_changed.connect(lambda: self.actions["bundled"].setChecked(s.model_spec == ModelSpec()))
         self.resize(1400, 880)
         self._restore_layout()

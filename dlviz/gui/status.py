@@ -93,6 +93,7 @@ class StatusBar(QObject):
         self._live_timer.setInterval(500)
         self._live_timer.timeout.connect(self.update_live)
         live.changed.connect(self.update_live)
+        live.changed.connect(self.update_info)
 
     def watch_recorder(self, recorder):
         """A red "● REC 0:12 / 1:00" while a recording runs."""
@@ -133,7 +134,9 @@ class StatusBar(QObject):
         if s.result is not None:
             parts.append(f"forward {s.result.total_ms:.0f} ms")
             parts.append(f"render {s.render_ms:.1f} ms")
-        parts.append(f"γ {s.gamma:g} · contrast {s.contrast:g}")
+        live = getattr(self, "live", None)
+        if live is None or not live.active:  # live, the frame figures need the room
+            parts.append(f"γ {s.gamma:g} · contrast {s.contrast:g}")
         self.info.setText("  ·  ".join(parts))
 
     # ---------------------------------------------------------------- long work

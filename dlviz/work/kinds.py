@@ -40,6 +40,7 @@ def plain(*names: str) -> dict[str, Kind]:
 MODEL_LOAD, LABELS, IMAGE, FORWARD, SESSION = "model", "labels", "image", "forward", "session"
 VIDEO, LIVE = "video", "live"
 PROBE, STRIP, FOVEA, BACKPROP, CAM = "perturb", "perturb-strip", "fovea", "backprop", "cam"
+SCORE_CAM = "scorecam"
 GLIMPSE, SCAN, TOP_VIEWS, FEATURE_VIS, OCCLUSION = "glimpse", "scan", "topviews", "featurevis", "occlusion"
 
 TOOLBOX = _table(
@@ -54,6 +55,7 @@ TOOLBOX = _table(
     Kind(FOVEA, INPUT, FOLLOW, False, "fovea"),
     Kind(BACKPROP, INPUT, FOLLOW, False, "backprop view"),
     Kind(CAM, INPUT, FOLLOW, True, "attention map"),
+    Kind(SCORE_CAM, INPUT, FROZEN, True, "Score-CAM"),  # seconds of masked passes: on a snapshot
     # A live frame waits for the panes that follow the frame on screen, so each pane shows the
     # same frame; the long snapshot work below freezes the live input before it starts.
     Kind(LIVE, MODEL, FOLLOW, False, "live frame"),

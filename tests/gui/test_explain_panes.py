@@ -55,8 +55,8 @@ def test_class_attention_compare_and_sanity_check(window, qtbot):
     assert result.maps["gradcam"].shape == (224, 224)
     assert pane.verdict.text().startswith("<b>tiger cat</b>")
 
-    with qtbot.waitSignal(window.runner.finished, timeout=300_000, check_params_cb=lambda k, r: k == "cam"):
-        pane.compare.setChecked(True)
+    with qtbot.waitSignal(window.runner.finished, timeout=300_000, check_params_cb=lambda k, r: k == "scorecam"):
+        pane.compare.setChecked(True)  # Score-CAM among the four: a snapshot kind of its own
     assert list(pane.result.maps) == ["gradcam", "gradcam++", "layercam", "scorecam"]
     assert all(tile.isVisible() for tile in pane.tiles)
 

@@ -363,3 +363,57 @@ def test_a_saved_video_frame_is_drawn_as_that_frame(tmp_path):
     video = VideoFile(paths.sample_video())
     video.seek(42)
     assert np.array_equal(np.asarray(Image.open(png).convert("RGB")), video.read().rgb)
+
+
+def test_score_cam_runs_on_a_frozen_frame_while_grad_cam_follows(window, qtbot):
+    from PySide6.QtWidgets import QDockWidget
+
+    messages = []
+    window.status.message.connect(messages.append)
+    window.findChild(QDockWidget, "dock-attention").raise_()
+    pane = window.attention
+    cams = []
+    window.runner.submitted.connect(lambda kind: kind == kinds.CAM and cams.append(window.session.input_version))
+    seen = frames_shown(window)
+    play_pattern(window, rate=15.0)
+    qtbot.waitUntil(lambda: len(seen) >= 4 and len(set(cams)) >= 3, timeout=60_000)  # Grad-CAM per frame
+    assert not window.live.frozen
+    pane.method.setCurrentIndex(pane.method.findData("scorecam"))
+    assert window.live.frozen and window.runner.waiting(kinds.SCORE_CAM)
+    assert any("for the Score-CAM" in m for m in messages), messages
+    window.status.cancel()
+
+
+def test_camera_frames_take_the_same_path_mirrored_or_not(settings, qtbot):
+    """No camera here: a camera's frame is made by hand and handed to the camera's own slot."""
+    from PySide6.QtGui import QImage
+
+    from dlviz.gui import camera
+    from dlviz.gui.widgets.images import qimage
+
+    qm = camera.multimedia()
+    rgb = np.zeros((48, 64, 3), np.uint8)
+    rgb[:, :16] = (250, 20, 20)  # red on the left
+    got = []
+    for mirror in ("false", "true"):
+        settings.setValue("live/mirror", mirror)
+        cam = camera.Camera(settings, got.append, lambda sentence: None)
+        cam._start = 0.0
+        cam._frame(qm.QVideoFrame(qimage(rgb).convertToFormat(QImage.Format_RGB32)))
+    plain, mirrored = got
+    assert plain.index == 0 and np.array_equal(plain.rgb, rgb)
+    assert np.array_equal(mirrored.rgb, rgb[:, ::-1])  # like a mirror: the red is on the right
+
+
+def test_the_backprop_view_keeps_a_picture_between_frames(window, qtbot):
+    """Taken off at every new frame, the gradient picture was blank most of the time while live."""
+    pane = window.backprop
+    qtbot.waitUntil(lambda: pane.grad is not None, timeout=60_000)
+    blank, pictures = [], []
+    window.session.forward_changed.connect(lambda: blank.append(pane.image.image is None))
+    pane.image.sigImageChanged.connect(lambda: pictures.append(pane.shown_key[1] if pane.shown_key else None))
+    play_pattern(window, rate=15.0)
+    qtbot.waitUntil(lambda: len(blank) >= 8 and len(set(pictures)) >= 3, timeout=60_000)
+    window.live.stop()
+    assert not any(blank)  # a picture at every frame
+    assert len(set(pictures)) >= 3  # and it followed the frames

@@ -62,7 +62,7 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 class AttentionPane(Pane):
     name = "attention"
-    kinds = (kinds.CAM,)
+    kinds = (kinds.CAM, kinds.SCORE_CAM)
 
     def __init__(self, session, runner, parent=None):
         super().__init__(session, runner, parent)
@@ -120,11 +120,18 @@ class AttentionPane(Pane):
         self.randomise.valueChanged.connect(self.request)
         self.opacity.valueChanged.connect(self.redraw)
         session.model_changed.connect(self._model_changed)
-        session.image_changed.connect(self._clear)  # maps of the old image are never shown as the new one's
+        session.image_changed.connect(self._image_changed)
         session.forward_changed.connect(self._forward_changed)
         session.view_changed.connect(self.redraw)
 
     # ---------------------------------------------------------------- choices
+    def _image_changed(self):
+        """Maps of another image are never shown as the new one's; live, the maps of the frame
+        before stay until the new frame's come (taken off, they would flicker)."""
+        source = self.session.input
+        if source is None or not source.live or self.result is None:
+            self._clear()
+
     def _clear(self):
         self.result = None
         for tile in self.tiles:
@@ -195,7 +202,11 @@ class AttentionPane(Pane):
         if "scorecam" in methods:
             looks = 2 if randomise else 1
             self.announce(estimates.score_cam(self.session.model.layer(layer).shape[0], self.forward_ms(), looks), "Score-CAM")
-        self.submit(kinds.CAM, jobs.cam, self.session.model, self.session.rgb, layer, index, methods, randomise)
+        # Score-CAM takes seconds: it runs as a snapshot kind (live input freezes for it), the
+        # gradient maps follow every frame. A request of one kind makes the other's worthless.
+        kind, other = (kinds.SCORE_CAM, kinds.CAM) if "scorecam" in methods else (kinds.CAM, kinds.SCORE_CAM)
+        self.cancel(other)
+        self.submit(kind, jobs.cam, self.session.model, self.session.rgb, layer, index, methods, randomise)
 
     def came_on_screen(self):
         self.request()

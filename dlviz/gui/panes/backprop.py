@@ -85,7 +85,7 @@ class BackpropPane(Pane):
         wanted = self.wanted()
         if wanted == self.shown_key:
             return
-        if self.shown_key is not None:
+        if self.shown_key is not None and not self._a_frame_behind(wanted):
             self.grad, self.shown_key = None, None
             self.image.clear()
         self._update_caption()
@@ -94,6 +94,13 @@ class BackpropPane(Pane):
         self._asked = wanted
         _, _, layer, unit, method = wanted
         self.submit(kinds.BACKPROP, jobs.backprop, self.session.model, self.session.rgb, layer, unit, method)
+
+    def _a_frame_behind(self, wanted) -> bool:
+        """Live input: the picture on screen is of the same unit and model, an earlier frame. It
+        stays, captioned so, until the new frame's picture comes (taken off, it would flicker)."""
+        source = self.session.input
+        return (wanted is not None and source is not None and source.live and self.shown_key is not None
+                and wanted[0] == self.shown_key[0] and wanted[2:] == self.shown_key[2:])
 
     def came_on_screen(self):
         self.request()
@@ -152,7 +159,8 @@ class BackpropPane(Pane):
                 else f"unit {unit} of {layer}")
         frozen = "  ·  <b>frozen</b>" if self.frozen is not None else ""
         busy = "" if self.shown_key else "computing "
-        self.caption.setText(f"{busy}{catalogue.BACKPROP_METHODS[method]} of {what}, {self.filter.currentData()}{frozen}")
+        behind = "  ·  an earlier frame" if self.shown_key and self.shown_key != self.wanted() else ""
+        self.caption.setText(f"{busy}{catalogue.BACKPROP_METHODS[method]} of {what}, {self.filter.currentData()}{frozen}{behind}")
 
     # ---------------------------------------------------------------- options
     def state(self) -> dict:
