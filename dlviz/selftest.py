@@ -98,6 +98,27 @@ def _checks():
             assert gap > spread, f"{name} did not separate two clear clusters"
         return "tiny t-SNE and UMAP separate two clusters"
 
+    def live():
+        from dlviz.core.frames import VideoFile
+        from dlviz.core.recording import VideoWriter
+        from dlviz.gui.camera import cameras
+
+        video = VideoFile(paths.sample_video())
+        frames = [video.read() for _ in range(5)]
+        video.close()
+        assert all(frame is not None for frame in frames), "the sample video gave fewer than 5 frames"
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "check.mp4"
+            with VideoWriter(out, video.rate) as writer:
+                for frame in frames:
+                    writer.write(frame.rgb)
+            assert VideoFile(out).count == 5, "an H.264 recording did not read back"
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.instance() or QApplication([])
+        found = len(cameras())  # QtMultimedia loads (its FFmpeg and sound libraries)
+        return f"sample video decoded, H.264 written, QtMultimedia loaded ({found} camera{'s' * (found != 1)})"
+
     return [
         ("assets", assets),
         ("torch and torchvision kernels", torch_ops),
@@ -106,6 +127,7 @@ def _checks():
         ("activations", activations),
         ("window panes", panes),
         ("embeddings", embeddings),
+        ("live input", live),
     ]
 
 
