@@ -24,8 +24,8 @@ def multimedia():
     try:
         from PySide6 import QtMultimedia
     except ImportError as exc:
-        missing = str(exc).split(":")[0]
-        raise VideoError(f"The camera needs Qt's multimedia module, which could not load ({missing}); "
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise VideoError(f"The camera needs Qt's multimedia module, which could not load ({why}); "
                          "videos and images still work.") from exc
     return QtMultimedia
 
