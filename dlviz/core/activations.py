@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from contextlib import contextmanager
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -168,6 +169,21 @@ def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
     if not loaded.hookable:
         outputs["output"] = logits
     return Forward(probs, Activations(outputs), forward_ms)
+
+
+@contextmanager
+def threads(count: int | None):
+    """Run torch on `count` threads of this thread's (None: as it is), and put the count back
+    after: jobs that share a core with the GUI thread's drawing use fewer."""
+    if count is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def active_hooks(model: nn.Module) -> int:

@@ -76,16 +76,10 @@ def _one_thread_run(loaded, x):
     other core, and a two-thread pass waits on it at every layer. On this 2-core machine the
     bundled model took 31 ms on one thread against 35 ms on two when idle, and about 10% less
     with another thread busy. The thread count is put back afterwards for the other jobs."""
-    import torch
+    from dlviz.core.activations import run, threads
 
-    from dlviz.core.activations import run
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with threads(1):
         return run(loaded, x, layers=[])
-    finally:
-        torch.set_num_threads(threads)
 
 
 def fovea(state, loaded, rgb, fixation):

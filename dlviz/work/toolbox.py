@@ -76,18 +76,11 @@ def open_video(state, path, slide_seconds=2.0):
 def live_frame(state, loaded, frame, threads=None):
     """One live frame through the model, with the copy the window draws; on `threads` threads of
     torch's if given (the window leaves a core for drawing), put back afterwards for other jobs."""
+    from dlviz.core import activations
     from dlviz.core.images import preview
 
-    if threads is None:
+    with activations.threads(threads):
         return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb), loaded)
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb), loaded)
-    finally:
-        torch.set_num_threads(before)
 
 
 def forward(state, loaded, rgb):
