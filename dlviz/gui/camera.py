@@ -30,6 +30,11 @@ def multimedia():
     return QtMultimedia
 
 
+def mirrored(settings: QSettings) -> bool:
+    """Whether the camera is shown mirrored (the default: people expect to see themselves so)."""
+    return str(settings.value("live/mirror", "true")).lower() == "true"
+
+
 def cameras() -> list:
     """The cameras connected now (QCameraDevice), the system's default first."""
     devices = list(multimedia().QMediaDevices.videoInputs())
@@ -70,7 +75,7 @@ class Camera(QObject):
     def __init__(self, settings: QSettings, deliver, failed, parent=None):
         super().__init__(parent)
         self.settings, self.deliver, self.failed = settings, deliver, failed
-        self.mirror = str(settings.value("live/mirror", "true")).lower() == "true"
+        self.mirror = mirrored(settings)
         self.name = "camera"
         self._count = 0
         self._camera = self._session = self._sink = self._devices = None

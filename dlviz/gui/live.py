@@ -139,10 +139,9 @@ class LiveFeed(QObject):
         except (TypeError, ValueError):
             return 2.0
 
-    def play(self, source, kind: str = "video", path: Path | None = None, paced: bool = True,
-             at: int | None = None) -> None:
+    def play(self, source, kind: str = "video", path: Path | None = None, at: int | None = None) -> None:
         """Play an opened source (core.frames: a video, a slideshow, a test pattern) from its start,
-        or show frame `at` paused; `paced=False` hands out frames as fast as they decode (tests)."""
+        or show frame `at` paused."""
         self.stop(quietly=True)
         self.source_kind, self.source_name, self.source_path = kind, source.name, path
         if path is not None:
@@ -150,7 +149,7 @@ class LiveFeed(QObject):
         generation = self._generation
         self.player = Player(source, lambda frame: self.offer(frame, generation), loop=self.loop, speed=self.speed,
                              ended=lambda: self._ended.emit(generation),
-                             failed=lambda sentence: self._failed.emit(generation, sentence), paced=paced)
+                             failed=lambda sentence: self._failed.emit(generation, sentence))
         if at is not None:
             self.player.seek(at)
             self.changed.emit()
@@ -286,7 +285,9 @@ class LiveFeed(QObject):
         self.start_camera()
 
     def mirrored(self) -> bool:
-        return str(self.settings.value("live/mirror", "true")).lower() == "true"
+        from dlviz.gui.camera import mirrored
+
+        return mirrored(self.settings)
 
     def toggle_mirror(self):
         mirror = not self.mirrored()

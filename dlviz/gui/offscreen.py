@@ -134,7 +134,8 @@ def render_video(source, write, size, model=None, weights=None, labels=None, lay
             answer = []
             window.runner.submit(kinds.LIVE, jobs.live_frame, window.session.model, frame, done=answer.append)
             if not run_until(lambda: bool(answer or problems), timeout_s) or problems:
-                problems.append(problems[0] if problems else f"frame {frame.index} took over {timeout_s} s")
+                if not problems:
+                    problems.append(f"frame {frame.index} took over {timeout_s} s")
                 break
             result = answer[0]
             where = InputSource("video", getattr(source, "path", None), source.name, frame.index)

@@ -15,8 +15,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
-from dlviz.core.errors import DlvizError, sentence
+from dlviz.core.errors import DlvizError
 from dlviz.gui.widgets.images import image_rgb
+from dlviz.gui.widgets.notice import as_sentence
 
 RATE = 15  # grabs a second: smooth enough for a slide, a fraction of the GUI thread's time
 LIMIT_S = 60  # an MP4 stops by itself after a minute
@@ -154,13 +155,6 @@ class Recorder(QObject):
         if thread is not None:
             thread.join(timeout_s)
         return thread is None or not thread.is_alive()
-
-
-def as_sentence(exc: BaseException) -> str:
-    """The writer's error as a status-bar sentence: a capital first, a full stop last."""
-    text = sentence(exc)
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def status_text(recorder: Recorder) -> str:

@@ -27,6 +27,7 @@ from dlviz.core.errors import DlvizError
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, set_checked, set_number
 from dlviz.gui.widgets.heat import heat_rgba
+from dlviz.gui.widgets.notice import as_sentence
 from dlviz.gui.widgets.pictures import Picture
 from dlviz.work import estimates, kinds
 from dlviz.work import toolbox as jobs
@@ -178,7 +179,7 @@ class AttentionPane(Pane):
         try:
             index = s.model.find_class(self.target.currentText(), len(s.result.forward.probs))
         except DlvizError as exc:
-            self.say(str(exc)[:1].upper() + str(exc)[1:] + ".", error=True)
+            self.say(as_sentence(exc), error=True)
             return
         self.target.setCurrentIndex(index)
         self.request()

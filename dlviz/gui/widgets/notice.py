@@ -20,6 +20,16 @@ def notice(parent, title: str, sentence: str) -> QMessageBox:
     return box
 
 
+def as_sentence(exc: BaseException) -> str:
+    """An error of the core (lower case, no full stop, for the command line's `error: ...`) as a
+    status-bar sentence: a capital first, a full stop last."""
+    from dlviz.core.errors import sentence
+
+    text = sentence(exc)
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def tell(bar, sentence: str, error: bool = False) -> None:
     """Show `sentence` in the QStatusBar `bar`: red and for 15 s when it reports an error, else 8 s."""
     bar.setStyleSheet("QStatusBar { color: #ff8a80 }" if error else "")
