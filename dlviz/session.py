@@ -226,23 +226,22 @@ class Session:
         self.model_changed.emit()
         self.layer_changed.emit()
 
-    def set_image(self, rgb: np.ndarray, source: InputSource, preview: np.ndarray | None = None) -> None:
+    def set_image(self, rgb: np.ndarray, source: InputSource, preview: np.ndarray | None = None,
+                  result=None) -> None:
         """A new photo; `preview` is the copy the window draws (see `core.images.preview`), made
-        off the GUI thread by whoever loaded the photo (default: the photo itself)."""
+        off the GUI thread by whoever loaded the photo (default: the photo itself). `result` is
+        its forward pass when it comes with it (a live frame): in place before anyone hears."""
         self.rgb, self.input = rgb, source
         self.preview = rgb if preview is None else preview
         self.input_version += 1
-        self.result = None
+        self.result = result
         self.image_changed.emit()
 
     def set_frame(self, rgb: np.ndarray, source: InputSource, preview: np.ndarray, result) -> None:
         """A live frame and its forward pass, on screen together: every pane shows the same frame.
         The activations are in place before anyone hears of the frame, so no pane takes its
         picture off for a moment as if there were none."""
-        self.rgb, self.input, self.preview = rgb, source, preview
-        self.input_version += 1
-        self.result = result
-        self.image_changed.emit()
+        self.set_image(rgb, source, preview, result)
         self.set_result(result)
 
     def set_result(self, result) -> None:
