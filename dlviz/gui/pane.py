@@ -23,6 +23,7 @@ class Pane(QWidget):
         super().__init__(parent)
         self.session, self.runner = session, runner
         self._looking = False
+        self._deferred: dict = {}  # drawing put off while the pane could not be seen, by function
         if self.name:
             session.register(self.name, self.state, self.restore)
 
@@ -73,7 +74,20 @@ class Pane(QWidget):
     def _check_on_screen(self):
         self._looking = False
         if self.on_screen():
+            deferred, self._deferred = self._deferred, {}
+            for draw in deferred.values():
+                draw()
             self.came_on_screen()
+
+    def when_seen(self, draw) -> None:
+        """Call `draw` now if the pane can be seen, else once it comes into view (before
+        `came_on_screen`, and once however often it was asked for meanwhile): a hidden tab does
+        not redraw for every frame of a live video."""
+        if self.on_screen():
+            self._deferred.pop(draw.__name__, None)
+            draw()
+        else:
+            self._deferred[draw.__name__] = draw
 
     # ---------------------------------------------------------------- jobs
     def submit(self, kind: str, fn, *args) -> int:

@@ -417,3 +417,31 @@ def test_the_backprop_view_keeps_a_picture_between_frames(window, qtbot):
     window.live.stop()
     assert not any(blank)  # a picture at every frame
     assert len(set(pictures)) >= 3  # and it followed the frames
+
+
+def test_tabs_out_of_sight_wait_to_draw_until_they_are_shown(window, qtbot):
+    """The attention-crop and perturb tabs behind the grid drew every frame while live, for no one."""
+    window.views.setCurrentWidget(window.grid)
+    drawn = {"glimpse": 0, "perturb": 0}
+    window.glimpse.original.photo.sigImageChanged.connect(lambda: drawn.__setitem__("glimpse", drawn["glimpse"] + 1))
+    window.perturb.image.sigImageChanged.connect(lambda: drawn.__setitem__("perturb", drawn["perturb"] + 1))
+    seen = frames_shown(window)
+    play_pattern(window, rate=30.0)
+    qtbot.waitUntil(lambda: len(seen) >= 6, timeout=60_000)
+    window.actions["live-freeze"].trigger()
+    qtbot.waitUntil(lambda: window.live.in_flight is None, timeout=30_000)
+    assert drawn == {"glimpse": 0, "perturb": 0}
+    s = window.session
+    for pane, picture in ((window.glimpse, lambda: window.glimpse.original.photo.image),
+                          (window.perturb, lambda: window.perturb.image.image)):
+        window.views.setCurrentWidget(pane)
+        qtbot.waitUntil(lambda: picture() is not None, timeout=10_000)
+    # Shown, each draws the frame on screen, not an earlier one.
+    assert np.array_equal(window.glimpse.original.photo.image, s.preview)
+    assert Pattern.index_in(s.preview) == s.input.frame
+    from dlviz.core.perturb import occlude
+
+    pane = window.perturb
+    assert pane.mode() == pane.OCCLUDE
+    assert np.array_equal(pane.image.image, occlude(s.result.crop, pane.patch_rect(), pane.fill.currentData()))
+    window.live.stop()

@@ -315,6 +315,12 @@ class GlimpsePane(Pane):
         if rgb is not None:
             height, width = rgb.shape[:2]
             self.fixation = (width / 2, height / 2)
+        self.when_seen(self._show_photo)
+
+    def _show_photo(self):
+        rgb = self.session.rgb
+        if rgb is not None:
+            height, width = rgb.shape[:2]
             self.original.show_photo(self.session.preview, width, height)
             self.original.fit(width, height)
             self.original.caption.setText(f"{self.session.image_name or 'The photo'} · {width}×{height} px")

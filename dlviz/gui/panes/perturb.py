@@ -438,6 +438,9 @@ class PerturbPane(Pane):
         self.overlay.clear()
 
     def _clean_changed(self):
+        self.when_seen(self._show_clean)
+
+    def _show_clean(self):
         if self.session.result is None:
             return
         s = self.session
