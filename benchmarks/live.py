@@ -8,10 +8,14 @@ unless QT_QPA_PLATFORM says otherwise) with the bundled EfficientNet-Lite0 and w
 - frames on screen per second, with the video sped up so that frames come faster than the model
   can take them: every frame goes through the model, lands in the session and is drawn;
 - their ratio (target ≥ 0.8);
+- the bare model on the threads a live frame gets (all cores but one, which the GUI thread needs
+  to draw), and the ratio to that: what the live path itself costs, apart from the core it gives up;
 - frames dropped (newer frames took their place before the model was free);
 - capture to screen: from the frame leaving the decoder to its activations set in the window,
   median, at the video's own rate (target ≤ 2 frame times of the video);
-- the longest GUI-thread stall (a 10 ms QTimer; target ≤ 50 ms).
+- the longest GUI-thread stall (a 10 ms QTimer; target ≤ 50 ms);
+- how much of the time the worker spent on live frames, and a live frame's median time there
+  (against the bare pass: what sharing two cores with the drawing and the decoder costs it).
 
 Two layouts are measured: "grid" (the grid, unit, predictions and input panes follow the frames;
 the explanation tabs show Feature vis, which waits for a click) and "default" (the Backprop tab in
@@ -53,10 +57,12 @@ from stalls import Ticks, wait  # noqa: E402
 FAST = 8.0  # the video's speed-up for the throughput run: 160 frames a second offered
 
 
-def bare_fps(window, loaded, repeats: int = 40) -> float:
-    """The model alone, on the window's worker thread, where live frames go through it. (Timed on
-    the GUI thread instead, it ran 2.3 times slower: a second thread running torch gets its own
-    OpenMP team, and libgomp then stops spinning between operations.)"""
+def bare_fps(window, loaded, repeats: int = 40, threads: int | None = None) -> float:
+    """The model alone, on the window's worker thread, where live frames go through it, on all of
+    torch's threads or on `threads`. (Timed on the GUI thread instead, it ran 2.3 times slower: a
+    second thread running torch gets its own OpenMP team, and libgomp then stops spinning between
+    operations.)"""
+    from dlviz.core import activations
     from dlviz.work import kinds
 
     def job(state):
@@ -64,7 +70,7 @@ def bare_fps(window, loaded, repeats: int = 40) -> float:
 
         x = torch.zeros(1, 3, loaded.preprocess.crop, loaded.preprocess.crop)
         times = []
-        with torch.no_grad():
+        with torch.no_grad(), activations.threads(threads):
             for _ in range(5):
                 loaded.model(x)
             for _ in range(repeats):
@@ -97,6 +103,19 @@ def play(window, seconds: float, speed: float) -> dict:
     """Play the sample video at `speed` for `seconds` (after one second to settle); the figures."""
     from dlviz import paths
     from dlviz.core.frames import VideoFile
+    from dlviz.work import toolbox
+
+    one_frame = toolbox.live_frame
+    spans = []  # when the worker ran each frame through the model
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return one_frame(*args, **kwargs)
+        finally:
+            spans.append((start, time.perf_counter()))
+
+    toolbox.live_frame = timed
 
     live = window.live
     live.speed = speed
@@ -118,8 +137,12 @@ def play(window, seconds: float, speed: float) -> dict:
     dropped = live.dropped - dropped_before
     latencies = sorted(live.latencies)
     live.stop(quietly=True)
+    toolbox.live_frame = one_frame
     del shown_before
-    return {"fps": len(shown) / elapsed, "dropped": dropped, "frames": len(shown),
+    inside = [(a, b) for a, b in spans if a >= start]
+    busy = sum(b - a for a, b in inside) / elapsed
+    model_ms = 1000 * statistics.median(b - a for a, b in inside) if inside else float("nan")
+    return {"fps": len(shown) / elapsed, "dropped": dropped, "frames": len(shown), "busy": busy, "model_ms": model_ms,
             "latency_ms": 1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
             "stall_ms": longest, "p99_ms": p99}
 
@@ -190,8 +213,11 @@ def main(argv=None) -> int:
         return soak(window, args.soak)
     rate = VideoFile(paths.sample_video()).rate
     print(f"sample video {rate:g} frames a second; {args.seconds:g} s a run; window 1600×1000 offscreen")
-    print(f"{'model':<20} {'layout':<8} {'bare fps':>8} {'shown fps':>9} {'ratio':>6} {'dropped':>8} "
-          f"{'latency (1×)':>13} {'frames':>7} {'GUI stall':>10} {'p99':>6}")
+    from dlviz.gui.live import leave_a_core
+
+    print(f"{'model':<20} {'layout':<8} {'bare fps':>8} {'shown fps':>9} {'ratio':>6} "
+          f"{f'bare {leave_a_core()}t':>8} {'ratio':>6} {'dropped':>8} "
+          f"{'latency (1×)':>13} {'frames':>7} {'GUI stall':>10} {'p99':>6} {'worker busy':>11} {'frame ms':>8}")
     ratios = []
     made = []
     window.runner.submit(kinds.FORWARD, lambda state: resnet18_random(), done=made.append)  # torch stays on the worker
@@ -202,6 +228,7 @@ def main(argv=None) -> int:
             wait(lambda: False, 0.5)
         wait(lambda: not window.runner.is_busy(), 60)
         bare = bare_fps(window, loaded)
+        bare_live = bare_fps(window, loaded, threads=leave_a_core())
         for name in ("grid", "default"):
             layout(window, name)
             fast = play(window, args.seconds, FAST)
@@ -212,8 +239,10 @@ def main(argv=None) -> int:
             frames = real["latency_ms"] / (1000 / rate)
             stall = max(fast["stall_ms"], real["stall_ms"])
             p99 = max(fast["p99_ms"], real["p99_ms"])
-            print(f"{loaded.name:<20} {name:<8} {bare:8.1f} {fast['fps']:9.1f} {ratio:6.2f} {fast['dropped']:8d} "
-                  f"{real['latency_ms']:7.0f} ms {frames:3.1f}f {real['frames']:7d} {stall:7.0f} ms {p99:3.0f} ms",
+            print(f"{loaded.name:<20} {name:<8} {bare:8.1f} {fast['fps']:9.1f} {ratio:6.2f} "
+                  f"{bare_live:8.1f} {fast['fps'] / bare_live:6.2f} {fast['dropped']:8d} "
+                  f"{real['latency_ms']:7.0f} ms {frames:3.1f}f {real['frames']:7d} {stall:7.0f} ms {p99:3.0f} ms "
+                  f"{fast['busy']:11.2f} {fast['model_ms']:8.1f}",
                   flush=True)
     window.close()
     QApplication.processEvents()
