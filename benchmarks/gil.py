@@ -8,8 +8,9 @@ bundled EfficientNet-Lite0 on one thread with every layer recorded (what a live 
 
 - the pass alone;
 - the same pass beside a thread that runs pure Python, at switch intervals of 5, 1 and 0.2 ms;
-- a TorchScript trace of the same recording pass (every layer's output returned), alone and
-  beside the busy thread, whose operations run without going back to Python.
+- the traced pass live frames go through (`dlviz.core.activations.run_traced`: a TorchScript
+  trace of the same recording pass), alone and beside the busy thread; its operations run
+  without going back to Python.
 
 The last line is `ratio: X`, the eager pass beside the busy thread (5 ms) over the pass alone.
 
@@ -23,7 +24,6 @@ import statistics
 import sys
 import threading
 import time
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -82,31 +82,16 @@ def main(argv=None) -> int:
     if not loaded.layers:
         loaded.layers = models.discover_layers(loaded.model, loaded.preprocess.crop)
     names = loaded.layer_names
-    copy = [info.name for info in loaded.layers if info.mutated]
-    size = loaded.preprocess.crop
-    x = torch.randn(1, 3, size, size)
-
-    class Recording(torch.nn.Module):
-        """The model's output and every layer's, as one traceable module."""
-
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, batch):
-            with activations.ActivationRecorder(self.model, names, copy) as rec:
-                out = self.model(batch)
-            return (out,) + tuple(rec.outputs[name] for name in names)
+    x = torch.randn(1, 3, loaded.preprocess.crop, loaded.preprocess.crop)
 
     torch.set_num_threads(1)  # a live frame's pass on two cores: one core is left for drawing
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tracer's notes on timm's shape arithmetic
-        traced = torch.jit.trace(Recording(loaded.model).eval(), x, check_trace=False)
     eager = lambda: activations.run(loaded, x)  # noqa: E731
-
-    def scripted():
-        with torch.no_grad():
-            traced(x)
+    scripted = lambda: activations.run_traced(loaded, x)  # noqa: E731 (what live frames go through)
+    scripted()
+    scripted()  # the trace is made at the second call
+    if not [entry for entry in loaded.traced.values() if entry is not None]:
+        print("error: the bundled model's pass could not be traced", file=sys.stderr)
+        return 1
 
     rows = [("eager, alone", median_ms(eager, args.repeats))]
     for switch_ms in (5.0, 1.0, 0.2):

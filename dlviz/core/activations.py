@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+import time
+import warnings
 import weakref
 from contextlib import contextmanager
 from collections.abc import Mapping
@@ -22,6 +26,8 @@ from dlviz.core.errors import Cancelled
 from dlviz.core.models import LoadedModel
 from dlviz.core.progress import Progress
 
+
+log = logging.getLogger("dlviz")
 
 _MODULES: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
 
@@ -152,8 +158,6 @@ class Forward:
 
 def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
     """Forward `batch` (1×3×H×W) through the model, recording `layers` (default: all of them)."""
-    import time
-
     names = loaded.layer_names if layers is None else list(layers)
     wanted = set(names)
     copy = [info.name for info in loaded.layers if info.mutated and info.name in wanted]
@@ -169,6 +173,114 @@ def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
     if not loaded.hookable:
         outputs["output"] = logits
     return Forward(probs, Activations(outputs), forward_ms)
+
+
+class _Recording(nn.Module):
+    """The model's output followed by every recorded layer's, as one module that can be traced."""
+
+    def __init__(self, model: nn.Module, names: list[str], copy: list[str]):
+        super().__init__()
+        self.model, self.names, self.copy = model, names, copy
+        self.recorded: list[str] = []  # the layers that output a tensor, in the order returned
+
+    def forward(self, batch):
+        with ActivationRecorder(self.model, self.names, self.copy) as rec:
+            output = self.model(batch)
+        if isinstance(output, (tuple, list)):
+            output = output[0]
+        self.recorded = list(rec.outputs)
+        return (output,) + tuple(rec.outputs[name] for name in self.recorded)
+
+
+def traced_allowed() -> bool:
+    """DLVIZ_TRACE=0 turns the traced live pass off (for a model whose pass changes with its input
+    in ways a trace cannot follow)."""
+    return os.environ.get("DLVIZ_TRACE", "1") != "0"
+
+
+def _trace(loaded: LoadedModel, batch: torch.Tensor):
+    """The recording pass of every layer as a TorchScript trace on `batch`'s shape, checked against
+    the eager pass on `batch`; None (and a line in the log) if it cannot be made or differs."""
+    names = loaded.layer_names
+    copy = [info.name for info in loaded.layers if info.mutated]
+    recording = _Recording(loaded.model, names, copy).eval()
+    # Checked on the input traced and on noise: a trace bakes in whatever Python computed from
+    # the values (a branch, a NumPy detour), and a second input shows it up.
+    noise = torch.randn(batch.shape, generator=torch.Generator().manual_seed(0)).to(batch.dtype)
+    try:
+        with torch.no_grad(), warnings.catch_warnings(), torch.jit.optimized_execution(False), _short_turns():
+            warnings.simplefilter("ignore")  # the tracer's notes on shape arithmetic done in Python
+            graph = torch.jit.trace(recording, batch, check_trace=False)
+            names = recording.recorded
+            same = all(_same(graph(x), names, run(loaded, x)) for x in (batch, noise))
+    except Exception as exc:  # any model the tracer cannot follow keeps the eager pass
+        log.info("live pass of %s not traced (%s: %s); it stays eager", loaded.name, type(exc).__name__, exc)
+        return None
+    if not same:
+        log.info("live pass of %s: its trace differs from the eager pass; it stays eager", loaded.name)
+        return None
+    return graph, names
+
+
+@contextmanager
+def _short_turns(seconds: float = 0.0005):
+    """Python hands its lock to a waiting thread every `seconds` instead of every 5 ms while a
+    trace is made: tracing is Python from end to end, and the GUI thread drawing meanwhile waited
+    up to 5 ms each time it came back from Qt (300 ms of it at a trace's start)."""
+    import sys
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+def _same(outputs, names: list[str], eager: Forward) -> bool:
+    """Whether a traced pass's outputs are the eager pass's, to float rounding."""
+    if len(outputs) != len(names) + 1 or set(names) != set(eager.activations.keys()):
+        return False
+    probs = torch.softmax(outputs[0].detach().float().reshape(outputs[0].shape[0], -1), dim=1)[0].numpy()
+    return np.allclose(probs, eager.probs, atol=1e-5) and all(
+        np.allclose(tensor[0].float().numpy(), eager.activations[name], rtol=1e-4, atol=1e-4)
+        for name, tensor in zip(names, outputs[1:]))
+
+
+_FIRST, _SECOND = "first", "second"  # how far run_traced has come for an input shape
+
+
+def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
+    """`run` with every layer recorded, through a TorchScript trace of the pass kept with the
+    model. The trace is made at the second call for an input shape (the first stays eager, so a
+    live video's first frame shows at once); it takes about a second for the bundled model.
+
+    Why: an eager pass goes back to Python between its operations, about two hundred times for
+    the bundled model, and waits for the interpreter lock each time. Live, the GUI thread holds
+    that lock while it draws the frame before, and the pass took twice as long as alone
+    (benchmarks/gil.py, docs/decisions/0010). A trace runs its operations without Python. A model
+    that cannot be traced, or whose trace differs from the eager pass, stays eager."""
+    if not loaded.hookable or not traced_allowed():
+        return run(loaded, batch)
+    key = (tuple(batch.shape), batch.dtype, tuple(loaded.layer_names))
+    entry = loaded.traced.get(key, _FIRST)
+    if entry is _FIRST:  # the first frame goes eager, to be on screen at once; the second is traced
+        loaded.traced[key] = _SECOND
+        return run(loaded, batch)
+    if entry is _SECOND:
+        entry = loaded.traced[key] = _trace(loaded, batch)
+    if entry is None:
+        return run(loaded, batch)
+    graph, names = entry
+    start = time.perf_counter()
+    # Unoptimised: the optimising executor spent 300 ms on its first two calls (holding up the
+    # live frames behind them) for a pass no faster than this one.
+    with torch.inference_mode(), torch.jit.optimized_execution(False):
+        outputs = graph(batch)
+    forward_ms = (time.perf_counter() - start) * 1000
+    logits = outputs[0].detach().float()
+    probs = torch.softmax(logits.reshape(logits.shape[0], -1), dim=1)[0].numpy()
+    return Forward(probs, Activations(dict(zip(names, outputs[1:]))), forward_ms)
 
 
 @contextmanager

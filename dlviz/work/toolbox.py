@@ -80,15 +80,17 @@ def live_frame(state, loaded, frame, threads=None):
     from dlviz.core.images import preview
 
     with activations.threads(threads):
-        return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb), loaded)
+        return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb, traced=True), loaded)
 
 
-def forward(state, loaded, rgb):
-    from dlviz.core.activations import run
+def forward(state, loaded, rgb, traced=False):
+    """`rgb` through the model with every layer recorded; `traced`: through a trace of the pass,
+    made at the first frame (activations.run_traced), for a stream of live frames."""
+    from dlviz.core.activations import run, run_traced
 
     start = time.perf_counter()
     crop = loaded.preprocess.crop_rgb(rgb)
-    result = run(loaded, loaded.preprocess.normalise(crop))
+    result = (run_traced if traced else run)(loaded, loaded.preprocess.normalise(crop))
     total_ms = (time.perf_counter() - start) * 1000
     height, width = rgb.shape[:2]
     return ForwardResult(result, crop, loaded.preprocess.crop_box(width, height), total_ms)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from dlviz import paths
+from dlviz.core.activations import run
 from dlviz.core.frames import Pattern
 from dlviz.work import kinds
 
@@ -39,6 +40,10 @@ def test_the_sample_video_feeds_every_pane(window, qtbot):
     assert window.grid.layout_.channels == act.shape[0]
     assert np.array_equal(window.unit.map.image, act[s.unit])
     assert np.array_equal(window.input_pane.image.image, s.preview)
+    # The frames went through a trace of the recording pass, which gives the eager pass's values.
+    assert [entry for entry in s.model.traced.values() if entry is not None]
+    eager = run(s.model, s.model.preprocess.normalise(s.result.crop))
+    np.testing.assert_allclose(act, eager.activations[s.layer], rtol=1e-4, atol=1e-4)
     # The status bar shows the live figures.
     qtbot.waitUntil(lambda: "fps" in window.status.live_info.text(), timeout=5_000)
     assert window.status.live_info.isVisible()

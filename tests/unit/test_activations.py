@@ -173,3 +173,60 @@ def test_run_on_the_bundled_model(bundled, chelsea):
     assert forward.activations["blocks.3"].shape == (80, 14, 14)
     assert forward.probs.sum() == pytest.approx(1.0, abs=1e-4)
     assert active_hooks(bundled.model) == 0
+
+
+# ---------------------------------------------------------------- the traced live pass
+def test_the_traced_pass_records_what_the_eager_pass_does(resnet, x):
+    """Including the in-place ReLU's input (copied in the trace as in the eager pass) and on an
+    input other than the one it was traced with."""
+    from dlviz.core.activations import run_traced
+
+    loaded = LoadedModel("resnet18", resnet, Preprocess(), None, "test", layers=discover_layers(resnet))
+    run_traced(loaded, x)  # the first call is eager, to show a first frame at once
+    run_traced(loaded, x)
+    (graph, names), = loaded.traced.values()
+    other = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(7))
+    traced, eager = run_traced(loaded, other), run(loaded, other)
+    assert len(loaded.traced) == 1 and next(iter(loaded.traced.values()))[0] is graph  # traced once
+    assert set(traced.activations.keys()) == set(eager.activations.keys()) == set(loaded.layer_names)
+    np.testing.assert_allclose(traced.probs, eager.probs, atol=1e-6)
+    for name in loaded.layer_names:
+        np.testing.assert_allclose(traced.activations[name], eager.activations[name], rtol=1e-5, atol=1e-5)
+    assert (traced.activations["bn1"] < 0).any()  # not overwritten by the in-place ReLU after it
+    assert active_hooks(resnet) == 0
+
+
+class ThroughNumpy(nn.Module):
+    """A pass that leaves torch for NumPy: a trace would keep the traced input's answer forever."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x):
+        y = self.conv(x)
+        scale = float(np.abs(y.detach().numpy()).mean())  # a value the tracer cannot follow
+        return self.head(y.mean(dim=(2, 3)) * scale)
+
+
+def test_a_pass_a_trace_cannot_follow_stays_eager(x):
+    from dlviz.core.activations import run_traced
+
+    model = ThroughNumpy().eval()
+    loaded = LoadedModel("numpy", model, Preprocess(), None, "test", layers=discover_layers(model))
+    run_traced(loaded, x)
+    first = run_traced(loaded, x)
+    assert list(loaded.traced.values()) == [None]  # checked on a second input, found wrong, not kept
+    other = x.flip(-1) * 3
+    np.testing.assert_allclose(run_traced(loaded, other).probs, run(loaded, other).probs, atol=1e-7)
+    np.testing.assert_allclose(first.probs, run(loaded, x).probs, atol=1e-7)
+
+
+def test_dlviz_trace_0_keeps_the_eager_pass(loaded, x, monkeypatch):
+    from dlviz.core.activations import run_traced
+
+    monkeypatch.setenv("DLVIZ_TRACE", "0")
+    fresh = LoadedModel(loaded.name, loaded.model, loaded.preprocess, None, "test", layers=loaded.layers)
+    np.testing.assert_allclose(run_traced(fresh, x).probs, run(fresh, x).probs, atol=1e-7)
+    assert fresh.traced == {}
