@@ -223,18 +223,23 @@ def _trace(loaded: LoadedModel, batch: torch.Tensor):
 
 
 @contextmanager
+def _for_a_while(get, put, value):
+    """`put(value)` for the block, and what `get()` gave before put back after it."""
+    before = get()
+    put(value)
+    try:
+        yield
+    finally:
+        put(before)
+
+
 def _short_turns(seconds: float = 0.0005):
     """Python hands its lock to a waiting thread every `seconds` instead of every 5 ms while a
     trace is made: tracing is Python from end to end, and the GUI thread drawing meanwhile waited
     up to 5 ms each time it came back from Qt (300 ms of it at a trace's start)."""
     import sys
 
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(seconds)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
+    return _for_a_while(sys.getswitchinterval, sys.setswitchinterval, seconds)
 
 
 def _same(outputs, names: list[str], eager: Forward) -> bool:
@@ -290,12 +295,8 @@ def threads(count: int | None):
     if count is None:
         yield
         return
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
+    with _for_a_while(torch.get_num_threads, torch.set_num_threads, count):
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def active_hooks(model: nn.Module) -> int:
