@@ -8,6 +8,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QToolButton
 
+from dlviz.gui import style
 from dlviz.gui.widgets.notice import tell
 from dlviz.gui.widgets.text import duration
 from dlviz.work import kinds
@@ -131,7 +132,7 @@ class StatusBar(QObject):
             count = s.unit_count()
             if count:
                 parts.append(f"unit {s.unit}/{count}")
-        if s.result is not None:
+        if s.result is not None and style.scale() == 1.0:  # at a presenter scale the room goes to the rest
             parts.append(f"forward {s.result.total_ms:.0f} ms")
             parts.append(f"render {s.render_ms:.1f} ms")
         live = getattr(self, "live", None)

@@ -10,20 +10,176 @@ from dlviz.core.mosaic import colormap_lut
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="#1e1f22", foreground="#d8d8d8")
 
+# The theme's colours. Panes read them as `style.TEXT` and so on when they draw, so a change of
+# theme (`set_theme`) reaches them at their next paint.
+THEMES = {
+    "dark": {"background": "#1e1f22", "accent": "#4fc3f7", "select": "#ffd54f", "text": "#d8d8d8",
+             "muted": "#9a9a9a", "bright": "#f0f0f0"},
+    # For projectors, which wash out dark greys: black and white, and stronger accents.
+    "contrast": {"background": "#000000", "accent": "#40c4ff", "select": "#ffea00", "text": "#ffffff",
+                 "muted": "#d0d0d0", "bright": "#ffffff"},
+}
 BACKGROUND = "#1e1f22"
 ACCENT = QColor("#4fc3f7")  # crop outline, bars
 SELECT = QColor("#ffd54f")  # the selected unit
 TEXT = QColor("#d8d8d8")
 MUTED = QColor("#9a9a9a")
 
+_theme = "dark"
+_scale = 1.0  # the presenter scale: every font, tick, border and cursor is this many times its size
+_base_points: float | None = None  # the application font's size at 1×
+_listeners: list = []  # weak references to methods called when the scale or theme changes
+
+
+def theme() -> str:
+    return _theme
+
+
+def scale() -> float:
+    return _scale
+
+
+def points(size: float) -> float:
+    """A font size in points at the presenter scale."""
+    return size * _scale
+
+
+def width(pixels: float) -> float:
+    """A line's width (a border, a cursor) at the presenter scale."""
+    return pixels * _scale
+
+
+def set_look(scale: float | None = None, theme_name: str | None = None) -> None:
+    """Change the presenter scale and/or the theme: the colours above, the application's font and
+    palette, every font and style sheet set through `set_font` and `set_sheet`, and whatever
+    registered with `on_change`."""
+    global _scale, _theme, BACKGROUND, ACCENT, SELECT, TEXT, MUTED
+    from PySide6.QtWidgets import QApplication
+
+    if scale is not None:
+        _scale = float(scale)
+    if theme_name is not None:
+        if theme_name not in THEMES:
+            raise ValueError(f"no theme '{theme_name}'")
+        _theme = theme_name
+    colours = THEMES[_theme]
+    BACKGROUND = colours["background"]
+    ACCENT, SELECT, TEXT, MUTED = (QColor(colours[k]) for k in ("accent", "select", "text", "muted"))
+    pg.setConfigOptions(background=BACKGROUND, foreground=colours["text"])
+    app = QApplication.instance()
+    if app is not None:
+        from PySide6.QtCore import QCoreApplication
+
+        apply_theme(app)
+        _scale_app_font(app)
+        QCoreApplication.sendPostedEvents()  # the new font reaches every widget before its size is asked
+        for top in app.topLevelWidgets():
+            restyle(top)
+    from shiboken6 import isValid
+
+    for ref in list(_listeners):
+        method = ref()
+        if method is None or not isValid(method.__self__):  # its pane, or the pane's Qt half, is gone
+            _listeners.remove(ref)
+        else:
+            method()
+
+
+def _scale_app_font(app) -> None:
+    global _base_points
+    font = app.font()
+    if _base_points is None:
+        _base_points = font.pointSizeF() if font.pointSizeF() > 0 else 9.0
+    if abs(font.pointSizeF() - _base_points * _scale) > 0.01:
+        font.setPointSizeF(_base_points * _scale)
+        app.setFont(font)
+
+
+def on_change(method) -> None:
+    """Call the bound `method` whenever the scale or theme changes (held weakly: a pane that is
+    gone is not kept alive)."""
+    import weakref
+
+    _listeners.append(weakref.WeakMethod(method))
+
+
+def pen(colour: QColor, pixels: float, dash=None):
+    """A cosmetic pen (its width in screen pixels, whatever the zoom) at the presenter scale."""
+    from PySide6.QtGui import QPen
+
+    out = QPen(colour, width(pixels))
+    if dash is not None:
+        out.setStyle(dash)
+    out.setCosmetic(True)
+    return out
+
+
+def set_font(widget, point_size: float, bold: bool = True) -> None:
+    """Give `widget` a title font of `point_size` points at 1×, kept at the presenter scale."""
+    widget.setProperty("dlviz_font", [float(point_size), bool(bold)])
+    widget.setFont(title_font(point_size, bold))
+
+
+def sheet_text(template: str) -> str:
+    """A style sheet template filled in: {text}, {muted}, {bright}, {select}, {accent},
+    {background} (the theme's colours) and {pt9} to {pt16} (font sizes at the presenter scale)."""
+    values = dict(THEMES[_theme])
+    values.update({f"pt{k}": f"{points(k):g}" for k in range(8, 17)})
+    return template.format(**values)
+
+
+def set_sheet(widget, template: str) -> None:
+    """A style sheet from a template (see `sheet_text`), kept at the presenter scale and theme."""
+    widget.setProperty("dlviz_sheet", template)
+    widget.setStyleSheet(sheet_text(template))
+
+
+def steady_combos(root) -> None:
+    """Every drop-down list in `root` as wide as its items in the present font, whatever that is
+    when it is first shown (Qt's default keeps the width of its first showing, even after a change
+    of presenter scale); a long list (the classes, the layers) or one you type in, as wide as 16
+    characters."""
+    from PySide6.QtWidgets import QComboBox
+
+    for box in root.findChildren(QComboBox):
+        if box.sizeAdjustPolicy() != QComboBox.AdjustToContentsOnFirstShow:
+            continue  # chosen by its pane
+        if box.isEditable() or box.count() > 40 or box.property("dlviz_long"):
+            box.setMinimumContentsLength(16)
+            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        else:
+            box.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+
+
+def restyle(root) -> None:
+    """Fonts and style sheets set through `set_font` and `set_sheet`, in `root` and below, and
+    the backgrounds of its plots, at the present scale and theme."""
+    from PySide6.QtWidgets import QWidget
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QComboBox
+
+    for widget in [root, *root.findChildren(QWidget)]:
+        if isinstance(widget, QComboBox):  # a font change leaves its size as it was; a style change does not
+            QCoreApplication.sendEvent(widget, QEvent(QEvent.StyleChange))
+        font = widget.property("dlviz_font")
+        if font:
+            widget.setFont(title_font(float(font[0]), bool(font[1])))
+        template = widget.property("dlviz_sheet")
+        if template:
+            widget.setStyleSheet(sheet_text(template))
+        if isinstance(widget, pg.GraphicsView):
+            widget.setBackground(BACKGROUND)
+
 
 def colormap(name: str) -> pg.ColorMap:
     return pg.ColorMap(np.linspace(0.0, 1.0, 256), colormap_lut(name))
 
 
-def title_font(point_size: int = 10, bold: bool = True) -> QFont:
+def title_font(point_size: float = 10, bold: bool = True) -> QFont:
+    """A font of `point_size` points at 1×, at the presenter scale."""
     font = QFont()
-    font.setPointSize(point_size)
+    font.setPointSizeF(points(point_size))
     font.setBold(bold)
     return font
 
@@ -48,29 +204,33 @@ def image_view(widget: pg.GraphicsLayoutWidget) -> pg.ViewBox:
 
 
 def apply_theme(app) -> None:
-    """A dark Fusion palette, so the Qt panes match the dark plots around them."""
+    """The theme's Fusion palette (dark, or black and white for projectors), so the Qt panes
+    match the plots around them."""
     from PySide6.QtGui import QPalette
 
     app.setStyle("Fusion")
+    contrast = _theme == "contrast"
     palette = QPalette()
     roles = {
-        QPalette.Window: "#26272b",
-        QPalette.WindowText: "#e6e6e6",
-        QPalette.Base: "#1e1f22",
-        QPalette.AlternateBase: "#2a2b2f",
-        QPalette.ToolTipBase: "#2f3034",
-        QPalette.ToolTipText: "#e6e6e6",
-        QPalette.Text: "#e6e6e6",
-        QPalette.Button: "#303136",
-        QPalette.ButtonText: "#e6e6e6",
+        QPalette.Window: "#000000" if contrast else "#26272b",
+        QPalette.WindowText: "#ffffff" if contrast else "#e6e6e6",
+        QPalette.Base: "#000000" if contrast else "#1e1f22",
+        QPalette.AlternateBase: "#1a1a1a" if contrast else "#2a2b2f",
+        QPalette.ToolTipBase: "#000000" if contrast else "#2f3034",
+        QPalette.ToolTipText: "#ffffff" if contrast else "#e6e6e6",
+        QPalette.Text: "#ffffff" if contrast else "#e6e6e6",
+        QPalette.Button: "#1a1a1a" if contrast else "#303136",
+        QPalette.ButtonText: "#ffffff" if contrast else "#e6e6e6",
         QPalette.BrightText: "#ff8a80",
-        QPalette.Highlight: "#2f6f9f",
+        QPalette.Highlight: "#0050a0" if contrast else "#2f6f9f",
         QPalette.HighlightedText: "#ffffff",
-        QPalette.Link: "#4fc3f7",
-        QPalette.PlaceholderText: "#8a8a8a",
+        QPalette.Link: "#40c4ff" if contrast else "#4fc3f7",
+        QPalette.PlaceholderText: "#b0b0b0" if contrast else "#8a8a8a",
     }
+    if contrast:
+        roles[QPalette.Mid] = "#ffffff"  # frames and separators that can be seen on a projector
     for role, color in roles.items():
         palette.setColor(role, QColor(color))
     for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
-        palette.setColor(QPalette.Disabled, role, QColor("#6a6a6a"))
+        palette.setColor(QPalette.Disabled, role, QColor("#a0a0a0" if contrast else "#6a6a6a"))
     app.setPalette(palette)

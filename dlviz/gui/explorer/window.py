@@ -33,6 +33,7 @@ from dlviz.gui.explorer.colours import categorical, continuous, numeric
 from dlviz.gui.explorer.column import ControlColumn
 from dlviz.gui.explorer.exports import Exports
 from dlviz.core.wording import how_many
+from dlviz.gui import style
 from dlviz.gui.explorer.scatter import ScatterView
 from dlviz.gui.widgets.controls import choose, guard_wheels
 from dlviz.gui.widgets.notice import tell
@@ -72,7 +73,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self.view = ScatterView()
         self.header = QLabel("No points yet: choose a source and press Load.")
         self.header.setWordWrap(True)
-        self.header.setStyleSheet("QLabel { font-size: 11pt; padding: 4px 6px; }")
+        style.set_sheet(self.header, "QLabel {{ font-size: {pt11}pt; padding: 4px 6px; }}")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)

@@ -74,6 +74,7 @@ class AttentionPane(Pane):
         self.target.setInsertPolicy(QComboBox.NoInsert)
         self.target.setToolTip("The class to explain: one of the top 5, or type any class name")
         self.layer = QComboBox()
+        self.layer.setProperty("dlviz_long", True)  # filled with the model's layers later
         self.layer.setToolTip("The layer the map is read from (default: the last convolutional stage)")
         self.compare = QCheckBox("Compare")
         self.compare.setToolTip("The four methods side by side")

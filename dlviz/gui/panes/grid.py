@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -43,11 +43,12 @@ class GridPane(Pane):
         self._first_picture = True
 
         self.header = QLabel("")
-        self.header.setFont(style.title_font(11))
-        self.header.setMinimumWidth(40)  # long layer names may be clipped, never widen the window
+        style.set_font(self.header, 11)
+        self.header.setMinimumWidth(40)  # a long layer name wraps, and never widens the window
+        self.header.setWordWrap(True)
         self.header.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         self.readout = QLabel("Hover over a unit to read it; click to select it")
-        self.readout.setStyleSheet("color: #9a9a9a")
+        style.set_sheet(self.readout, "color: {muted}")
         self.readout.setMinimumWidth(40)
         self.contrast = combo(
             {0.0: "per layer", **{c: f"{c:.0%} per channel" for c in CONTRASTS[1:-1]}, 1.0: "per channel"},
@@ -66,9 +67,6 @@ class GridPane(Pane):
         self.image = pg.ImageItem()
         self.map_view.addItem(self.image)
         self.cursor = QGraphicsRectItem()
-        pen = QPen(style.SELECT, 2)
-        pen.setCosmetic(True)
-        self.cursor.setPen(pen)
         self.cursor.setZValue(10)
         self.map_view.addItem(self.cursor)
         self.map_canvas.scene().sigMouseMoved.connect(self._hover_map)
@@ -80,7 +78,9 @@ class GridPane(Pane):
         self.bar_plot.showGrid(y=True, alpha=0.2)
         # A cosmetic 1-px outline keeps every bar visible when a thousand share a narrow pane.
         self.bars = pg.BarGraphItem(x=[0], height=[0], width=0.9, brush=style.ACCENT, pen=pg.mkPen(style.ACCENT, width=1))
-        self.bar_cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(style.SELECT, width=2))
+        self.bar_cursor = pg.InfiniteLine(angle=90)
+        self._restyle()
+        style.on_change(self._restyle)
         self.bar_plot.addItem(self.bars)
         self.bar_plot.addItem(self.bar_cursor)
         self.bar_labels: list[pg.TextItem] = []
@@ -118,6 +118,11 @@ class GridPane(Pane):
                 box.blockSignals(True)
                 box.setCurrentIndex(index)
                 box.blockSignals(False)
+
+    def _restyle(self):
+        """The cursor's outline at the presenter scale and in the theme's colour."""
+        self.cursor.setPen(style.pen(style.SELECT, 2))
+        self.bar_cursor.setPen(style.pen(style.SELECT, 2))
 
     def refresh(self):
         self._sync_controls()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout
 
 from dlviz.gui import style
@@ -23,10 +22,9 @@ class InputPane(Pane):
         self.image = pg.ImageItem()
         self.view.addItem(self.image)
         self.crop = QGraphicsRectItem()
-        pen = QPen(style.ACCENT, 2, Qt.DashLine)
-        pen.setCosmetic(True)
-        self.crop.setPen(pen)
         self.crop.setVisible(False)
+        self._restyle()
+        style.on_change(self._restyle)
         self.view.addItem(self.crop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -37,6 +35,10 @@ class InputPane(Pane):
         layout.addWidget(self.transport)
         session.image_changed.connect(self.refresh)
         session.model_changed.connect(self.refresh)
+
+    def _restyle(self):
+        """The crop's dashed outline at the presenter scale and in the theme's colour."""
+        self.crop.setPen(style.pen(style.ACCENT, 2, Qt.DashLine))
 
     def refresh(self):
         rgb = self.session.rgb

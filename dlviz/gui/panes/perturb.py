@@ -92,7 +92,7 @@ class PerturbPane(Pane):
         self.verdict.setWordWrap(True)
         self.unit_line = QLabel("")
         self.unit_line.setWordWrap(True)
-        self.unit_line.setStyleSheet("color: #c8c8c8")
+        style.set_sheet(self.unit_line, "color: {text}")
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.verdict)

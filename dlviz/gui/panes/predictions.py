@@ -17,14 +17,18 @@ class PredictionsPane(Pane):
         super().__init__(session, runner, parent)
         self.top = top
         self.rows: list[tuple[int, str, float]] = []
-        self.setMinimumHeight(top * 22 + 12)
         self.setToolTip("Click a class to see its output unit")
         session.forward_changed.connect(self.refresh)
         session.model_changed.connect(self.refresh)
         session.image_changed.connect(self.refresh)
 
+    def minimumSizeHint(self):
+        line = self.fontMetrics().height()  # so the rows grow with the presenter scale
+        return QSize(int(8 * line), self.top * (line + 2) + 12)
+
     def sizeHint(self):
-        return QSize(320, self.top * 26 + 16)
+        line = self.fontMetrics().height()
+        return QSize(int(22 * line), self.top * int(line * 1.6) + 16)
 
     def refresh(self):
         result, model = self.session.result, self.session.model
@@ -35,7 +39,8 @@ class PredictionsPane(Pane):
         self.update()
 
     def _row_height(self) -> float:
-        return max(18.0, min(32.0, (self.height() - 8) / self.top))
+        line = self.fontMetrics().height()  # grows with the presenter scale
+        return max(line + 2.0, min(line * 2.0, (self.height() - 8) / self.top))
 
     def mousePressEvent(self, event):
         index = int((event.position().y() - 4) // self._row_height())
@@ -51,8 +56,8 @@ class PredictionsPane(Pane):
             painter.drawText(self.rect(), Qt.AlignCenter, "Predictions appear here")
             return
         row_h = self._row_height()
-        label_w = min(190.0, self.width() * 0.45)
-        value_w = 52.0
+        label_w = min(190.0 * style.scale(), self.width() * 0.45)
+        value_w = painter.fontMetrics().horizontalAdvance("100.0%") + 4.0
         bar_w = max(10.0, self.width() - label_w - value_w - 16)
         metrics = painter.fontMetrics()
         for k, (index, label, prob) in enumerate(self.rows):

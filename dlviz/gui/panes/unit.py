@@ -16,7 +16,7 @@ class UnitPane(Pane):
     def __init__(self, session, runner, parent=None):
         super().__init__(session, runner, parent)
         self.title = QLabel("No unit selected")
-        self.title.setFont(style.title_font(11))
+        style.set_font(self.title, 11)
         self.title.setWordWrap(True)
 
         # The map enlarged, with a colour bar of its values.
@@ -55,7 +55,7 @@ class UnitPane(Pane):
         maps_layout.setContentsMargins(0, 0, 0, 0)
         maps_layout.addWidget(self.canvas, 1)
         caption = QLabel("Over the model's crop:")
-        caption.setStyleSheet("color: #9a9a9a")
+        style.set_sheet(caption, "color: {muted}")
         maps_layout.addWidget(caption)
         maps_layout.addWidget(self.overlay_canvas, 1)
         maps_layout.addLayout(slider_row)
@@ -63,7 +63,7 @@ class UnitPane(Pane):
         self.scalar = QLabel("")
         self.scalar.setAlignment(Qt.AlignCenter)
         self.scalar.setWordWrap(True)
-        self.scalar.setFont(style.title_font(14, bold=False))
+        style.set_font(self.scalar, 14, bold=False)
         self.stack = QStackedWidget()
         self.stack.addWidget(maps)
         self.stack.addWidget(self.scalar)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from dlviz.core.mosaic import colormap_lut, upsample  # noqa: F401  (upsample: the panes take it from here)
 from dlviz.gui.widgets.images import qimage
+from dlviz.gui import style
 
 
 def heat_rgba(values: np.ndarray, cmap: str, opacity: float) -> np.ndarray:
@@ -48,7 +49,7 @@ class MapKey(QWidget):
         self.ramp = QLabel()
         self.low, self.high = QLabel(), QLabel()
         for label in (self.low, self.high):
-            label.setStyleSheet("color: #c8c8c8")
+            style.set_sheet(label, "color: {text}")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 0)
         layout.addWidget(self.low)

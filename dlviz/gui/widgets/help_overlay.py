@@ -7,35 +7,56 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from dlviz.gui import style
+
 
 class HelpOverlay(QWidget):
     def __init__(self, parent: QWidget, keys: list[tuple[str, str]]):
         super().__init__(parent)
         self.keys = keys
-        rows = "".join(
-            f"<tr><td style='padding:4px 18px 4px 0'><b>{key}</b></td><td style='padding:4px 0'>{what}</td></tr>"
-            for key, what in keys
-        )
-        label = QLabel(
-            "<h2 style='margin-bottom:8px'>Keys</h2>"
-            f"<table>{rows}</table>"
-            "<p style='color:#b0b0b0'>Everything here is also in the menus. Drop or paste an image anywhere.</p>"
-        )
-        label.setTextFormat(Qt.RichText)
-        label.setStyleSheet("color: #f0f0f0; font-size: 13pt")
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.RichText)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        layout.addWidget(label, 0, Qt.AlignCenter)
+        layout.addWidget(self.label, 0, Qt.AlignCenter)
         layout.addStretch(1)
         self.setFocusPolicy(Qt.StrongFocus)
         parent.installEventFilter(self)
         self.hide()
+
+    def _text(self, columns: int) -> str:
+        per = -(-len(self.keys) // columns)
+        cells = [self.keys[k * per:(k + 1) * per] for k in range(columns)]
+        rows = []
+        for r in range(per):
+            row = ""
+            for c, column in enumerate(cells):
+                key, what = column[r] if r < len(column) else ("", "")
+                gap = "0 18px 0 36px" if c else "0 18px 0 0"
+                row += f"<td style='padding:{gap}'><b>{key}</b></td><td>{what}</td>"
+            rows.append(f"<tr>{row}</tr>")
+        return ("<h2 style='margin-bottom:8px'>Keys</h2>"
+                f"<table cellspacing='3'>{''.join(rows)}</table>"
+                "<p style='color:#b0b0b0'>Everything here is also in the menus. Drop or paste an image anywhere.</p>")
+
+    def _fit(self):
+        """The keys in as large a font as fits the window (13 points at 1×, never below 9), in
+        one column or, when that does not fit, two: at the presenter scale they all stay on screen."""
+        room = self.parentWidget().size()
+        for columns in (1, 2):
+            self.label.setText(self._text(columns))
+            for size in range(13, 8, -1):
+                style.set_sheet(self.label, f"color: {{bright}}; font-size: {{pt{size}}}pt")
+                hint = self.label.sizeHint()
+                if hint.height() <= room.height() - 16 and hint.width() <= room.width() - 16:
+                    return
 
     def toggle(self):
         if self.isVisible():
             self.hide()
         else:
             self.setGeometry(self.parentWidget().rect())
+            self._fit()
             self.show()
             self.raise_()
             self.setFocus()
@@ -43,6 +64,8 @@ class HelpOverlay(QWidget):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Resize:
             self.setGeometry(self.parentWidget().rect())
+            if self.isVisible():
+                self._fit()
         return False
 
     def keyPressEvent(self, event):

@@ -23,7 +23,7 @@ class Picture(QWidget):
     def __init__(self, caption: str = "", below: bool = False, minimum: int = 40):
         super().__init__()
         self.caption = QLabel(caption)
-        self.caption.setStyleSheet("color: #9a9a9a")
+        style.set_sheet(self.caption, "color: {muted}")
         self.caption.setMinimumWidth(40)
         if below:
             self.caption.setAlignment(Qt.AlignCenter)

@@ -1,0 +1,31 @@
+"""The window's docks: how each is made, and their default sizes (wider at a presenter scale)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget
+
+from dlviz.gui.widgets.dock_title import DockTitle
+
+
+def make(window, title: str, pane, area) -> QDockWidget:
+    """A movable, floatable dock holding `pane`, named `dock-<title>` (saved layouts find it so)."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(f"dock-{title.lower()}")
+    dock.setWidget(pane)
+    dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+    dock.setTitleBarWidget(DockTitle(dock))  # follows the presenter scale, unlike Qt's own
+    dock.visibilityChanged.connect(pane.visibility_changed)
+    window.addDockWidget(area, dock)
+    return dock
+
+
+def size(window, left: list[QDockWidget], unit: QDockWidget, explain: QDockWidget, scale: float = 1.0) -> None:
+    """The default widths and heights: the left column's three docks, the unit dock, and the
+    explanation tabs under it. At a presenter scale the side columns grow, but the grid keeps at
+    least two fifths of the window."""
+    width = window.width()
+    side = min(300 * scale, max(300, 0.27 * width)), min(380 * scale, max(380, 0.3 * width))
+    window.resizeDocks(left + [unit], [int(side[0])] * 3 + [int(side[1])], Qt.Horizontal)
+    window.resizeDocks(left, [int(h * scale) for h in (300, 160, 400)], Qt.Vertical)
+    window.resizeDocks([unit, explain], [430, 430], Qt.Vertical)
