@@ -17,6 +17,10 @@ def add_parsers(commands) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--size", default="1400x880", help="window size WxH")
     p.add_argument("--layer")
+    p.add_argument("--presenter", type=float, default=1.0, choices=(1.0, 1.5, 2.0), metavar="{1,1.5,2}",
+                   help="the presenter scale: every font, tick, border and cursor this many times its size")
+    p.add_argument("--theme", choices=("dark", "contrast"), default="dark",
+                   help="dark, or high contrast for projectors")
     model_options(p)
 
 
@@ -51,7 +55,7 @@ def cmd_shot(args) -> int:
     if args.window is None:
         raise DlvizError("this build has no window to take a picture of")
     problem = args.window().take_screenshot(args.image, out, size, args.model, args.weights, args.labels, args.layer,
-                                            session=session)
+                                            session=session, presenter=args.presenter, theme=args.theme)
     if problem:
         raise DlvizError(problem)
     print(f"saved {args.out}")

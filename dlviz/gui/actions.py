@@ -85,6 +85,16 @@ ACTIONS = (
     Action("view-attention-crop", "&View", "Attention C&rop", lambda w: w.show_view(1), ("Ctrl+2",)),
     Action("view-perturb", "&View", "&Perturb", lambda w: w.show_view(2), ("Ctrl+3",)),
     Action("reset-layout", "&View", "&Reset Layout", lambda w: w.reset_layout(), separator=True),
+    Action("presenter-larger", "&View", "Presenter Scale &Larger", lambda w: w.presenter.step(1), ("Ctrl+=", "Ctrl++"),
+           tip="Every font, tick, border and cursor 1.5 or 2 times its size, to be read from the back of a room",
+           separator=True),
+    Action("presenter-smaller", "&View", "Presenter Scale &Smaller", lambda w: w.presenter.step(-1), ("Ctrl+-",)),
+    Action("presenter-normal", "&View", "Presenter Scale ×&1", lambda w: w.presenter.set_scale(1.0), ("Ctrl+0",)),
+    Action("theme", "&View", "&High-Contrast ↔ Dark Theme", lambda w: w.presenter.toggle_theme(), ("Ctrl+Shift+T",),
+           tip="Black and white with strong accents, for projectors"),
+    Action("full-screen", "&View", "F&ull Screen", lambda w: w.presenter.toggle_full_screen(), ("F11",)),
+    Action("hide-chrome", "&View", "Hide &Menus and Status Bar", lambda w: w.presenter.toggle_chrome(), ("Ctrl+Shift+M",),
+           tip="Every key still works; the same key brings them back"),
     Action("keys", "&Help", "&Keys", lambda w: w.help.toggle(), ("H", "F1")),
 )
 
@@ -126,6 +136,11 @@ KEY_HELP = (
     (("filter-layers",), "", "filter the layer list"),
     (("export-grid",), "", "export the grid as PNG for slides (labelled, 1920 px wide or more)"),
     (("explorer",), "", "open the embedding explorer (t-SNE, UMAP, PCA)"),
+    (("presenter-larger",), " or ", "presenter scale larger: every font, tick, border and cursor (×1.5, ×2)"),
+    (("presenter-smaller", "presenter-normal"), " / ", "presenter scale smaller / back to ×1"),
+    (("theme",), "", "high-contrast theme for projectors, or back to dark"),
+    (("full-screen",), "", "full screen"),
+    (("hide-chrome",), "", "hide the menus and status bar (every key still works), or show them"),
     (("quit",), "", "quit"),
     (("keys",), " or ", "show every key"),
 )
@@ -185,6 +200,8 @@ def build_menus(window) -> dict:
         if action.grid_only:
             qaction.setShortcutContext(Qt.WidgetWithChildrenShortcut)
             window.grid.addAction(qaction)
+        else:
+            window.addAction(qaction)  # its key works with the menu bar hidden too (presenter view)
         menu.addAction(qaction)
         made[action.name] = qaction
     return made

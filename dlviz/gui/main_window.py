@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QTabWidget
 from dlviz import paths
 from dlviz.core.catalogue import ZOO_MODELS
 from dlviz.core.frames import is_video
-from dlviz.gui import actions, style
+from dlviz.gui import actions, docks, style
+from dlviz.gui.presenter import Presenter
 from dlviz.gui.live import LiveFeed
 from dlviz.gui.recorder import Recorder
 from dlviz.gui.loading import Loader
@@ -63,7 +64,7 @@ class MainWindow(QMainWindow):
         self.grid, self.glimpse, self.perturb = GridPane(s, r), GlimpsePane(s, r), PerturbPane(s, r)
         self.views = QTabWidget()
         self.views.setDocumentMode(True)
-        self.views.tabBar().setFont(style.title_font(10))
+        style.set_font(self.views.tabBar(), 10)
         self.views.tabBar().setFocusPolicy(Qt.NoFocus)  # the arrows stay with the grid
         self.views.currentChanged.connect(lambda index: index == 0 and self.grid.map_canvas.setFocus())
         for pane, title in zip((self.grid, self.glimpse, self.perturb), ("Activations", "Attention crop", "Perturb")):
@@ -88,20 +89,21 @@ class MainWindow(QMainWindow):
         self.status.watch_live(self.live)
         for pane in self.panes:
             pane.said.connect(self.say)
-        left = [self._dock(title, pane, Qt.LeftDockWidgetArea) for title, pane in
+        left = [docks.make(self, title, pane, Qt.LeftDockWidgetArea) for title, pane in
                 (("Input", self.input_pane), ("Predictions", self.predictions), ("Layers", self.layers))]
-        unit = self._dock("Unit", self.unit, Qt.RightDockWidgetArea)
-        self.explain = [self._dock(title, pane, Qt.RightDockWidgetArea) for title, pane in
+        unit = docks.make(self, "Unit", self.unit, Qt.RightDockWidgetArea)
+        self.explain = [docks.make(self, title, pane, Qt.RightDockWidgetArea) for title, pane in
                         (("Backprop", self.backprop), ("Attention", self.attention),
                          ("Top images", self.top_images), ("Feature vis", self.feature_vis))]
         for first, second in zip(self.explain, self.explain[1:]):
             self.tabifyDockWidget(first, second)
         QTimer.singleShot(0, self.explain[0].raise_)  # the Backprop tab in front, once the window is up
-        self.resizeDocks(left + [unit], [300, 300, 300, 380], Qt.Horizontal)
-        self.resizeDocks(left, [300, 160, 400], Qt.Vertical)
-        self.resizeDocks([unit, self.explain[0]], [430, 430], Qt.Vertical)
+        self._columns = (left, unit)
+        self.size_docks()
         guard_wheels(self)  # the wheel scrolls panels; it changes a control only once clicked
+        style.steady_combos(self)
         self.help = HelpOverlay(self, actions.key_rows())
+        self.presenter = Presenter(self, self.settings, self)
         self.actions = actions.build_menus(self)
         self.actions["bundled"].setCheckable(True)  # the Model menu marks the model on screen
         for name, on in (("loop", lambda: self.live.loop), ("mirror", lambda: self.live.mirrored())):
@@ -111,6 +113,7 @@ class MainWindow(QMainWindow):
         s.model_changed.connect(lambda: self.actions["bundled"].setChecked(s.model_spec == ModelSpec()))
         self.resize(1400, 880)
         self._restore_layout()
+        self.presenter.apply()  # the remembered presenter scale and theme
 
         s.register("window", self._window_state, self._restore_window)
         s.register("explorer", self._explorer_state, self._restore_explorer)
@@ -130,14 +133,8 @@ class MainWindow(QMainWindow):
         if camera:
             QTimer.singleShot(0, self.live.start_camera)
 
-    def _dock(self, title, pane, area):
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock-{title.lower()}")
-        dock.setWidget(pane)
-        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
-        dock.visibilityChanged.connect(pane.visibility_changed)
-        self.addDockWidget(area, dock)
-        return dock
+    def size_docks(self, scale: float = 1.0):
+        docks.size(self, *self._columns, self.explain[0], scale)
 
     def show_view(self, index: int):
         self.views.setCurrentIndex(index)

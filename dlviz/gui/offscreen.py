@@ -8,9 +8,9 @@ from pathlib import Path
 
 
 def take_screenshot(image, out, size, model=None, weights=None, labels=None, layer=None, timeout_s=180,
-                    session: dict | None = None) -> str | None:
+                    session: dict | None = None, presenter: float = 1.0, theme: str = "dark") -> str | None:
     """Open the window offscreen on `image` (or on a saved `session`), wait until every pane is
-    drawn, save a PNG.
+    drawn, save a PNG. `presenter` and `theme`: the presenter scale and the theme (gui.presenter).
 
     Returns None on success, or the sentence that explains the failure.
     """
@@ -24,6 +24,8 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "shot.ini"), QSettings.IniFormat)
+        settings.setValue("presenter/scale", presenter)
+        settings.setValue("presenter/theme", theme)
         if session is not None:  # open on the session's model and input: nothing loads twice
             from dlviz.session import InputSource, ModelSpec
 
