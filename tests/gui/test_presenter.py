@@ -128,6 +128,17 @@ def test_a_scale_too_large_for_the_screen_is_refused_in_one_sentence(make_window
     assert window.width() <= 1000
 
 
+def test_one_and_a_half_fits_a_1280_by_720_screen(make_window, qtbot):
+    """A laptop on a projector at 1280×720: ×1.5 must fit (×2 need not)."""
+    from dlviz.gui import style
+
+    window = make_window(size=(1280, 720))
+    window.presenter._room = lambda: (1280, 720)
+    window.presenter.set_scale(1.5)
+    assert style.scale() == 1.5
+    assert window.minimumSizeHint().width() <= 1280 and window.minimumSizeHint().height() <= 720
+
+
 def test_f11_makes_the_window_full_screen_and_back(window, qtbot):
     window.actions["full-screen"].trigger()
     qtbot.waitUntil(window.isFullScreen, timeout=5_000)

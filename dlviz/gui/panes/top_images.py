@@ -55,7 +55,8 @@ class TopImagesPane(Pane):
         self.choose = QPushButton("Scan Folder…")
         self.choose.setToolTip("Find, for every unit of this layer, the images of a folder that excite it most")
         self.choose.clicked.connect(self.choose_folder)
-        self.guided = QCheckBox("Show what drives the unit (guided backprop of each crop)")
+        self.guided = QCheckBox("What drives it (guided backprop)")
+        self.guided.setToolTip("Show what drives the unit in each crop: its guided backprop")
         self.guided.toggled.connect(self._guided_toggled)
         self.views: tuple | None = None  # (unit, layer, [images]) for the guided views
         self.tiles = [_Tile() for _ in range(9)]
