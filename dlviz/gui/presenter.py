@@ -57,7 +57,7 @@ class Presenter(QObject):
         self.settings.setValue("presenter/scale", self.scale)
         self.window.size_docks(self.scale)
         self.window.status.update_info()  # it leaves out the timings at a presenter scale
-        self.window.say(f"Presenter scale ×{self.scale:g} (Ctrl+0: ×1).")
+        self.window.say(f"Presenter scale ×{self.scale:g}.")
         self.changed.emit()
 
     def _room(self):
@@ -92,8 +92,7 @@ class Presenter(QObject):
         self.theme = "dark" if self.theme == "contrast" else "contrast"
         self.settings.setValue("presenter/theme", self.theme)
         style.set_look(theme_name=self.theme)
-        name = "High-contrast theme, for projectors" if self.theme == "contrast" else "Dark theme"
-        self.window.say(f"{name} (Ctrl+Shift+T switches).")
+        self.window.say("High-contrast theme." if self.theme == "contrast" else "Dark theme.")
         self.changed.emit()
 
     # ---------------------------------------------------------------- full screen and chrome
@@ -115,5 +114,5 @@ class Presenter(QObject):
         self.window.menuBar().setVisible(not hide)
         self.window.statusBar().setVisible(not hide)
         if not hide:
-            self.window.say("Menus and status bar back: Ctrl+Shift+M hides them.")
+            self.window.say("Menus back (Ctrl+Shift+M hides them).")
         self.changed.emit()

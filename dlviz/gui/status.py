@@ -126,17 +126,18 @@ class StatusBar(QObject):
 
     def update_info(self):
         s = self.session
-        parts = [s.model.name if s.model else "no model"]
+        plain = style.scale() == 1.0  # at a presenter scale only the layer and unit: messages need the room
+        parts = [s.model.name if s.model else "no model"] if plain else []
         if s.layer:
             parts.append(f"layer {s.layer}")
             count = s.unit_count()
             if count:
                 parts.append(f"unit {s.unit}/{count}")
-        if s.result is not None and style.scale() == 1.0:  # at a presenter scale the room goes to the rest
+        if s.result is not None and plain:
             parts.append(f"forward {s.result.total_ms:.0f} ms")
             parts.append(f"render {s.render_ms:.1f} ms")
         live = getattr(self, "live", None)
-        if live is None or not live.active:  # live, the frame figures need the room
+        if plain and (live is None or not live.active):  # live, the frame figures need the room
             parts.append(f"γ {s.gamma:g} · contrast {s.contrast:g}")
         self.info.setText("  ·  ".join(parts))
 
