@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     scripted = lambda: activations.run_traced(loaded, x)  # noqa: E731 (what live frames go through)
     scripted()
     scripted()  # the trace is made at the second call
-    if not [entry for entry in loaded.traced.values() if entry is not None]:
+    if not [entry for entry in loaded.traced.values() if isinstance(entry, tuple)]:
         print("error: the bundled model's pass could not be traced", file=sys.stderr)
         return 1
 
