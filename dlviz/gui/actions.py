@@ -102,6 +102,7 @@ ACTIONS = (
 # and, for a submenu filled only when opened, True: looking for cameras loads QtMultimedia).
 SUBMENUS = (
     ("&File", "Open &Recent", "paste", lambda w, menu: w.fill_recent(menu)),
+    ("&File", "Recen&t Sessions", "save-session", lambda w, menu: w.fill_recent_sessions(menu)),
     ("&File", "&Samples", "paste", lambda w, menu: w.fill_samples(menu)),
     ("&Model", "torchvision (downloads weights once)", "weights", lambda w, menu: w.fill_zoo(menu)),
     ("L&ive", "Camera &Device", "mirror", lambda w, menu: w.live.fill_cameras(menu), True),

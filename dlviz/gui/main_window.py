@@ -17,6 +17,7 @@ from dlviz.core.catalogue import ZOO_MODELS
 from dlviz.core.frames import is_video
 from dlviz.gui import actions, docks, style
 from dlviz.gui.presenter import Presenter
+from dlviz.gui.recent import RecentFiles
 from dlviz.gui.live import LiveFeed
 from dlviz.gui.recorder import Recorder
 from dlviz.gui.loading import Loader
@@ -40,7 +41,6 @@ from dlviz.session import InputSource, ModelSpec, Session, SessionError, read_fi
 from dlviz.work import kinds
 from dlviz.work.runner import JobRunner
 
-MAX_RECENT = 10
 LAYOUT_VERSION = 2  # docks saved by a window of another shape are not restored (the window size is)
 VIEWS = ("activations", "attention crop", "perturb")  # the main views, in tab order
 SESSIONS = "dlviz sessions (*.dlviz);;All files (*)"
@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("dlviz")
         self.setAcceptDrops(True)
         self.settings = settings or QSettings("dlviz", "dlviz")
+        self.recent_images, self.recent_sessions = RecentFiles(self.settings, "recent"), RecentFiles(self.settings, "recent-sessions")
         self.session = s = Session()
         self.runner = r = JobRunner(parent=self)
         self.explorer = None  # the embedding explorer window, made on first use
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
         r.finished.connect(lambda *_: QTimer.singleShot(0, self._check_ready))
         r.failed.connect(lambda *_: QTimer.singleShot(0, self._check_ready))
         self.top_images.scan_shown.connect(lambda: self.grid.pattern_source is not None and self.grid.refresh())
-        self.loader.opened.connect(self._remember)
+        self.loader.opened.connect(self.recent_images.add)
         self.notices = []  # the dialogs of sentences too long or too important for the status bar
         self.loader.model_refused.connect(lambda text, spec: self.notices.append(
             notice(self, f"Could not load {spec.describe()}", text)))
@@ -171,16 +172,20 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._check_ready)
         return True
 
-    def save_session(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", str(Path.home() / "view.dlviz"), SESSIONS)
+    def save_session(self, path=None):
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save session", str(Path.home() / "view.dlviz"), SESSIONS)
         if path:
             data = self.session.to_dict()
-            write_for_user(path, lambda: save_file(data, path), self.say)
+            if write_for_user(path, lambda: save_file(data, path), self.say):
+                self.recent_sessions.add(path)
 
-    def open_session(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Open session", str(Path.home()), SESSIONS)
+    def open_session(self, path=None):
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open session", str(Path.home()), SESSIONS)
         if path:  # read on the worker: the file may sit on a drive that does not answer
-            self.runner.submit(kinds.SESSION, _read_session, path, done=self.restore_session)
+            self.runner.submit(kinds.SESSION, _read_session, path,
+                               done=lambda data: self.restore_session(data) and self.recent_sessions.add(path))
 
     def _window_state(self) -> dict:
         front = next((dock.objectName()[5:] for dock in self.explain if dock.widget().on_screen()), None)
@@ -240,10 +245,10 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- menus that change
     def fill_recent(self, menu):
-        for entry in self._recent():
-            menu.addAction(entry, lambda p=entry: self.loader.open_image(p))
-        if menu.isEmpty():
-            menu.addAction("(no image opened yet)").setEnabled(False)
+        self.recent_images.fill(menu, self.loader.open_image, "(no image opened yet)")
+
+    def fill_recent_sessions(self, menu):
+        self.recent_sessions.fill(menu, self.open_session, "(no session saved or opened yet)")
 
     def fill_samples(self, menu):
         for path in paths.sample_images():
@@ -302,14 +307,6 @@ class MainWindow(QMainWindow):
             self.say("Only image files or image data can be dropped here.", error=True)
 
     # ---------------------------------------------------------------- remembered between runs
-    def _remember(self, path: Path):
-        path = str(Path(path).resolve())  # one entry a file, however it was named
-        self.settings.setValue("recent", ([path] + [p for p in self._recent() if p != path])[:MAX_RECENT])
-
-    def _recent(self) -> list[str]:
-        value = self.settings.value("recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
-
     def _restore_layout(self):
         self._default_layout = self.saveState(LAYOUT_VERSION)
         self.session.set_view_dict(self.settings.value("view"))

@@ -143,7 +143,7 @@ def test_open_recent_says_when_no_image_was_remembered_and_lists_them_once_there
     window.settings.remove("recent")
     recent.aboutToShow.emit()
     assert [(action.text(), action.isEnabled()) for action in recent.actions()] == [("(no image opened yet)", False)]
-    window._remember(samples / "coffee.png")
+    window.recent_images.add(samples / "coffee.png")
     recent.aboutToShow.emit()
     assert [action.text() for action in recent.actions()] == [str((samples / "coffee.png").resolve())]
 
@@ -168,3 +168,23 @@ def test_open_session_reads_on_the_worker_and_a_pipe_gets_one_sentence(make_wind
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
     window.open_session()
     qtbot.waitUntil(lambda: window.session.layer == "blocks.3", timeout=30_000)
+
+
+def test_recent_sessions_list_what_was_saved_and_open_it_again(window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QMenu
+
+    menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "Recen&t Sessions")
+    window.settings.remove("recent-sessions")
+    menu.aboutToShow.emit()
+    assert [(a.text(), a.isEnabled()) for a in menu.actions()] == [("(no session saved or opened yet)", False)]
+    layers = window.session.model.layer_names
+    window.session.set_layer(layers[3])
+    window.save_session(str(tmp_path / "first.dlviz"))
+    window.save_session(str(tmp_path / "gone" / "x.dlviz"))  # cannot be written: not listed
+    menu.aboutToShow.emit()
+    assert [a.text() for a in menu.actions()] == [str((tmp_path / "first.dlviz").resolve())]
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        window.session.set_layer(layers[5])
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        menu.actions()[0].trigger()  # opens it again: the layer it held comes back
+    assert window.session.layer == layers[3]
