@@ -1,6 +1,6 @@
 """The presenter view: the window readable from the back of a room.
 
-A presenter scale (1×, 1.5×, 2×) for every font, tick, border and cursor; a high-contrast theme
+A presenter scale (1×, 1.5×, 2×) for every font, tick label, outline and cursor; a high-contrast theme
 for projectors beside the dark one; full screen (F11); and the menus and status bar hidden, with
 every key still working. The scale and the theme are remembered between runs (QSettings); full
 screen and hidden menus are not, so the next start is never a window without a way out.

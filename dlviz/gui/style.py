@@ -26,7 +26,7 @@ TEXT = QColor("#d8d8d8")
 MUTED = QColor("#9a9a9a")
 
 _theme = "dark"
-_scale = 1.0  # the presenter scale: every font, tick, border and cursor is this many times its size
+_scale = 1.0  # the presenter scale: every font, tick label, outline and cursor is this many times its size
 _base_points: float | None = None  # the application font's size at 1×
 _listeners: list = []  # weak references to methods called when the scale or theme changes
 
