@@ -168,11 +168,16 @@ def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
     if isinstance(output, (tuple, list)):
         output = output[0]
     logits = output.detach().float()
-    probs = torch.softmax(logits.reshape(logits.shape[0], -1), dim=1)[0].numpy()
     outputs = rec.outputs
     if not loaded.hookable:
         outputs["output"] = logits
-    return Forward(probs, Activations(outputs), forward_ms)
+    return Forward(_probabilities(logits), Activations(outputs), forward_ms)
+
+
+def _probabilities(output: torch.Tensor) -> np.ndarray:
+    """The first item's class probabilities: a softmax of the model's output."""
+    logits = output.detach().float()
+    return torch.softmax(logits.reshape(logits.shape[0], -1), dim=1)[0].numpy()
 
 
 class _Recording(nn.Module):
@@ -246,8 +251,7 @@ def _same(outputs, names: list[str], eager: Forward) -> bool:
     """Whether a traced pass's outputs are the eager pass's, to float rounding."""
     if len(outputs) != len(names) + 1 or set(names) != set(eager.activations.keys()):
         return False
-    probs = torch.softmax(outputs[0].detach().float().reshape(outputs[0].shape[0], -1), dim=1)[0].numpy()
-    return np.allclose(probs, eager.probs, atol=1e-5) and all(
+    return np.allclose(_probabilities(outputs[0]), eager.probs, atol=1e-5) and all(
         np.allclose(tensor[0].float().numpy(), eager.activations[name], rtol=1e-4, atol=1e-4)
         for name, tensor in zip(names, outputs[1:]))
 
@@ -283,9 +287,7 @@ def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
     with torch.inference_mode(), torch.jit.optimized_execution(False):
         outputs = graph(batch)
     forward_ms = (time.perf_counter() - start) * 1000
-    logits = outputs[0].detach().float()
-    probs = torch.softmax(logits.reshape(logits.shape[0], -1), dim=1)[0].numpy()
-    return Forward(probs, Activations(dict(zip(names, outputs[1:]))), forward_ms)
+    return Forward(_probabilities(outputs[0]), Activations(dict(zip(names, outputs[1:]))), forward_ms)
 
 
 @contextmanager

@@ -58,8 +58,9 @@ class LoadedModel:
     layers: list[LayerInfo] = field(default_factory=list)
     hookable: bool = True  # False for TorchScript archives: only the output can be recorded
     start_layer: str | None = None  # the layer the app opens on
-    # The recording pass as TorchScript traces, by input shape and layers (activations.run_traced);
-    # None where the model could not be traced. They go with the model.
+    # The recording pass as TorchScript traces, by input shape and layers (activations.run_traced):
+    # (graph, layer names), None where the model could not be traced, or a marker until the trace
+    # is made. They go with the model.
     traced: dict = field(default_factory=dict, repr=False, compare=False)
 
     def layer(self, name: str) -> LayerInfo:

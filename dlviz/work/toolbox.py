@@ -85,7 +85,7 @@ def live_frame(state, loaded, frame, threads=None):
 
 def forward(state, loaded, rgb, traced=False):
     """`rgb` through the model with every layer recorded; `traced`: through a trace of the pass,
-    made at the first frame (activations.run_traced), for a stream of live frames."""
+    made at the second frame (activations.run_traced), for a stream of live frames."""
     from dlviz.core.activations import run, run_traced
 
     start = time.perf_counter()
