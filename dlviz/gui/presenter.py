@@ -15,6 +15,10 @@ from dlviz.gui import style
 SCALES = (1.0, 1.5, 2.0)
 
 
+def nearest_scale(value: float) -> float:
+    return min(SCALES, key=lambda s: abs(s - value))
+
+
 class Presenter(QObject):
     changed = Signal()
 
@@ -31,7 +35,7 @@ class Presenter(QObject):
             value = float(self.settings.value("presenter/scale", 1.0))
         except (TypeError, ValueError):
             return 1.0
-        return min(SCALES, key=lambda s: abs(s - value))
+        return nearest_scale(value)
 
     # ---------------------------------------------------------------- scale and theme
     def apply(self) -> None:
@@ -42,7 +46,7 @@ class Presenter(QObject):
             self.window.size_docks(self.scale)
 
     def set_scale(self, scale: float) -> None:
-        wanted, before = min(SCALES, key=lambda s: abs(s - scale)), self.scale
+        wanted, before = nearest_scale(scale), self.scale
         room, size = self._room(), self.window.size()  # before the change: the window grows to fit its panes
         style.set_look(scale=wanted)
         self._settle()
@@ -56,7 +60,7 @@ class Presenter(QObject):
         self.scale = wanted
         self.settings.setValue("presenter/scale", self.scale)
         self.window.size_docks(self.scale)
-        self.window.status.update_info()  # it leaves out the timings at a presenter scale
+        self.window.status.update_info()  # at a presenter scale it keeps only the layer and unit
         self.window.say(f"Presenter scale ×{self.scale:g}.")
         self.changed.emit()
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+from shiboken6 import isValid
 
 from dlviz.core.mosaic import colormap_lut
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="#1e1f22", foreground="#d8d8d8")
-
-# The theme's colours. Panes read them as `style.TEXT` and so on when they draw, so a change of
-# theme (`set_theme`) reaches them at their next paint.
+# The themes' colours. Panes read them as `style.TEXT` and so on when they draw, so a change of
+# theme (`set_look`) reaches them at their next paint.
 THEMES = {
     "dark": {"background": "#1e1f22", "accent": "#4fc3f7", "select": "#ffd54f", "text": "#d8d8d8",
              "muted": "#9a9a9a", "bright": "#f0f0f0"},
@@ -19,11 +22,12 @@ THEMES = {
     "contrast": {"background": "#000000", "accent": "#40c4ff", "select": "#ffea00", "text": "#ffffff",
                  "muted": "#d0d0d0", "bright": "#ffffff"},
 }
-BACKGROUND = "#1e1f22"
-ACCENT = QColor("#4fc3f7")  # crop outline, bars
-SELECT = QColor("#ffd54f")  # the selected unit
-TEXT = QColor("#d8d8d8")
-MUTED = QColor("#9a9a9a")
+BACKGROUND = THEMES["dark"]["background"]
+ACCENT = QColor(THEMES["dark"]["accent"])  # crop outline, bars
+SELECT = QColor(THEMES["dark"]["select"])  # the selected unit
+TEXT = QColor(THEMES["dark"]["text"])
+MUTED = QColor(THEMES["dark"]["muted"])
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background=BACKGROUND, foreground=THEMES["dark"]["text"])
 
 _theme = "dark"
 _scale = 1.0  # the presenter scale: every font, tick label, outline and cursor is this many times its size
@@ -54,8 +58,6 @@ def set_look(scale: float | None = None, theme_name: str | None = None) -> None:
     palette, every font and style sheet set through `set_font` and `set_sheet`, and whatever
     registered with `on_change`."""
     global _scale, _theme, BACKGROUND, ACCENT, SELECT, TEXT, MUTED
-    from PySide6.QtWidgets import QApplication
-
     if scale is not None:
         _scale = float(scale)
     if theme_name is not None:
@@ -68,15 +70,11 @@ def set_look(scale: float | None = None, theme_name: str | None = None) -> None:
     pg.setConfigOptions(background=BACKGROUND, foreground=colours["text"])
     app = QApplication.instance()
     if app is not None:
-        from PySide6.QtCore import QCoreApplication
-
         apply_theme(app)
         _scale_app_font(app)
         QCoreApplication.sendPostedEvents()  # the new font reaches every widget before its size is asked
         for top in app.topLevelWidgets():
             restyle(top)
-    from shiboken6 import isValid
-
     for ref in list(_listeners):
         method = ref()
         if method is None or not isValid(method.__self__):  # its pane, or the pane's Qt half, is gone
@@ -98,15 +96,11 @@ def _scale_app_font(app) -> None:
 def on_change(method) -> None:
     """Call the bound `method` whenever the scale or theme changes (held weakly: a pane that is
     gone is not kept alive)."""
-    import weakref
-
     _listeners.append(weakref.WeakMethod(method))
 
 
 def pen(colour: QColor, pixels: float, dash=None):
     """A cosmetic pen (its width in screen pixels, whatever the zoom) at the presenter scale."""
-    from PySide6.QtGui import QPen
-
     out = QPen(colour, width(pixels))
     if dash is not None:
         out.setStyle(dash)
@@ -139,8 +133,6 @@ def steady_combos(root) -> None:
     when it is first shown (Qt's default keeps the width of its first showing, even after a change
     of presenter scale); a long list (the classes, the layers) or one you type in, as wide as 16
     characters."""
-    from PySide6.QtWidgets import QComboBox
-
     for box in root.findChildren(QComboBox):
         if box.sizeAdjustPolicy() != QComboBox.AdjustToContentsOnFirstShow:
             continue  # chosen by its pane
@@ -154,11 +146,6 @@ def steady_combos(root) -> None:
 def restyle(root) -> None:
     """Fonts and style sheets set through `set_font` and `set_sheet`, in `root` and below, and
     the backgrounds of its plots, at the present scale and theme."""
-    from PySide6.QtWidgets import QWidget
-
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QComboBox
-
     for widget in [root, *root.findChildren(QWidget)]:
         if isinstance(widget, QComboBox):  # a font change leaves its size as it was; a style change does not
             QCoreApplication.sendEvent(widget, QEvent(QEvent.StyleChange))
