@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +25,8 @@ from dlviz.core.errors import DlvizError
 from dlviz.core.files import check_file, write_atomic
 from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS
 from dlviz.core.preprocess import FITS
+from dlviz.core.wording import how_many
+from dlviz.tour import Tour, absolute_paths, read_tours, relative_paths
 
 VERSION = 1
 
@@ -149,6 +152,8 @@ class Session:
         self._unit_is_fresh = False  # the unit was reset before activations existed
         self._parts: dict[str, tuple[Callable[[], dict], Callable[[dict], None]]] = {}
         self._unknown: dict = {}  # fields of a saved session this version does not know: saved again as they were
+        self.tours: list[Tour] = []  # the window plays and edits the first
+        self._unread_tours: list = []  # tours of a saved session this version cannot read: saved again as they were
 
     # ---------------------------------------------------------------- derived
     @property
@@ -352,18 +357,35 @@ class Session:
                       cmap=cmap if cmap in COLORMAPS else None, opacity=number(view.get("opacity"), 0.0, 1.0))
 
     def to_dict(self) -> dict:
-        """Everything that can be saved, as plain values."""
+        """Everything that can be saved, as plain values: the view, the tours, and the fields of
+        the file it was opened from that this version does not know."""
         data = dict(self._unknown)
-        data.update({
-            "version": VERSION,
+        data.update(self.view_state())
+        data["version"] = VERSION
+        if self.tours or self._unread_tours:
+            data["tours"] = [tour.to_dict() for tour in self.tours] + self._unread_tours
+        return data
+
+    def view_state(self) -> dict:
+        """What is on screen, as plain values (a tour's step)."""
+        return {
             "model": self.model_spec.to_dict(),
             "input": self.input.to_dict() if self.input else None,
             "layer": self.layer,
             "unit": self.unit,
             "view": self.view_dict(),
             "panes": {name: state() for name, (state, _) in self._parts.items()},
-        })
-        return data
+        }
+
+    def take_file(self, data: dict) -> list[str]:
+        """Keep what a saved session (read with `read`) holds beside its view: its tours and the
+        fields this version does not know, to be saved again. Returns what could not be read, in words."""
+        self._unknown = {key: value for key, value in data.items() if key not in _KNOWN}
+        self.tours, self._unread_tours, dropped = read_tours(data)
+        problems = [how_many(len(self._unread_tours), "tour")] if self._unread_tours else []
+        if dropped:
+            problems.append(how_many(dropped, "tour step"))
+        return problems
 
     @staticmethod
     def read(data) -> dict:
@@ -378,10 +400,10 @@ class Session:
         return dict(data)
 
     def apply(self, data: dict) -> list[str]:
-        """Put back the layer, unit, view and pane options of a saved session (read with `read`),
-        once its model and input are loaded. Returns what could not be put back, in words."""
+        """Put back the layer, unit, view and pane options of a saved view (a session read with
+        `read`, or a tour's step), once its model and input are loaded. Returns what could not be
+        put back, in words."""
         problems = []
-        self._unknown = {key: value for key, value in data.items() if key not in _KNOWN}
         layer = data.get("layer")
         if isinstance(layer, str) and layer != self.layer:
             if layer in self.displayable_layers():
@@ -403,11 +425,12 @@ class Session:
         return problems
 
 
-_KNOWN = ("version", "model", "input", "layer", "unit", "view", "panes")
+_KNOWN = ("version", "model", "input", "layer", "unit", "view", "panes", "tours")
 
 
 def read_file(path) -> dict:
-    """A saved session file, read and checked (`Session.read`), or SessionError naming the file."""
+    """A saved session file, read and checked (`Session.read`), its relative paths read from the
+    file's folder; or SessionError naming the file."""
     import json
 
     path = Path(path)
@@ -421,18 +444,27 @@ def read_file(path) -> dict:
     except ValueError as exc:
         raise SessionError(f"{path.name} is not a dlviz session: it is not JSON (line {getattr(exc, 'lineno', '?')}).") from exc
     try:
-        return Session.read(data)
+        data = Session.read(data)
     except SessionError as exc:
         raise SessionError(f"{path.name}: {exc}") from exc
+    return absolute_paths(data, path.resolve().parent)
 
 
 def save_file(data: dict, path) -> None:
-    """Write a session (from `Session.to_dict`). The file is written whole beside the old one and
-    then takes its place, so a full disk or a crash never leaves half a session behind."""
+    """Write a session (from `Session.to_dict`), its paths relative to the file's folder where they
+    can be. The file is written whole beside the old one and then takes its place, so a full disk
+    or a crash never leaves half a session behind."""
     import json
 
-    text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    path = Path(path)
+    data = relative_paths(data, path.resolve().parent)
+    text = _NUMBERS.sub(lambda m: re.sub(r"\s+", "", m.group(0)).replace(",", ", "),
+                        json.dumps(data, indent=1, ensure_ascii=False)) + "\n"
     write_atomic(Path(path), lambda stream: stream.write(text), binary=False)
+
+
+# A list of numbers only (an (x, y), a layout's point): one line in a saved file, not one per number.
+_NUMBERS = re.compile(r"\[\s*-?[\d.eE+-]+(?:\s*,\s*-?[\d.eE+-]+)*\s*\]")
 
 
 def number(value, low: float = -math.inf, high: float = math.inf) -> float | None:
