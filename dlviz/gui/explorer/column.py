@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -36,6 +37,25 @@ SOURCES = {"classes": "Classes of the loaded model", "folder": "Image folder…"
 
 
 _spin = partial(spin, separators=True)  # the explorer's counts run to millions
+SAVED_LAYOUT_POINTS = 20_000  # a session keeps the layout of up to this many points (about 16 bytes each)
+
+
+def saved_layout(data):
+    """(coords as an (n, 2) float32 array, camera (x0, x1, y0, y1) or None) from a saved session,
+    or None where it is not one."""
+    if not isinstance(data, dict) or not isinstance(data.get("coords"), list):
+        return None
+    try:
+        coords = np.asarray(data["coords"], np.float32)
+    except (TypeError, ValueError):
+        return None
+    if coords.ndim != 2 or coords.shape[1] != 2 or not len(coords) or not np.isfinite(coords).all():
+        return None
+    camera = data.get("camera")
+    ok = isinstance(camera, list) and len(camera) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                                for v in camera)
+    ok = ok and np.isfinite(camera).all() and camera[0] < camera[1] and camera[2] < camera[3]
+    return coords, (camera if ok else None)
 
 
 def _fit_stack(stack: QStackedWidget):
@@ -333,6 +353,10 @@ class ControlColumn:
         out.update({name: getattr(self, name).isChecked() for name in self.CHECKS})
         out.update({"words": self.words.toPlainText(), "metric": self.metric_box.currentText(),
                     "neighbour metric": self.nn_metric.currentText(), "open": self.isVisible()})
+        if self.coords is not None and not self._stack and len(self.coords) <= SAVED_LAYOUT_POINTS:
+            out["layout"] = {"points": len(self.coords), "coords": np.round(self.coords.astype(np.float64), 4).tolist(),
+                             # the part of the plane shown, where the user chose it (else: all of it)
+                             "camera": None if self.view.following else [round(v, 4) for v in self.view.view_rect()]}
         return out
 
     def restore(self, state: dict) -> None:
@@ -353,3 +377,30 @@ class ControlColumn:
         for box, key in ((self.metric_box, "metric"), (self.nn_metric, "neighbour metric")):
             if isinstance(state.get(key), str) and box.findText(state[key]) >= 0:
                 box.setCurrentText(state[key])
+        self.pending_layout = saved_layout(state.get("layout"))
+        if self.pending_layout is not None:  # its points are read again; the layout is put on them (set_points)
+            self.load_saved_points()
+
+    def load_saved_points(self):
+        """Read the points of a saved layout again, unless they are on screen already; never asks."""
+        coords = self.pending_layout[0]
+        if self.coords is not None and self.coords.shape == coords.shape and np.allclose(self.coords, coords, atol=1e-3):
+            self.put_saved_layout()
+        elif self.source.currentData() in ("classes", "words") or {
+                "folder": self.folder_path, "file": self.file_path}[self.source.currentData()].text().strip():
+            self.load_source()
+
+    def put_saved_layout(self):
+        """The saved layout and camera on the points just read, when they are as many as saved."""
+        coords, camera = self.pending_layout
+        self.pending_layout = None
+        if self.current is None or len(self.current) != len(coords):
+            self.say(f"The saved layout was of {len(coords):,} points; these are {len(self.current or ()):,}: "
+                     "press Run to lay them out.", error=True)
+            return
+        self.coords = coords
+        self._show_layout(new=True)
+        self.iteration.setText("The layout saved in the session.")
+        self.say(f"{len(coords):,} points laid out as saved in the session.")
+        if camera is not None:
+            self.view.show_range(*camera)

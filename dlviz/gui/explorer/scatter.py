@@ -375,6 +375,16 @@ class ScatterView(pg.GraphicsView):
         self.box.setRange(xRange=(x0, x0 + 1.15 * w), yRange=(y0, y0 + h), padding=0.05)
         self._follow = True
 
+    @property
+    def following(self) -> bool:
+        """True while the view fits the layout (the user has not panned or zoomed)."""
+        return self._follow
+
+    def show_range(self, x0: float, x1: float, y0: float, y1: float):
+        """Show this part of the plane (a saved camera); later layouts leave it where it is."""
+        self.box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self._follow = False
+
     def _manual_range(self, *args):
         self._follow = False
 

@@ -56,6 +56,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self.runner = JobRunner(kinds.EXPLORER, parent=self)
         self.pause_event = threading.Event()
         self.pending_columns: dict = {}  # colour and sampling columns to choose once points are loaded
+        self.pending_layout = None  # a saved layout and camera to put on the points once they are read again
         self.colour_memory: dict[str, dict] = {}  # column -> value -> colour: a value keeps its colour
         self.points = None  # PointSet as loaded
         self._points_version = 0  # goes up with every point set loaded
@@ -215,7 +216,9 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
             choose(getattr(self, name), column)
         self.pending_columns = {}
         self._resample()
-        if points.layout is not None and points.layout.shape[1] >= 2:
+        if self.pending_layout is not None:
+            self.put_saved_layout()
+        elif points.layout is not None and points.layout.shape[1] >= 2:
             self.say(f"{info}: shown with the coordinates from the file.")
         else:
             self.say(f"Loaded {info}. Press Run to lay them out.")
