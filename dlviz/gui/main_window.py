@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget
 
 from dlviz import paths
 from dlviz.core.catalogue import ZOO_MODELS
@@ -18,6 +18,8 @@ from dlviz.core.frames import is_video
 from dlviz.gui import actions, docks, style
 from dlviz.gui.presenter import Presenter
 from dlviz.gui.recent import RecentFiles
+from dlviz.gui.sessions import SessionFiles
+from dlviz.gui.tour import TourPanel, TourPlayer
 from dlviz.gui.live import LiveFeed
 from dlviz.gui.recorder import Recorder
 from dlviz.gui.loading import Loader
@@ -36,17 +38,15 @@ from dlviz.gui.status import StatusBar
 from dlviz.gui.widgets.controls import guard_wheels
 from dlviz.gui.widgets.help_overlay import HelpOverlay
 from dlviz.gui.widgets.notice import notice
-from dlviz.gui.widgets.saving import write_for_user
-from dlviz.session import InputSource, ModelSpec, Session, SessionError, read_file, save_file
+from dlviz.session import ModelSpec, Session
 from dlviz.work import kinds
 from dlviz.work.runner import JobRunner
 
 LAYOUT_VERSION = 2  # docks saved by a window of another shape are not restored (the window size is)
 VIEWS = ("activations", "attention crop", "perturb")  # the main views, in tab order
-SESSIONS = "dlviz sessions (*.dlviz);;All files (*)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SessionFiles, QMainWindow):
     ready = Signal()  # nothing waits: the latest image has gone through the latest model and is drawn
 
     def __init__(self, image=None, model=None, weights=None, labels=None, layer=None, settings: QSettings | None = None,
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.explorer = None  # the embedding explorer window, made on first use
         self._explorer_saved: dict = {}  # its saved options until it is made
         self._pending_session: dict | None = None  # a session to put back once its model and input are in
+        self.session_path: Path | None = None  # the session file last opened or saved
 
         self.grid, self.glimpse, self.perturb = GridPane(s, r), GlimpsePane(s, r), PerturbPane(s, r)
         self.views = QTabWidget()
@@ -100,6 +101,10 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(first, second)
         QTimer.singleShot(0, self.explain[0].raise_)  # the Backprop tab in front, once the window is up
         self._columns = (left, unit)
+        self.tour = TourPlayer(self)
+        self.tour_dock = docks.make(self, "Tour", TourPanel(self.tour), Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(self.explain[-1], self.tour_dock)
+        self.tour_dock.hide()  # Tour ▸ Edit the Tour shows it
         self.size_docks()
         guard_wheels(self)  # the wheel scrolls panels; it changes a control only once clicked
         style.steady_combos(self)
@@ -123,8 +128,8 @@ class MainWindow(QMainWindow):
         self.top_images.scan_shown.connect(lambda: self.grid.pattern_source is not None and self.grid.refresh())
         self.loader.opened.connect(self.recent_images.add)
         self.notices = []  # the dialogs of sentences too long or too important for the status bar
-        self.loader.model_refused.connect(lambda text, spec: self.notices.append(
-            notice(self, f"Could not load {spec.describe()}", text)))
+        self.loader.model_refused.connect(lambda text, spec: self.tour.playing or self.notices.append(
+            notice(self, f"Could not load {spec.describe()}", text)))  # a tour says it over its view
         s.model_changed.connect(lambda: self.setWindowTitle(f"dlviz — {s.model.name}"))
         if video is None or image is not None:
             self.loader.open_image(image or paths.default_image())  # first, so the photo shows while torch loads
@@ -153,39 +158,14 @@ class MainWindow(QMainWindow):
             return
         self.ready.emit()
 
-    def restore_session(self, data) -> bool:
-        """Open a saved session: its model and input load, then its view is put back. A session
-        that cannot be read leaves everything as it is and says why."""
-        try:
-            data = Session.read(data)
-        except SessionError as exc:
-            self.say(str(exc), error=True)
-            return False
-        spec, source = ModelSpec.from_dict(data.get("model")), InputSource.from_dict(data.get("input"))
-        self._pending_session = data
-        if spec != self.loader.requested[0]:
-            self.loader.load_model(spec.name, spec.weights, spec.labels, data.get("layer"))
-        if source is not None and source.live:  # a frame of a video: the video, paused there
-            self.live.open_video(source.path, at=source.frame)
-        elif source is not None and (str(source.path) != str(self.loader.requested_image) or self.live.active):
-            self.loader.open_image(source.path, source.name)
-        QTimer.singleShot(0, self._check_ready)
-        return True
+    def show_tour_panel(self):
+        self.tour_dock.show()
+        self.tour_dock.raise_()
 
-    def save_session(self, path=None):
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save session", str(Path.home() / "view.dlviz"), SESSIONS)
-        if path:
-            data = self.session.to_dict()
-            if write_for_user(path, lambda: save_file(data, path), self.say):
-                self.recent_sessions.add(path)
-
-    def open_session(self, path=None):
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open session", str(Path.home()), SESSIONS)
-        if path:  # read on the worker: the file may sit on a drive that does not answer
-            self.runner.submit(kinds.SESSION, _read_session, path,
-                               done=lambda data: self.restore_session(data) and self.recent_sessions.add(path))
+    def escape(self):
+        """Esc: end the tour, or else leave full screen."""
+        if not self.tour.stop() and self.isFullScreen():
+            self.presenter.toggle_full_screen()
 
     def _window_state(self) -> dict:
         front = next((dock.objectName()[5:] for dock in self.explain if dock.widget().on_screen()), None)
@@ -217,7 +197,7 @@ class MainWindow(QMainWindow):
         return self.explorer
 
     def _explorer_state(self) -> dict:
-        return self.explorer.state() if self.explorer is not None else dict(self._explorer_saved)
+        return self.explorer.state() if self.explorer is not None else {**self._explorer_saved, "open": False}
 
     def _restore_explorer(self, state: dict):
         if self.explorer is not None:
@@ -226,6 +206,8 @@ class MainWindow(QMainWindow):
             self._explorer_saved = dict(state)
         if state.get("open") is True:
             self.open_explorer()
+        elif state.get("open") is False and self.explorer is not None:
+            self.explorer.hide()  # a view without it (a tour's step)
 
     def _open_from_explorer(self, path):
         self.loader.open_image(path)
@@ -246,9 +228,6 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- menus that change
     def fill_recent(self, menu):
         self.recent_images.fill(menu, self.loader.open_image, "(no image opened yet)")
-
-    def fill_recent_sessions(self, menu):
-        self.recent_sessions.fill(menu, self.open_session, "(no session saved or opened yet)")
 
     def fill_samples(self, menu):
         for path in paths.sample_images():
@@ -325,6 +304,10 @@ class MainWindow(QMainWindow):
         self.show_view(0)
 
     def closeEvent(self, event):
+        if self.isVisible() and not self.tour.may_close():  # (Qt closes a closed window again as it quits)
+            event.ignore()
+            return
+        self.tour.stop()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState(LAYOUT_VERSION))
         self.settings.setValue("main-view", VIEWS[self.views.currentIndex()])
@@ -337,8 +320,3 @@ class MainWindow(QMainWindow):
             self.explorer.close()
         self.runner.shutdown(15000)
         super().closeEvent(event)
-
-
-def _read_session(state, path):
-    """The job that reads a session file (a SessionError is the status bar's sentence)."""
-    return read_file(path)

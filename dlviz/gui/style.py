@@ -116,9 +116,9 @@ def set_font(widget, point_size: float, bold: bool = True) -> None:
 
 def sheet_text(template: str) -> str:
     """A style sheet template filled in: {text}, {muted}, {bright}, {select}, {accent},
-    {background} (the theme's colours) and {pt9} to {pt16} (font sizes at the presenter scale)."""
+    {background} (the theme's colours) and {pt7} to {pt16} (font sizes at the presenter scale)."""
     values = dict(THEMES[_theme])
-    values.update({f"pt{k}": f"{points(k):g}" for k in range(8, 17)})
+    values.update({f"pt{k}": f"{points(k):g}" for k in range(7, 17)})
     return template.format(**values)
 
 

@@ -21,7 +21,8 @@ def make_window(qtbot, settings, chelsea):
 
     def make(image=chelsea, wait=True, size=(1300, 850), **kwargs):
         window = MainWindow(image, settings=kwargs.pop("settings", settings), **kwargs)
-        qtbot.addWidget(window)
+        # a test's unsaved tour: no question when pytest-qt closes the window
+        qtbot.addWidget(window, before_close_func=lambda w: setattr(w.tour, "modified", False))
         if size:
             window.resize(*size)
         window.show()
@@ -33,6 +34,7 @@ def make_window(qtbot, settings, chelsea):
 
     yield make
     for window in made:
+        window.tour.modified = False
         window.close()
         assert not window.runner._worker.isRunning(), "a worker QThread was left running"
 

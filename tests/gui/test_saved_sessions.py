@@ -57,7 +57,7 @@ def test_a_saved_session_brings_back_the_same_picture(make_window, qtbot, sample
 def test_unknown_fields_are_kept_and_bad_values_skipped(make_window, qtbot):
     window = make_window()
     data = window.session.to_dict()
-    data["tours"] = [{"caption": "from a newer dlviz"}]
+    data["annotations"] = [{"caption": "from a newer dlviz"}]
     data["view"] = {"gamma": "bright", "cmap": "no such map", "opacity": 7}
     data["panes"]["backprop"] = {"method": 3, "filter": "grey"}
     data["layer"] = "no.such.layer"
@@ -67,7 +67,7 @@ def test_unknown_fields_are_kept_and_bad_values_skipped(make_window, qtbot):
     assert s.gamma == 1.0 and s.cmap == "ember" and s.opacity == 1.0  # opacity clamped, the rest kept
     assert window.backprop.filter.currentData() == "grey" and window.backprop.method_name() == "gradient"
     assert s.layer == s.model.start_layer
-    assert s.to_dict()["tours"] == [{"caption": "from a newer dlviz"}]
+    assert s.to_dict()["annotations"] == [{"caption": "from a newer dlviz"}]
 
 
 @pytest.mark.parametrize("content, words", [
@@ -115,7 +115,8 @@ def test_a_layout_saved_by_the_old_window_shape_does_not_break_the_window(make_w
     assert window.height() == 760  # the window's size is kept (the offscreen screen clamps the width)
     docks = {dock.objectName(): dock for dock in window.findChildren(QDockWidget)}
     assert "dock-attention crop" not in docks and "dock-perturb" not in docks
-    assert all(dock.isVisible() and not dock.isFloating() for dock in docks.values())  # the new default layout
+    assert not docks["dock-tour"].isVisible()  # shown when asked for
+    assert all(dock.isVisible() and not dock.isFloating() for name, dock in docks.items() if name != "dock-tour")
     assert window.views.currentIndex() == 0 and window.grid.isVisible()
     assert window.session.gamma == 1.0 and window.session.cmap == "ember"  # its view settings read as they were
 

@@ -40,12 +40,14 @@ class HelpOverlay(QWidget):
                 "<p style='color:#b0b0b0'>Everything here is also in the menus. Drop or paste an image anywhere.</p>")
 
     def _fit(self):
-        """The keys in as large a font as fits the window (13 points at 1×, never below 9), in
-        one column or, when that does not fit, two: at the presenter scale they all stay on screen."""
+        """The keys in as large a font as fits the window (13 points at 1×, never below 9 points
+        on screen, nor below 14 at ×2: 18 pixels), in one column or, when that does not fit, two:
+        at the presenter scale they all stay on screen."""
         room = self.parentWidget().size()
+        lowest = 7 if style.scale() >= 2 else 9
         for columns in (1, 2):
             self.label.setText(self._text(columns))
-            for size in range(13, 8, -1):
+            for size in range(13, lowest - 1, -1):
                 style.set_sheet(self.label, f"color: {{bright}}; font-size: {{pt{size}}}pt")
                 hint = self.label.sizeHint()
                 if hint.height() <= room.height() - 16 and hint.width() <= room.width() - 16:

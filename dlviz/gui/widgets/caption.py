@@ -1,0 +1,80 @@
+"""A tour step's caption over the bottom of the main view, large enough to be read from the back of
+a room: the caption, where the tour is ("3 / 8"), and, in amber, what the step could not bring
+back. Clicks go through it to the view under it."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from dlviz.gui import style
+
+
+class CaptionOverlay(QWidget):
+    POINTS = 18  # the caption's size at ×1; the presenter scale multiplies it
+
+    def __init__(self, window: QWidget, anchor: QWidget):
+        """Over `window`, along the bottom of `anchor` (the main view)."""
+        super().__init__(window)
+        self.anchor = anchor
+        self.setAttribute(Qt.WA_TransparentForMouseEvents)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.RichText)
+        self.label.setAlignment(Qt.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 10, 16, 10)
+        layout.addWidget(self.label)
+        self._parts = ("", "", "")
+        anchor.installEventFilter(self)
+        style.on_change(self._refresh)
+        self.hide()
+
+    def show_text(self, caption: str, where: str, problem: str = "") -> None:
+        self._parts = (caption, where, problem)
+        self._refresh()
+        self.setVisible(any(self._parts))  # a step with no caption, in a picture for slides: nothing over the view
+        self.raise_()
+
+    def text(self) -> str:
+        """What it says, as plain text (tests read it)."""
+        return " ".join(part for part in self._parts if part)
+
+    def _refresh(self) -> None:
+        caption, where, problem = self._parts
+        big, small = style.points(self.POINTS), style.points(self.POINTS * 0.7)
+        lines = []
+        if caption:
+            lines.append(f"<span style='font-size:{big:g}pt; color:#ffffff'>{escape(caption)}</span>")
+        if problem:
+            lines.append(f"<span style='font-size:{small:g}pt; color:#ffd54f'>{escape(problem)}</span>")
+        if where:
+            lines.append(f"<span style='font-size:{small:g}pt; color:#c8c8c8'>{escape(where)}</span>")
+        self.label.setText("<br>".join(lines))
+        self._place()
+
+    def _place(self) -> None:
+        anchor = self.anchor
+        if not anchor.isVisible():
+            return
+        width = int(anchor.width() * 0.9)
+        self.label.setFixedWidth(max(width - 32, 100))
+        height = self.label.heightForWidth(self.label.width()) + 20
+        top_left = anchor.mapTo(self.parentWidget(), anchor.rect().bottomLeft())
+        self.setGeometry(top_left.x() + (anchor.width() - width) // 2, top_left.y() - height - 12, width, height)
+
+    def eventFilter(self, watched, event):
+        if event.type() in (QEvent.Resize, QEvent.Move, QEvent.Show) and self.isVisible():
+            self._place()
+        return False
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 205))
+        painter.drawRoundedRect(self.rect(), 10, 10)
+        painter.end()
