@@ -10,10 +10,10 @@ import argparse
 import os
 import sys
 
-from dlviz.cli import attend, embed, explain, featurevis, forward, shot, topimages, video
+from dlviz.cli import attend, embed, explain, export, featurevis, forward, shot, topimages, video
 from dlviz.core.errors import DlvizError, sentence
 
-MODULES = (forward, shot, explain, featurevis, topimages, embed, attend, video)
+MODULES = (forward, shot, export, explain, featurevis, topimages, embed, attend, video)
 HANDLERS = {name: handler for module in MODULES for name, handler in module.HANDLERS.items()}
 COMMANDS = tuple(HANDLERS)
 

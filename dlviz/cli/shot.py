@@ -17,11 +17,15 @@ def add_parsers(commands) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--size", default="1400x880", help="window size WxH")
     p.add_argument("--layer")
+    presenter_options(p)
+    model_options(p)
+
+
+def presenter_options(p) -> None:
     p.add_argument("--presenter", type=float, default=1.0, choices=(1.0, 1.5, 2.0), metavar="{1,1.5,2}",
                    help="the presenter scale: every font, tick label, outline and cursor this many times its size")
     p.add_argument("--theme", choices=("dark", "contrast"), default="dark",
                    help="dark, or high contrast for projectors")
-    model_options(p)
 
 
 def window_size(text: str) -> tuple[int, int]:

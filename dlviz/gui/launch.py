@@ -63,10 +63,12 @@ _qt_quieted = False
 # QtMultimedia lists every optional library it did not find (PipeWire, VA-API) and its FFmpeg
 # version when the camera starts; none of it is a problem.
 QUIET_CATEGORIES = ("qt.multimedia.symbolsresolver", "qt.multimedia.ffmpeg")
+_OFFSCREEN = ("propagateSizeHints", "does not support raise()")
 
 
 def quiet_known_qt_warnings() -> None:
-    """The offscreen platform complains about window size hints it cannot honour; nothing is wrong."""
+    """The offscreen platform complains about window size hints it cannot honour and windows it
+    cannot raise (the explorer, opened by a tour's step); nothing is wrong."""
     global _qt_quieted
     if _qt_quieted:
         return
@@ -76,7 +78,7 @@ def quiet_known_qt_warnings() -> None:
     previous = None
 
     def handler(mode, context, message):
-        if "propagateSizeHints" in message or (context.category or "") in QUIET_CATEGORIES:
+        if any(part in message for part in _OFFSCREEN) or (context.category or "") in QUIET_CATEGORIES:
             return
         if previous is not None:
             previous(mode, context, message)

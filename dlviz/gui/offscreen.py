@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -14,6 +15,78 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
 
     Returns None on success, or the sentence that explains the failure.
     """
+    problems: list[str] = []
+    with _window(image, size, model, weights, labels, layer, session, presenter, theme, problems) as window:
+        ready = []
+        window.ready.connect(lambda: ready.append(True))
+        if session is not None and not window.restore_session(session):
+            problems.append("the session cannot be read")
+        elif not run_until(lambda: bool(ready or problems), timeout_s):
+            problems.append(f"the window was not ready within {timeout_s} s")
+        if not problems and layer and window.session.layer != layer:
+            problems.append(window.session.model.no_layer(layer))
+        if not problems:
+            _save(window, 1, out, size, problems)
+    return problems[0] if problems else None
+
+
+def render_tour(session: dict, folder, size, scale: int = 1, presenter: float = 1.0, theme: str = "dark",
+                captions: bool = True, progress=None, timeout_s=300) -> str | None:
+    """Every step of a saved session's first tour, offscreen, to `folder`/step-01.png and on, at
+    `scale` times the pixels (fonts and lines drawn at that resolution, not enlarged); a step that
+    opens the embedding explorer also saves the explorer (step-07-explorer.png). `captions`: the
+    step's caption drawn over the view, as when the tour plays. `progress(path)` hears of each
+    file. Returns None, or the sentence that explains the failure."""
+    from dlviz.tour import read_tours
+
+    tours, _, _ = read_tours(session)
+    steps = tours[0].steps if tours else []
+    if not steps:
+        return "the session has no tour steps to render"
+    problems: list[str] = []
+    first = dict(steps[0].view, version=session.get("version"))
+    with _window(None, size, None, None, None, None, first, presenter, theme, problems) as window:
+        window.session.take_file(session)  # its tours; the steps bring their own views
+        tour = window.tour
+        tour.reset()
+        tour.playing, tour.hints = captions, False
+        for index in range(len(steps)):
+            tour.go(index)
+            if not _wait_settled(window, timeout_s):
+                problems.append(f"step {index + 1} was not drawn within {timeout_s} s")
+                break
+            name = Path(folder) / f"step-{index + 1:02d}.png"
+            _save(window, scale, name, size, problems)
+            if window.explorer is not None and window.explorer.isVisible():
+                _save(window.explorer, scale, name.with_name(f"{name.stem}-explorer.png"), None, problems)
+            if problems:
+                break
+            if progress is not None:
+                progress(name)
+        tour.playing = False
+    return problems[0] if problems else None
+
+
+def _wait_settled(window, timeout_s: float) -> bool:
+    """Until the step is drawn: settled, and still settled a moment later (panes that wait a
+    moment before they ask for their pictures have asked by then)."""
+    if not run_until(lambda: _settled(window), timeout_s):
+        return False
+    run_until(lambda: False, 0.2)
+    return run_until(lambda: _settled(window), timeout_s)
+
+
+def _settled(window) -> bool:
+    """Every job of the window (and of the explorer) done, and the step's view put back."""
+    explorer = window.explorer
+    return (window.session.result is not None and window._pending_session is None and not window.runner.is_busy()
+            and (explorer is None or not explorer.runner.is_busy()))
+
+
+@contextlib.contextmanager
+def _window(image, size, model, weights, labels, layer, session, presenter, theme, problems):
+    """A main window offscreen, on `image` or on a saved `session`'s model and input (so nothing
+    loads twice), with its own settings; closed when done. Jobs that fail add to `problems`."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
 
@@ -21,12 +94,11 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
     from dlviz.gui.main_window import MainWindow
 
     app = application()
-    problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "shot.ini"), QSettings.IniFormat)
         settings.setValue("presenter/scale", presenter)
         settings.setValue("presenter/theme", theme)
-        if session is not None:  # open on the session's model and input: nothing loads twice
+        if session is not None:
             from dlviz.session import InputSource, ModelSpec
 
             spec, source = ModelSpec.from_dict(session.get("model")), InputSource.from_dict(session.get("input"))
@@ -38,29 +110,33 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
             layer = session.get("layer") if isinstance(session.get("layer"), str) else layer
         window = MainWindow(image, model, weights, labels, layer, settings=settings)
         window.resize(*size)
-        ready = []
-        window.ready.connect(lambda: ready.append(True))
         window.runner.failed.connect(lambda kind, sentence, trace: problems.append(sentence))
         window.show()
-        if session is not None and not window.restore_session(session):
-            problems.append("the session cannot be read")
-        elif not run_until(lambda: bool(ready or problems), timeout_s):
-            problems.append(f"the window was not ready within {timeout_s} s")
-        if not problems and layer and window.session.layer != layer:
-            problems.append(window.session.model.no_layer(layer))
-        if not problems:
-            for _ in range(5):
-                app.processEvents()
-            pixmap = window.grab()
-            if (pixmap.width(), pixmap.height()) != tuple(size):
-                problems.append(f"the window cannot be {size[0]}×{size[1]}: its panes need at least "
-                                f"{window.minimumSizeHint().width()}×{window.minimumSizeHint().height()}")
-            elif not pixmap.save(str(out), "PNG"):
-                problems.append(f"could not write {out}")
-        window.close()
-        window.deleteLater()
-        app.processEvents()
-    return problems[0] if problems else None
+        try:
+            yield window
+        finally:
+            window.tour.modified = False  # nothing of the user's to ask about
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+
+
+def _save(widget, scale: int, out, size, problems: list[str]) -> None:
+    """`widget` drawn at `scale` times its pixels to the PNG `out`; what went wrong in `problems`."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QPixmap
+
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    if size is not None and (widget.width(), widget.height()) != tuple(size):
+        hint = widget.minimumSizeHint()
+        problems.append(f"the window cannot be {size[0]}×{size[1]}: its panes need at least {hint.width()}×{hint.height()}")
+        return
+    pixmap = QPixmap(widget.size() * scale)
+    pixmap.setDevicePixelRatio(scale)
+    widget.render(pixmap)
+    if not pixmap.save(str(out), "PNG"):
+        problems.append(f"could not write {out}")
 
 
 def run_until(condition, seconds: float) -> bool:
