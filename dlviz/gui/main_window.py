@@ -20,6 +20,8 @@ from dlviz.gui.presenter import Presenter
 from dlviz.gui.recent import RecentFiles
 from dlviz.gui.sessions import SessionFiles
 from dlviz.gui.tour import TourPanel, TourPlayer
+from dlviz.gui.exports import ExportDialog
+from dlviz.gui.zoom import Zoom
 from dlviz.gui.live import LiveFeed
 from dlviz.gui.recorder import Recorder
 from dlviz.gui.loading import Loader
@@ -105,6 +107,7 @@ class MainWindow(SessionFiles, QMainWindow):
         self.tour_dock = docks.make(self, "Tour", TourPanel(self.tour), Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.explain[-1], self.tour_dock)
         self.tour_dock.hide()  # Tour ▸ Edit the Tour shows it
+        self.zoom = Zoom(self)
         self.size_docks()
         guard_wheels(self)  # the wheel scrolls panels; it changes a control only once clicked
         style.steady_combos(self)
@@ -143,6 +146,7 @@ class MainWindow(SessionFiles, QMainWindow):
         docks.size(self, *self._columns, self.explain[0], scale)
 
     def show_view(self, index: int):
+        self.zoom.leave()
         self.views.setCurrentIndex(index)
 
     # ---------------------------------------------------------------- readiness and sessions
@@ -163,11 +167,18 @@ class MainWindow(SessionFiles, QMainWindow):
         self.tour_dock.raise_()
 
     def escape(self):
-        """Esc: end the tour, or else leave full screen."""
-        if not self.tour.stop() and self.isFullScreen():
+        """Esc: put a zoomed pane back, or else end the tour, or else leave full screen."""
+        if not self.zoom.leave() and not self.tour.stop() and self.isFullScreen():
             self.presenter.toggle_full_screen()
 
+    def export_picture(self, slide: bool = False):
+        """File ▸ Export Picture (a pane or the window, PNG, SVG or the clipboard) or Export Slide."""
+        step = self.tour.steps[self.tour.index] if 0 <= self.tour.index < len(self.tour.steps) else None
+        ExportDialog(self, slide, step.caption if step else "").exec()
+
     def _window_state(self) -> dict:
+        if self.zoom.active:  # the sheet covers the panes: the window as it was under it
+            return dict(self.zoom.under)
         front = next((dock.objectName()[5:] for dock in self.explain if dock.widget().on_screen()), None)
         return {"view": VIEWS[self.views.currentIndex()], "explain": front}
 
@@ -307,6 +318,7 @@ class MainWindow(SessionFiles, QMainWindow):
         if self.isVisible() and not self.tour.may_close():  # (Qt closes a closed window again as it quits)
             event.ignore()
             return
+        self.zoom.leave()  # the pane back in its dock before the layout is saved
         self.tour.stop()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("state", self.saveState(LAYOUT_VERSION))

@@ -21,7 +21,7 @@ SESSIONS = "dlviz sessions (*.dlviz);;All files (*)"
 
 
 class SessionFiles:
-    """Needs the window's session, loader, live feed, runner, tour, say, recent_sessions and
+    """Needs the window's session, loader, live feed, runner, tour, zoom, say, recent_sessions and
     `_pending_session` (a view to put back once its model and input are in)."""
 
     def restore_session(self, data, whole: bool = True) -> bool:
@@ -33,6 +33,7 @@ class SessionFiles:
         except SessionError as exc:
             self.say(str(exc), error=True)
             return False
+        self.zoom.leave()  # the view comes back as it was saved: every pane in its place
         if whole:
             unread = self.session.take_file(data)
             self.tour.reset()
