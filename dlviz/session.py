@@ -359,9 +359,9 @@ class Session:
     def to_dict(self) -> dict:
         """Everything that can be saved, as plain values: the view, the tours, and the fields of
         the file it was opened from that this version does not know."""
-        data = dict(self._unknown)
+        data = {"version": VERSION}  # first: a file cut short still says what it is
+        data.update((key, value) for key, value in self._unknown.items() if key != "version")
         data.update(self.view_state())
-        data["version"] = VERSION
         if self.tours or self._unread_tours:
             data["tours"] = [tour.to_dict() for tour in self.tours] + self._unread_tours
         return data
@@ -439,15 +439,64 @@ def read_file(path) -> dict:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SessionError(f"Could not read the session {path.name} ({getattr(exc, 'strerror', None) or exc}).") from exc
+    problems = []
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise SessionError(f"{path.name} is not a dlviz session: it is not JSON (line {getattr(exc, 'lineno', '?')}).") from exc
+        data = _salvage(text)  # a file cut short (a full disk, a copy stopped half way): what it holds
+        if data is None or not any(key in data for key, _ in _PARTS):  # nothing worth opening
+            raise SessionError(f"{path.name} is not a dlviz session: it is not JSON (line {getattr(exc, 'lineno', '?')})."
+                               ) from exc
+        lost = [words for key, words in _PARTS if key not in data]
+        problems.append(f"{path.name} is cut short at line {exc.lineno}: what comes before is open"
+                        + (f"; its {', '.join(lost)} could not be read." if lost else ", the rest could not be read."))
     try:
-        data = Session.read(data)
+        data = SessionFile(Session.read(data))
     except SessionError as exc:
         raise SessionError(f"{path.name}: {exc}") from exc
+    data.problems = problems
     return absolute_paths(data, path.resolve().parent)
+
+
+class SessionFile(dict):
+    """A session read from a file, with `problems`: what could not be read, in sentences."""
+
+    problems: list[str] = []
+
+
+# What the parts of a session are called, for a sentence about those a damaged file lost.
+_PARTS = (("model", "model"), ("input", "input"), ("layer", "layer"), ("unit", "unit"), ("view", "view settings"),
+          ("panes", "pane options"))
+
+
+def _salvage(text: str, tries: int = 400) -> dict | None:
+    """The longest beginning of a cut-short JSON object that parses once its open brackets are
+    closed, tried at the last `tries` places where a value ends; None if there is none."""
+    import json
+
+    closers, ends, in_text, escaped = [], [], False, False
+    for index, char in enumerate(text):
+        if in_text:
+            escaped = not escaped and char == "\\"
+            in_text = escaped or char != '"'
+            continue
+        if char == '"':
+            in_text = True
+        elif char in "{[":
+            closers.append("}" if char == "{" else "]")
+        elif char in "}]" and closers:
+            closers.pop()
+            ends.append((index + 1, "".join(reversed(closers))))
+        elif char == ",":
+            ends.append((index, "".join(reversed(closers))))
+    for end, close in reversed(ends[-tries:]):
+        try:
+            data = json.loads(text[:end] + close)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return None
 
 
 def save_file(data: dict, path) -> None:

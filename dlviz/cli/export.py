@@ -29,6 +29,8 @@ def cmd_export(args) -> int:
 
     size = window_size(args.size)
     session = read_file(args.session)
+    for problem in session.problems:  # a file cut short
+        say(f"note: {problem}")
     tours, _, _ = read_tours(session)
     if not tours or not tours[0].steps:
         raise DlvizError(f"{args.session} has no tour steps to export (Tour ▸ Add the View as a Step makes them)")

@@ -6,7 +6,7 @@ renderer (`dlviz.gui.offscreen`) as `args.window`, so this package never imports
 
 from __future__ import annotations
 
-from dlviz.cli.common import load_image, model_options, out_path
+from dlviz.cli.common import load_image, model_options, out_path, say
 from dlviz.core.errors import DlvizError
 
 
@@ -50,6 +50,8 @@ def cmd_shot(args) -> int:
             raise DlvizError(f"{', '.join(given)} and --session both say what to show: give one or the other")
 
         session = read_file(args.session)
+        for problem in session.problems:  # a file cut short
+            say(f"note: {problem}")
         if args.image:
             session["input"] = {"kind": "file", "path": str(args.image)}
     elif not args.image:

@@ -76,7 +76,10 @@ class SessionFiles:
     def _session_read(self, path, data, play: bool):
         if not self.tour.may_close():  # the tour on screen has unsaved steps the user keeps
             return
+        damaged = getattr(data, "problems", [])  # a file cut short: what it lost
         if self.restore_session(data):
+            for sentence in damaged:
+                self.say(sentence, error=True)
             self.session_path = Path(path).resolve()
             if paths.assets_dir() not in self.session_path.parents:
                 self.recent_sessions.add(path)

@@ -189,3 +189,29 @@ def test_recent_sessions_list_what_was_saved_and_open_it_again(window, qtbot, tm
     with qtbot.waitSignal(window.ready, timeout=60_000):
         menu.actions()[0].trigger()  # opens it again: the layer it held comes back
     assert window.session.layer == layers[3]
+
+
+def test_a_session_cut_short_opens_what_it_holds_and_names_what_it_lost(make_window, qtbot, tmp_path, samples):
+    window = make_window()
+    s = window.session
+    s.set_layer("blocks.3")
+    s.set_unit(9)
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=60_000)
+    whole = tmp_path / "whole.dlviz"
+    save_file(s.to_dict(), whole)
+    text = whole.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.dlviz"
+    cut.write_text(text[: text.index('"panes"') + 40], encoding="utf-8")  # a copy stopped in the pane options
+    data = read_file(cut)
+    assert data["layer"] == "blocks.3" and data["unit"] == 9 and data["input"]["path"].endswith("chelsea.png")
+    assert data.problems and "cut short" in data.problems[0] and "\n" not in data.problems[0]
+    fresh = make_window(image=samples / "coffee.png")
+    with qtbot.waitSignal(fresh.message, timeout=60_000, check_params_cb=lambda text: "cut short" in text):
+        fresh.open_session(cut)
+    settle(qtbot, fresh)
+    assert (fresh.session.image_name, fresh.session.layer, fresh.session.unit) == ("chelsea.png", "blocks.3", 9)
+    cut.write_text(text[: text.index('"layer"') + 3], encoding="utf-8")
+    assert "layer, unit, view settings, pane options could not be read" in read_file(cut).problems[0]
+    cut.write_text(text[:30], encoding="utf-8")  # before the model and input: nothing worth opening
+    with pytest.raises(SessionError, match="not JSON"):
+        read_file(cut)
