@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+import textwrap
 import traceback
 
 from dlviz import paths
@@ -46,8 +47,10 @@ def display_problem(environ=os.environ, platform=sys.platform, find_library=None
 
 def parser(commands=()) -> argparse.ArgumentParser:
     listed = f" Commands: {', '.join(commands)} (dlviz COMMAND -h); dlviz --self-test checks an installation." if commands else ""
-    out = argparse.ArgumentParser(prog="dlviz", description="See what a neural network does: open the window on an "
-                                  "image and a model." + listed)
+    text = "See what a neural network does: open the window on an image and a model." + listed
+    # wrapped here, never inside a name such as --self-test (argparse breaks lines at hyphens)
+    out = argparse.ArgumentParser(prog="dlviz", description=textwrap.fill(text, 78, break_on_hyphens=False),
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     out.add_argument("image", nargs="?", help="an image to open (default: a bundled photo)")
     out.add_argument("--model", help="bundled 'efficientnet_lite0' (default) or a torchvision classifier name")
     out.add_argument("--weights", help="a local state_dict (with --model ARCH) or TorchScript file")
