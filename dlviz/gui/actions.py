@@ -171,7 +171,7 @@ KEY_HELP = (
     (("add-step", "replace-step"), " / ", "add the view to the tour / put it in the chosen step"),
     (("play-tour", "play-tour-here"), " / ", "play the tour from the start / the chosen step"),
     (("zoom",), "", "zoom the pane under the mouse (else the unit) to fill the window"),
-    (("escape",), "", "back from a zoom, end the tour, or leave full screen"),
+    (("escape",), "", "close this help, go back from a zoom, end the tour, or leave full screen"),
     (("quit",), "", "quit"),
     (("keys",), " or ", "show every key"),
 )

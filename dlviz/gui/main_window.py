@@ -167,8 +167,11 @@ class MainWindow(SessionFiles, QMainWindow):
         self.tour_dock.raise_()
 
     def escape(self):
-        """Esc: put a zoomed pane back, or else end the tour, or else leave full screen."""
-        if not self.zoom.leave() and not self.tour.stop() and self.isFullScreen():
+        """Esc: close the key help, or else put a zoomed pane back, or else end the tour, or else
+        leave full screen."""
+        if self.help.isVisible():
+            self.help.hide()
+        elif not self.zoom.leave() and not self.tour.stop() and self.isFullScreen():
             self.presenter.toggle_full_screen()
 
     def export_picture(self, slide: bool = False):

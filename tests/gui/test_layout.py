@@ -27,8 +27,14 @@ def test_no_tab_label_is_cut_and_no_pane_collapses(window, qtbot, size):
     tabbed = [bar for bar in window.findChildren(QTabBar) if bar.isVisible()]
     labels = {bar.tabText(i) for bar in tabbed for i in range(bar.count())}
     assert {"Activations", "Attention crop", "Perturb", "Backprop", "Attention", "Top images", "Feature vis"} <= labels
-    for dock in window.findChildren(QDockWidget):
+    shown = [dock for dock in window.findChildren(QDockWidget) if dock.isVisible()]
+    assert {dock.objectName() for dock in window.findChildren(QDockWidget)} - {d.objectName() for d in shown} == {"dock-tour"}
+    for dock in shown:
         assert dock.width() >= 200 and dock.height() >= 100, dock.objectName()
+    window.show_tour_panel()  # Tour ▸ Edit the Tour: a tab beside the explanations, as large as they are
+    qtbot.wait(50)
+    assert window.tour_dock.width() >= 200 and window.tour_dock.height() >= 100
+    assert cut_tabs(window) == []
     for index in range(3):  # each main view gets the centre: most of the window's width
         window.show_view(index)
         qtbot.wait(50)
