@@ -29,3 +29,9 @@ def size(window, left: list[QDockWidget], unit: QDockWidget, explain: QDockWidge
     window.resizeDocks(left + [unit], [int(side[0])] * 3 + [int(side[1])], Qt.Horizontal)
     window.resizeDocks(left, [int(h * scale) for h in (300, 160, 400)], Qt.Vertical)
     window.resizeDocks([unit, explain], [430, 430], Qt.Vertical)
+
+
+def palette_size(window, scale: float = 1.0) -> tuple[int, int]:
+    """A floating pane's size (the Tour pane): 460×420 at 1×, larger at a presenter scale, never
+    more than half the window's width or four fifths of its height."""
+    return (int(min(460 * scale, window.width() / 2)), int(min(420 * scale, window.height() * 0.8)))

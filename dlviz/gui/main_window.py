@@ -105,7 +105,7 @@ class MainWindow(SessionFiles, QMainWindow):
         self._columns = (left, unit)
         self.tour = TourPlayer(self)
         self.tour_dock = docks.make(self, "Tour", TourPanel(self.tour), Qt.RightDockWidgetArea)
-        self.tabifyDockWidget(self.explain[-1], self.tour_dock)
+        self.tour_dock.setFloating(True)  # a palette beside the window: the panes keep their room (a saved layout may dock it)
         self.tour_dock.hide()  # Tour ▸ Edit the Tour shows it
         self.zoom = Zoom(self)
         self.size_docks()
@@ -163,8 +163,13 @@ class MainWindow(SessionFiles, QMainWindow):
         self.ready.emit()
 
     def show_tour_panel(self):
-        self.tour_dock.show()
-        self.tour_dock.raise_()
+        dock = self.tour_dock
+        if dock.isFloating() and not dock.isVisible():  # over the window's right-hand side, inside the screen
+            size = docks.palette_size(self, style.scale())
+            corner = self.mapToGlobal(self.rect().topRight())
+            dock.setGeometry(corner.x() - size[0] - 16, corner.y() + 60, *size)
+        dock.show()
+        dock.raise_()
 
     def escape(self):
         """Esc: close the key help, or else put a zoomed pane back, or else end the tour, or else

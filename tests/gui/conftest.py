@@ -5,6 +5,17 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def back_to_normal():
+    """The look (presenter scale, theme) is the application's: a test that changes it leaves it
+    as it found it for the tests after."""
+    yield
+    from dlviz.gui import style
+
+    if (style.scale(), style.theme()) != (1.0, "dark"):
+        style.set_look(1.0, "dark")
+
+
 @pytest.fixture
 def settings(tmp_path):
     from PySide6.QtCore import QSettings

@@ -8,15 +8,6 @@ import pytest
 MIN_PX = 18  # the issue's floor for text at a presenter scale of 2 on a 1920×1080 screen
 
 
-@pytest.fixture(autouse=True)
-def back_to_normal():
-    """The look is the application's: put it back for the tests after."""
-    yield
-    from dlviz.gui import style
-
-    style.set_look(1.0, "dark")
-
-
 def texts(window):
     """(widget, what it says) for every widget on screen that shows text."""
     from PySide6.QtWidgets import QAbstractButton, QComboBox, QHeaderView, QLabel, QLineEdit, QTabBar, QTreeView, QWidget

@@ -168,3 +168,16 @@ def test_the_sample_tour_plays_through_every_step(make_window, qtbot):
     window.tour.step(-1)
     settled(qtbot, window)
     assert not explorer.isVisible()  # a step without the explorer puts it away
+
+
+def test_a_long_caption_on_a_small_screen_leaves_the_view_to_be_seen(make_window, qtbot):
+    window = make_window(size=(1280, 720))
+    window.presenter._room = lambda: (1280, 720)
+    window.presenter.set_scale(1.5)
+    window.tour.add_step()
+    window.tour.set_caption(0, "A caption long enough to need several lines on a projector: " * 3)
+    window.tour.play()
+    settled(qtbot, window)
+    caption = window.tour.caption
+    assert caption.isVisible() and caption.height() <= window.views.height() / 3
+    assert "font-size:" in caption.label.text() and "font-size:27pt" not in caption.label.text()  # smaller than 18 × 1.5

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QTextDocument
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dlviz.gui import style
@@ -44,8 +44,22 @@ class CaptionOverlay(QWidget):
         return " ".join(part for part in self._parts if part)
 
     def _refresh(self) -> None:
+        """The text in the largest size (18 points at 1×, down to 11) that keeps the caption within
+        a third of the view's height: a long caption on a small screen leaves the view to be seen."""
+        width = self._width() - 32
+        for points in range(self.POINTS, 10, -1):
+            html = self._html(style.points(points), style.points(points * 0.7))
+            document = QTextDocument()
+            document.setDefaultFont(self.label.font())
+            document.setHtml(html)
+            document.setTextWidth(width)
+            if document.size().height() + 20 <= self.anchor.height() / 3:
+                break
+        self.label.setText(html)
+        self._place()
+
+    def _html(self, big: float, small: float) -> str:
         caption, where, problem = self._parts
-        big, small = style.points(self.POINTS), style.points(self.POINTS * 0.7)
         lines = []
         if caption:
             lines.append(f"<span style='font-size:{big:g}pt; color:#ffffff'>{escape(caption)}</span>")
@@ -53,14 +67,16 @@ class CaptionOverlay(QWidget):
             lines.append(f"<span style='font-size:{small:g}pt; color:#ffd54f'>{escape(problem)}</span>")
         if where:
             lines.append(f"<span style='font-size:{small:g}pt; color:#c8c8c8'>{escape(where)}</span>")
-        self.label.setText("<br>".join(lines))
-        self._place()
+        return "<br>".join(lines)
+
+    def _width(self) -> int:
+        return int(self.anchor.width() * 0.9)
 
     def _place(self) -> None:
         anchor = self.anchor
         if not anchor.isVisible():
             return
-        width = int(anchor.width() * 0.9)
+        width = self._width()
         self.label.setFixedWidth(max(width - 32, 100))
         height = self.label.heightForWidth(self.label.width()) + 20
         top_left = anchor.mapTo(self.parentWidget(), anchor.rect().bottomLeft())
