@@ -46,6 +46,9 @@ def test_at_twice_the_scale_no_text_is_under_18_px_and_no_label_is_cut(make_wind
     # What panes paint themselves (predictions, lists, the glimpse captions) uses these.
     assert QFontInfo(style.title_font(9)).pixelSize() >= MIN_PX
     assert QFontInfo(window.predictions.font()).pixelSize() >= MIN_PX
+    # The lines between the grid's tiles and its cursor are drawn twice as wide.
+    grid = window.grid
+    assert grid.borders.pen().widthF() == 2 and grid.cursor.pen().widthF() == 4 and not grid.borders.path().isEmpty()
     # The plots' tick labels (the unit's colour bar) take the canvas's font.
     assert QFontInfo(window.unit.canvas.font()).pixelSize() >= MIN_PX
     # A label on one line shows all of its text.

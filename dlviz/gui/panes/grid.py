@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QGraphicsPathItem,
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
@@ -69,6 +70,12 @@ class GridPane(Pane):
         self.cursor = QGraphicsRectItem()
         self.cursor.setZValue(10)
         self.map_view.addItem(self.cursor)
+        # The lines between tiles, drawn at a width in screen pixels: the picture's own one-pixel
+        # gaps shrink to nothing under large tiles and do not grow with the presenter scale.
+        self.borders = QGraphicsPathItem()
+        self.borders.setZValue(5)
+        self.map_view.addItem(self.borders)
+        self._borders_for = None  # the layout the lines were drawn for
         self.map_canvas.scene().sigMouseMoved.connect(self._hover_map)
         self.map_canvas.scene().sigMouseClicked.connect(self._click_map)
 
@@ -120,9 +127,29 @@ class GridPane(Pane):
                 box.blockSignals(False)
 
     def _restyle(self):
-        """The cursor's outline at the presenter scale and in the theme's colour."""
+        """The cursor's outline and the tiles' borders at the presenter scale, in the theme's colour."""
         self.cursor.setPen(style.pen(style.SELECT, 2))
         self.bar_cursor.setPen(style.pen(style.SELECT, 2))
+        self.borders.setPen(style.pen(QColor(*PAD_RGB), 1))
+
+    def _draw_borders(self, layout) -> None:
+        """A line between each row and column of tiles, along the picture's gaps (once per layout)."""
+        key = (layout.rows, layout.cols, layout.tile_h, layout.tile_w, layout.pad)
+        if key == self._borders_for:
+            return
+        self._borders_for = key
+        path = QPainterPath()
+        height, width = layout.shape
+        if layout.pad:
+            for col in range(1, layout.cols):
+                x = col * (layout.tile_w + layout.pad) - layout.pad / 2
+                path.moveTo(x, 0)
+                path.lineTo(x, height)
+            for row in range(1, layout.rows):
+                y = row * (layout.tile_h + layout.pad) - layout.pad / 2
+                path.moveTo(0, y)
+                path.lineTo(width, y)
+        self.borders.setPath(path)
 
     def refresh(self):
         self._sync_controls()
@@ -167,6 +194,8 @@ class GridPane(Pane):
             height, width = index.shape
             self.map_view.setRange(QRectF(0, 0, width, height), padding=0.01)
             self.stack.setCurrentWidget(self.map_canvas)
+        if act.ndim != 1:
+            self._draw_borders(self.layout_)
         self.show_cursor()
         session.render_ms = (time.perf_counter() - start) * 1000
         if self._first_picture:  # the arrows belong to the grid once there is something to move in
