@@ -138,3 +138,19 @@ def test_f11_makes_the_window_full_screen_and_back(window, qtbot):
     qtbot.waitUntil(window.isFullScreen, timeout=5_000)
     window.actions["full-screen"].trigger()
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=5_000)
+
+
+def test_in_the_high_contrast_theme_a_check_box_can_be_seen(window, qtbot):
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    box = window.backprop.freeze
+
+    def lightest() -> int:
+        image = box.grab().toImage().convertToFormat(QImage.Format_Grayscale8)
+        rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+        square = rows[:, : box.height()]  # the indicator, left of the label's text
+        return int(square.max())
+
+    window.actions["theme"].trigger()
+    assert lightest() > 200  # a white outline on black (Fusion's own was black on black)
