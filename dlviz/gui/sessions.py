@@ -50,11 +50,19 @@ class SessionFiles:
         QTimer.singleShot(0, self._check_ready)
         return True
 
+    def own_session_file(self) -> Path | None:
+        """The session file last opened or saved, unless it is one of the app's own (the sample tour)."""
+        path = self.session_path
+        return path if path is not None and paths.assets_dir() not in path.parents else None
+
+    def save_session_here(self) -> bool:
+        """Ctrl+S: into the session file it came from; the first time (or for the sample tour), ask."""
+        return self.save_session(self.own_session_file())
+
     def save_session(self, path=None) -> bool:
-        """Save everything on screen and the tour; True once it is written."""
+        """Save everything on screen and the tour (`path` None: ask where); True once it is written."""
         if path is None:
-            mine = self.session_path is not None and paths.assets_dir() not in self.session_path.parents
-            start = self.session_path if mine else Path.home() / "view.dlviz"  # never into the app's own files
+            start = self.own_session_file() or Path.home() / "view.dlviz"  # never into the app's own files
             path, _ = QFileDialog.getSaveFileName(self, "Save session", str(start), SESSIONS)
         if not path:
             return False
@@ -81,7 +89,7 @@ class SessionFiles:
             for sentence in damaged:
                 self.say(sentence, error=True)
             self.session_path = Path(path).resolve()
-            if paths.assets_dir() not in self.session_path.parents:
+            if self.own_session_file():
                 self.recent_sessions.add(path)
             if play and self.tour.steps:
                 self.tour.play()

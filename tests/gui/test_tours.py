@@ -76,6 +76,10 @@ def test_the_tour_is_saved_with_the_session_and_comes_back(make_window, qtbot, s
     qtbot.waitUntil(lambda: len(second.tour.steps) == 2, timeout=30_000)
     settled(qtbot, second)
     assert second.session_path == path.resolve() and not second.tour.modified
+    second.tour.set_caption(0, "Edges, colours")
+    second.actions["save-session"].trigger()  # Ctrl+S: into the file it came from, no question
+    assert not second.tour.modified
+    assert json.loads(path.read_text(encoding="utf-8"))["tours"][0]["steps"][0]["caption"] == "Edges, colours"
     second.tour.play()
     second.tour.step(1)
     settled(qtbot, second)
