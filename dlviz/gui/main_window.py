@@ -142,8 +142,10 @@ class MainWindow(SessionFiles, QMainWindow):
         if camera:
             QTimer.singleShot(0, self.live.start_camera)
 
-    def size_docks(self, scale: float = 1.0):
-        docks.size(self, *self._columns, self.explain[0], scale)
+    def size_docks(self, scale: float = 1.0, resize: bool = True):
+        if resize:  # (False: a layout of the user's is kept)
+            docks.size(self, *self._columns, self.explain[0], scale)
+        QTimer.singleShot(0, lambda: docks.keep_tabs_whole(self, self.explain, scale))  # once their tab bar is laid out
 
     def show_view(self, index: int):
         self.zoom.leave()

@@ -42,8 +42,8 @@ class Presenter(QObject):
         """Put the remembered scale and theme on the window (at start-up)."""
         if self.scale != style.scale() or self.theme != style.theme():
             style.set_look(self.scale, self.theme)
-        if self.scale != 1.0 and self.settings.value("state") is None:  # no layout of the user's to keep
-            self.window.size_docks(self.scale)
+        if self.scale != 1.0:  # the default sizes, where there is no layout of the user's to keep
+            self.window.size_docks(self.scale, resize=self.settings.value("state") is None)
 
     def set_scale(self, scale: float) -> None:
         wanted, before = nearest_scale(scale), self.scale

@@ -4,6 +4,7 @@ is cut; the scale and the theme are remembered; with the menus hidden every key 
 from __future__ import annotations
 
 import pytest
+from test_layout import cut_tabs
 
 MIN_PX = 18  # the floor for text at a presenter scale of 2 on a 1920×1080 screen
 
@@ -32,6 +33,7 @@ def texts(window):
 def test_at_twice_the_scale_no_text_is_under_18_px_and_no_label_is_cut(make_window, qtbot):
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QFontInfo
+    from PySide6.QtWidgets import QTabBar
 
     from dlviz.gui import style
 
@@ -46,6 +48,10 @@ def test_at_twice_the_scale_no_text_is_under_18_px_and_no_label_is_cut(make_wind
     # What panes paint themselves (predictions, lists, the glimpse captions) uses these.
     assert QFontInfo(style.title_font(9)).pixelSize() >= MIN_PX
     assert QFontInfo(window.predictions.font()).pixelSize() >= MIN_PX
+    assert cut_tabs(window) == []
+    for bar in window.findChildren(QTabBar):  # every title whole: Qt shortens one a single pixel short
+        if bar.isVisible():
+            assert sum(bar.tabSizeHint(i).width() for i in range(bar.count())) <= bar.width(), bar.tabText(1)
     # The lines between the grid's tiles and its cursor are drawn twice as wide.
     grid = window.grid
     assert grid.borders.pen().widthF() == 2 and grid.cursor.pen().widthF() == 4 and not grid.borders.path().isEmpty()
