@@ -161,6 +161,8 @@ def test_the_sample_tour_plays_through_every_step(make_window, qtbot):
         s = window.session
         seen.add((s.image_name, s.layer, window.views.currentIndex()))
         assert window.tour.index == index and window.tour.caption.isVisible()
+        stacked = window.children()  # a widget's children in the order they are drawn, the last on top
+        assert stacked.index(window.tour.caption) > stacked.index(window.views)  # no dock raised the view over it
         if index < count - 1:
             window.tour.step(1)
     assert not failures and len(seen) >= 5  # different photos, layers and tabs, not one view again and again

@@ -85,6 +85,8 @@ class CaptionOverlay(QWidget):
     def eventFilter(self, watched, event):
         if event.type() in (QEvent.Resize, QEvent.Move, QEvent.Show) and self.isVisible():
             self._place()
+        elif event.type() == QEvent.ZOrderChange and self.isVisible():
+            self.raise_()  # the view was raised over the caption (the window does it as docks move)
         return False
 
     def paintEvent(self, event):
