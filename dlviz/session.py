@@ -362,8 +362,9 @@ class Session:
         data = {"version": VERSION}  # first: a file cut short still says what it is
         data.update((key, value) for key, value in self._unknown.items() if key != "version")
         data.update(self.view_state())
-        if self.tours or self._unread_tours:
-            data["tours"] = [tour.to_dict() for tour in self.tours] + self._unread_tours
+        tours = [tour.to_dict() for tour in self.tours if tour.steps] + self._unread_tours
+        if tours:
+            data["tours"] = tours
         return data
 
     def view_state(self) -> dict:
@@ -477,8 +478,12 @@ def _salvage(text: str, tries: int = 400) -> dict | None:
     closers, ends, in_text, escaped = [], [], False, False
     for index, char in enumerate(text):
         if in_text:
-            escaped = not escaped and char == "\\"
-            in_text = escaped or char != '"'
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_text = False
             continue
         if char == '"':
             in_text = True
@@ -507,13 +512,39 @@ def save_file(data: dict, path) -> None:
 
     path = Path(path)
     data = relative_paths(data, path.resolve().parent)
-    text = _NUMBERS.sub(lambda m: re.sub(r"\s+", "", m.group(0)).replace(",", ", "),
-                        json.dumps(data, indent=1, ensure_ascii=False)) + "\n"
+    text = _dumps(data) + "\n"
     write_atomic(Path(path), lambda stream: stream.write(text), binary=False)
 
 
-# A list of numbers only (an (x, y), a layout's point): one line in a saved file, not one per number.
-_NUMBERS = re.compile(r"\[\s*-?[\d.eE+-]+(?:\s*,\s*-?[\d.eE+-]+)*\s*\]")
+def _dumps(data) -> str:
+    """JSON with an indent, but each list of numbers (an (x, y), a layout's point) on one line: a
+    saved layout stays small. The lists are swapped for marks (a number between NUL characters,
+    which no caption, name or path holds), and the marks for the lists once the rest is written."""
+    import json
+
+    lists: list[str] = []
+
+    def marked(value):
+        if isinstance(value, dict):
+            return {key: marked(item) for key, item in value.items()}
+        if isinstance(value, list):
+            if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+                lists.append(json.dumps(value))
+                return _Mark(len(lists) - 1)
+            return [marked(item) for item in value]
+        return value
+
+    class Encoder(json.JSONEncoder):
+        def default(self, value):
+            return f"\0{value.index}\0" if isinstance(value, _Mark) else super().default(value)
+
+    text = json.dumps(marked(data), indent=1, ensure_ascii=False, cls=Encoder)
+    return re.sub(r'"\\u0000(\d+)\\u0000"', lambda m: lists[int(m.group(1))], text)
+
+
+class _Mark:
+    def __init__(self, index: int):
+        self.index = index
 
 
 def number(value, low: float = -math.inf, high: float = math.inf) -> float | None:

@@ -40,17 +40,22 @@ class Step:
     def describe(self) -> str:
         """A short line for a list: the input, the layer and unit, and the main view."""
         view = self.view
-        source = view.get("input") if isinstance(view.get("input"), dict) else {}
-        name = source.get("name") or Path(str(source.get("path") or "")).name or "no image"
+        source, panes = _part(view, "input"), _part(view, "panes")
+        name = str(source.get("name") or Path(str(source.get("path") or "")).name or "no image")
         if isinstance(source.get("frame"), int):
             name += f" frame {source['frame']}"
-        window = (view.get("panes") or {}).get("window") or {}
         parts = [name, str(view.get("layer") or "?"), f"unit {view.get('unit', 0)}"]
-        if isinstance(window, dict) and isinstance(window.get("view"), str):
-            parts.append(window["view"])
-        if ((view.get("panes") or {}).get("explorer") or {}).get("open") is True:
+        if isinstance(_part(panes, "window").get("view"), str):
+            parts.append(_part(panes, "window")["view"])
+        if _part(panes, "explorer").get("open") is True:
             parts.append("explorer")
         return " · ".join(parts)
+
+
+def _part(data: dict, key: str) -> dict:
+    """`data[key]` where it is a dict (a hand-edited file may hold anything), else an empty one."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass
@@ -130,12 +135,11 @@ def relative_paths(data: dict, folder) -> dict:
     they can be: not across drives, and not names that are not paths (a torchvision model's)."""
     data = copy.deepcopy(data)
     for holder, key in _each_path(data):
-        path = Path(holder[key])
-        if path.is_absolute():
-            try:
-                holder[key] = Path(os.path.relpath(path, folder)).as_posix()
-            except ValueError:  # another drive: the path stays whole
-                pass
+        path = os.path.abspath(holder[key])  # one typed relative to the working folder (`dlviz cat.png`)
+        try:
+            holder[key] = Path(os.path.relpath(path, folder)).as_posix()
+        except ValueError:  # another drive: the path stays whole
+            holder[key] = path
     return data
 
 

@@ -68,6 +68,16 @@ def say(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def read_session(path) -> dict:
+    """A saved session file (dlviz.session.read_file), what a damaged one lost said as notes."""
+    from dlviz.session import read_file
+
+    session = read_file(path)
+    for problem in session.problems:
+        say(f"note: {problem}")
+    return session
+
+
 def load_model(args):
     """The model that --model, --weights and --labels name (the bundled one by default)."""
     from dlviz.core.models import load_model as load

@@ -7,7 +7,7 @@ package never imports Qt.
 
 from __future__ import annotations
 
-from dlviz.cli.common import out_folder, say
+from dlviz.cli.common import out_folder, read_session, say
 from dlviz.cli.shot import presenter_options, window_size
 from dlviz.core.errors import DlvizError
 
@@ -24,13 +24,10 @@ def add_parsers(commands) -> None:
 
 
 def cmd_export(args) -> int:
-    from dlviz.session import read_file
     from dlviz.tour import read_tours
 
     size = window_size(args.size)
-    session = read_file(args.session)
-    for problem in session.problems:  # a file cut short
-        say(f"note: {problem}")
+    session = read_session(args.session)
     tours, _, _ = read_tours(session)
     if not tours or not tours[0].steps:
         raise DlvizError(f"{args.session} has no tour steps to export (Tour ▸ Add the View as a Step makes them)")
@@ -39,7 +36,8 @@ def cmd_export(args) -> int:
         raise DlvizError("this build has no window to take pictures of")
     say(f"rendering {len(tours[0].steps)} steps at {size[0] * args.scale}×{size[1] * args.scale}…")
     problem = args.window().render_tour(session, folder, size, args.scale, args.presenter, args.theme,
-                                        captions=not args.no_captions, progress=lambda path: print(f"saved {path}"))
+                                        captions=not args.no_captions, progress=lambda path: print(f"saved {path}"),
+                                        note=lambda sentence: say(f"note: {sentence}"))
     if problem:
         raise DlvizError(problem)
     return 0

@@ -6,7 +6,7 @@ renderer (`dlviz.gui.offscreen`) as `args.window`, so this package never imports
 
 from __future__ import annotations
 
-from dlviz.cli.common import load_image, model_options, out_path, say
+from dlviz.cli.common import load_image, model_options, out_path, read_session
 from dlviz.core.errors import DlvizError
 
 
@@ -43,15 +43,11 @@ def cmd_shot(args) -> int:
     out = out_path(args.out, (".png",))
     session = None
     if args.session:
-        from dlviz.session import read_file
-
         given = [f"--{name}" for name in ("model", "weights", "labels", "layer") if getattr(args, name)]
         if given:
             raise DlvizError(f"{', '.join(given)} and --session both say what to show: give one or the other")
 
-        session = read_file(args.session)
-        for problem in session.problems:  # a file cut short
-            say(f"note: {problem}")
+        session = read_session(args.session)
         if args.image:
             session["input"] = {"kind": "file", "path": str(args.image)}
     elif not args.image:

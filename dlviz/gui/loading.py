@@ -64,6 +64,8 @@ class Loader(QObject):
             sentence += " Falling back to the bundled model."
             self.say(sentence, error=True)
             self.load_model(None, layer=layer)
+        elif self.session.model is not None:  # the model on screen stays: what was asked for is it again,
+            self.requested = (self.session.model_spec, layer)  # so the next ask for the failed one tries anew
         self.model_refused.emit(sentence, spec)
 
     def open_image(self, source, name=None):

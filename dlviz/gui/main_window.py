@@ -183,8 +183,11 @@ class MainWindow(SessionFiles, QMainWindow):
 
     def export_picture(self, slide: bool = False):
         """File ▸ Export Picture (a pane or the window, PNG, SVG or the clipboard) or Export Slide."""
+        self.zoom.leave()  # every pane in its place, to be chosen
         step = self.tour.steps[self.tour.index] if 0 <= self.tour.index < len(self.tour.steps) else None
-        ExportDialog(self, slide, step.caption if step else "").exec()
+        dialog = ExportDialog(self, slide, step.caption if step else "")
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.exec()
 
     def _window_state(self) -> dict:
         if self.zoom.active:  # the sheet covers the panes: the window as it was under it
@@ -211,6 +214,7 @@ class MainWindow(SessionFiles, QMainWindow):
             self.explorer.image_wanted.connect(self._open_from_explorer)
             self.session.model_changed.connect(lambda: setattr(self.explorer, "loaded", self.session.model))
             self.explorer.restore(self._explorer_saved)
+            self.tour.follow_keys_in(self.explorer)  # a step that shows it keeps the remote working
         self.explorer.loaded = self.session.model
         self.explorer.show()
         self.explorer.raise_()
@@ -279,6 +283,7 @@ class MainWindow(SessionFiles, QMainWindow):
 
     def fill_record(self, menu):
         """Live ▸ Record a Pane: the main view on screen and each pane."""
+        self.zoom.leave()
         view = self.views.tabText(self.views.currentIndex())
         menu.addAction(f"{view} (the main view)", lambda: self.recorder.choose_and_start(self.views, view))
         for dock in self.findChildren(QDockWidget):

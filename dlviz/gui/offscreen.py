@@ -31,30 +31,37 @@ def take_screenshot(image, out, size, model=None, weights=None, labels=None, lay
 
 
 def render_tour(session: dict, folder, size, scale: int = 1, presenter: float = 1.0, theme: str = "dark",
-                captions: bool = True, progress=None, timeout_s=300) -> str | None:
+                captions: bool = True, progress=None, note=None, timeout_s=300) -> str | None:
     """Every step of a saved session's first tour, offscreen, to `folder`/step-01.png and on, at
     `scale` times the pixels (fonts and lines drawn at that resolution, not enlarged); a step that
     opens the embedding explorer also saves the explorer (step-07-explorer.png). `captions`: the
     step's caption drawn over the view, as when the tour plays. `progress(path)` hears of each
-    file. Returns None, or the sentence that explains the failure."""
+    file; `note(sentence)` of what a step could not bring back (its image gone, say): the step is
+    drawn as the window shows it, and the tour goes on. Returns None, or the sentence that
+    explains why it stopped."""
     from dlviz.tour import read_tours
 
     tours, _, _ = read_tours(session)
     steps = tours[0].steps if tours else []
     if not steps:
         return "the session has no tour steps to render"
-    problems: list[str] = []
+    problems: list[str] = []  # what stops the export: a window that cannot be drawn or saved
+    failed: list[str] = []  # what a step could not load
     first = dict(steps[0].view, version=session.get("version"))
-    with _window(None, size, None, None, None, None, first, presenter, theme, problems) as window:
+    with _window(None, size, None, None, None, None, first, presenter, theme, failed) as window:
         window.session.take_file(session)  # its tours; the steps bring their own views
         tour = window.tour
         tour.reset()
         tour.playing, tour.hints = captions, False
         for index in range(len(steps)):
+            failed.clear()
             tour.go(index)
             if not _wait_settled(window, timeout_s):
                 problems.append(f"step {index + 1} was not drawn within {timeout_s} s")
                 break
+            for sentence in dict.fromkeys(failed):
+                if note is not None:
+                    note(f"step {index + 1}: {sentence}")
             name = Path(folder) / f"step-{index + 1:02d}.png"
             _save(window, scale, name, size, problems)
             if window.explorer is not None and window.explorer.isVisible():

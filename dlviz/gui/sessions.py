@@ -53,7 +53,7 @@ class SessionFiles:
     def own_session_file(self) -> Path | None:
         """The session file last opened or saved, unless it is one of the app's own (the sample tour)."""
         path = self.session_path
-        return path if path is not None and paths.assets_dir() not in path.parents else None
+        return path if path is not None and paths.assets_dir().resolve() not in path.parents else None
 
     def save_session_here(self) -> bool:
         """Ctrl+S: into the session file it came from; the first time (or for the sample tour), ask."""
@@ -88,7 +88,7 @@ class SessionFiles:
         if self.restore_session(data):
             for sentence in damaged:
                 self.say(sentence, error=True)
-            self.session_path = Path(path).resolve()
+            self.session_path = None if damaged else Path(path).resolve()  # Ctrl+S never overwrites what was lost
             if self.own_session_file():
                 self.recent_sessions.add(path)
             if play and self.tour.steps:

@@ -62,6 +62,20 @@ class TourPlayer(QObject):
     def steps(self):
         return self.tour.steps
 
+    def follow_keys_in(self, other) -> None:
+        """PgDn, PgUp, Space and Esc step or end the tour in another window too (the explorer, which
+        a step may bring to the front), only while the tour plays: otherwise they are that window's."""
+        from PySide6.QtGui import QAction, QKeySequence
+
+        for key, run in (("PgDown", lambda: self.step(1)), ("PgUp", lambda: self.step(-1)),
+                         ("Space", lambda: self.step(1)), ("Esc", self.stop)):
+            action = QAction(other)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(run)
+            action.setEnabled(self.playing)
+            self.changed.connect(lambda a=action: a.setEnabled(self.playing))
+            other.addAction(action)
+
     def reset(self) -> None:
         """A session was opened: its tour, from the start."""
         self.stop()
@@ -103,12 +117,19 @@ class TourPlayer(QObject):
         self.window.say(f"Step {self.index + 1} now shows what is on screen.")
 
     def delete_step(self, index: int) -> None:
-        if 0 <= index < len(self.steps):
-            self.tour.remove(index)
-            self._edited(min(index, len(self.steps) - 1))
-            self.window.say(f"Step {index + 1} deleted.")
+        if not 0 <= index < len(self.steps):
+            return
+        shown = self.index
+        self.tour.remove(index)
+        self._edited(shown - 1 if index < shown else min(index, len(self.steps) - 1))
+        self.window.say(f"Step {index + 1} deleted.")
+        if self.playing and not self.steps:
+            self.stop()
+        elif self.playing and index == shown:  # the view on screen was that step's: the next one comes
+            self.go(self.index)
 
     def move_step(self, index: int, to: int) -> None:
+        to = min(max(to, 0), len(self.steps) - 1)
         if 0 <= index < len(self.steps) and index != to:
             self._edited(self.tour.move(index, to))
 
@@ -209,6 +230,7 @@ class TourPanel(QWidget):
         self.caption.setMaximumHeight(90)
         self.caption.textChanged.connect(lambda: player.set_caption(self.steps.currentRow(), self.caption.toPlainText()))
         self.caption.textChanged.connect(self._name_rows)
+        self.caption.textChanged.connect(self._say_unsaved)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         style.set_sheet(self.hint, "color: {muted}")
@@ -253,7 +275,11 @@ class TourPanel(QWidget):
             button.setEnabled(has)
         self.play_button.setText("Stop" if player.playing else "Play")
         self.play_button.setEnabled(bool(steps))
-        unsaved = " Not saved yet: File ▸ Save Session keeps it." if player.modified else ""
+        self._say_unsaved()
+
+    def _say_unsaved(self) -> None:
+        steps = self.player.steps
+        unsaved = " Not saved yet: Ctrl+S keeps it." if self.player.modified else ""
         self.hint.setText(("No steps yet. Set up a view and press Add (Ctrl+T)." if not steps else
                            f"{how_many(len(steps), 'step')}. Double-click one to go there.{unsaved}"))
 

@@ -91,7 +91,9 @@ class Zoom(QObject):
             window.views.insertTab(home[1], pane, home[2])
             window.views.setCurrentIndex(home[1])
         pane.show()
+        self.sheet.hide()  # at once: what lies under it is seen again before it is deleted
         self.sheet.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.LayoutRequest)  # the pane back in its place now
         self.sheet, self.pane, self._home = None, None, None
         return True
 

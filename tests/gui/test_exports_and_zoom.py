@@ -90,3 +90,15 @@ def test_z_zooms_the_pane_under_the_mouse_or_the_unit_and_esc_puts_it_back(windo
     window.activateWindow()
     qtbot.keyClick(window.grid.map_canvas, Qt.Key_Z)
     assert not window.zoom.active and window.views.count() == 3 and window.views.currentWidget() is window.grid
+
+
+def test_export_while_a_pane_is_zoomed_puts_it_back_and_lists_every_pane(window, monkeypatch):
+    from dlviz.gui.exports import ExportDialog
+
+    window.zoom.enter(window.backprop)  # out of its dock: the dock holds no pane meanwhile
+    listed = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda dialog: listed.extend(dialog.choices()))
+    window.actions["export-picture"].trigger()
+    assert not window.zoom.active and window.backprop.parentWidget().objectName() == "dock-backprop"
+    titles = [title for title, _ in listed]
+    assert "Backprop" in titles and all(widget is not None for _, widget in listed)

@@ -187,3 +187,32 @@ def test_a_long_caption_on_a_small_screen_leaves_the_view_to_be_seen(make_window
     caption = window.tour.caption
     assert caption.isVisible() and caption.height() <= window.views.height() / 3
     assert "font-size:" in caption.label.text() and "font-size:27pt" not in caption.label.text()  # smaller than 18 × 1.5
+
+
+def test_deleting_the_step_on_screen_while_playing_shows_the_next(make_window, qtbot, samples):
+    window = make_window()
+    record_two_steps(window, qtbot, samples)
+    window.tour.play()
+    settled(qtbot, window)
+    window.tour.delete_step(0)
+    settled(qtbot, window)
+    assert window.tour.index == 0 and window.session.image_name == "coffee.png"
+    assert "Where it looks" in window.tour.caption.text()
+    window.tour.delete_step(0)
+    assert not window.tour.playing and not window.tour.caption.isVisible()
+
+
+def test_the_remote_keys_step_the_tour_from_the_explorer_window(make_window, qtbot):
+    window = make_window(size=(1600, 1000))
+    window.actions["sample-tour"].trigger()
+    qtbot.waitUntil(lambda: window.tour.playing, timeout=30_000)
+    last = len(window.tour.steps) - 1
+    window.tour.go(last)  # the step that brings the explorer to the front
+    settled(qtbot, window)
+    explorer = window.explorer
+    assert explorer.isVisible()
+    qtbot.keyClick(explorer, Qt.Key_PageUp)
+    assert window.tour.index == last - 1
+    window.tour.stop()
+    qtbot.keyClick(explorer, Qt.Key_PageUp)  # not playing: the key is the explorer's again
+    assert window.tour.index == last - 1 and not window.tour.playing

@@ -88,3 +88,28 @@ def test_lists_of_numbers_are_written_on_one_line(tmp_path, coords):
     text = (tmp_path / "s.dlviz").read_text(encoding="utf-8")
     assert json.loads(text)["panes"]["explorer"]["layout"]["coords"] == coords
     assert f"[{coords[0][0]}, {coords[0][1]}]" in text
+
+
+def test_a_file_cut_short_keeps_steps_whose_captions_hold_quotes(tmp_path):
+    from dlviz.session import SessionError
+
+    tour = Tour("T")
+    tour.add(view(), 'a 6" screen, and [1,2] in brackets')
+    tour.add(view("blocks.5"), "the second")
+    save_file({"version": VERSION, "layer": "x", "tours": [tour.to_dict()]}, tmp_path / "t.dlviz")
+    text = (tmp_path / "t.dlviz").read_text(encoding="utf-8")
+    assert read_file(tmp_path / "t.dlviz")["tours"][0]["steps"][0]["caption"] == 'a 6" screen, and [1,2] in brackets'
+    (tmp_path / "cut.dlviz").write_text(text[:-12], encoding="utf-8")
+    data = read_file(tmp_path / "cut.dlviz")
+    assert [step["caption"] for step in data["tours"][0]["steps"]][:1] == ['a 6" screen, and [1,2] in brackets']
+    assert data.problems
+    with pytest.raises(SessionError):
+        (tmp_path / "nothing.dlviz").write_text('{"version": 1, "la', encoding="utf-8")
+        read_file(tmp_path / "nothing.dlviz")
+
+
+def test_a_path_typed_relative_to_the_working_folder_is_saved_relative_to_the_session(tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    written = relative_paths(view(image="cat.png"), tmp_path / "talks")
+    assert written["input"]["path"] == "../work/cat.png"

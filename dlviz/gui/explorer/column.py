@@ -389,6 +389,8 @@ class ControlColumn:
         elif self.source.currentData() in ("classes", "words") or {
                 "folder": self.folder_path, "file": self.file_path}[self.source.currentData()].text().strip():
             self.load_source()
+        else:  # nothing to read again: the layout is not kept for points loaded later
+            self.pending_layout = None
 
     def put_saved_layout(self):
         """The saved layout and camera on the points just read, when they are as many as saved."""

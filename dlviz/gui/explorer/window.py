@@ -168,8 +168,12 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         self._drop_run()  # a layout of the old points: Pause and Stop go back to rest too
         self.runner.submit(kinds.SOURCE, jobs_embed.read_source, fn, args, self.max_points.value(), self.seed.value(),
                            done=self._source_read, progress=self._progress,
-                           failed=lambda sentence: self._show_busy(False), cancelled=lambda: self._show_busy(False))
+                           failed=self._source_failed, cancelled=self._source_failed)
         self._show_busy(True, text)
+
+    def _source_failed(self, *sentence):
+        self._show_busy(False)
+        self.pending_layout = None  # a saved layout is for the points that failed, not for the next ones
 
     def load_classes(self):
         self._submit_source("Reading the classifier's rows…", jobs_embed.class_points, self.loaded)
