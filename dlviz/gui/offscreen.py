@@ -131,7 +131,8 @@ def _window(image, size, model, weights, labels, layer, session, presenter, them
 def _save(widget, scale: int, out, size, problems: list[str]) -> None:
     """`widget` drawn at `scale` times its pixels to the PNG `out`; what went wrong in `problems`."""
     from PySide6.QtCore import QCoreApplication
-    from PySide6.QtGui import QPixmap
+
+    from dlviz.gui.exports import picture
 
     for _ in range(5):
         QCoreApplication.processEvents()
@@ -139,10 +140,7 @@ def _save(widget, scale: int, out, size, problems: list[str]) -> None:
         hint = widget.minimumSizeHint()
         problems.append(f"the window cannot be {size[0]}×{size[1]}: its panes need at least {hint.width()}×{hint.height()}")
         return
-    pixmap = QPixmap(widget.size() * scale)
-    pixmap.setDevicePixelRatio(scale)
-    widget.render(pixmap)
-    if not pixmap.save(str(out), "PNG"):
+    if not picture(widget, scale).save(str(out), "PNG"):
         problems.append(f"could not write {out}")
 
 
