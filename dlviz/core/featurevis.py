@@ -18,8 +18,13 @@ parameterisation. Gradients are taken with `torch.autograd.grad` for the image p
 model's parameters get no `.grad`, and their `requires_grad` flags are never touched.
 
 A unit whose ReLU is off everywhere on the start image passes no gradient at all (common in
-MobileNet-style nets, where a depthwise convolution chains single channels), so ReLU and ReLU6
-modules get a redirected gradient for the first steps (see `_RedirectedClamp`).
+MobileNet-style nets, where a depthwise convolution chains single channels). Such a unit starts
+from the photo crop where it fires most (`dlviz.core.featurestart`, the default start "auto"), and
+the ReLUs of its own layer get a redirected gradient for the first steps (see `_RedirectedClamp`).
+A unit is called dead only when it stays silent on its feature image and on every start photo.
+
+The model sees the image in channels-last memory order: the depthwise convolutions of
+MobileNet-style nets run two to three times faster so on a CPU, most of all in batches.
 
 No Qt here.
 """
@@ -27,31 +32,31 @@ No Qt here.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from dlviz.core import catalogue
+from dlviz.core import catalogue, featurestart
 from dlviz.core.activations import EndPass, OwnedHook
-from dlviz.core.files import write_atomic
 from dlviz.core.imageparam import Parameterisation, from_uint8, noise_image, project, square, to_uint8, transform
 from dlviz.core.progress import Progress, given
 
 
 KINDS = tuple(catalogue.FEATUREVIS_OBJECTIVES)
-STARTS = ("noise", "image")
-CACHE_VERSION = 1
+STARTS = ("auto", "noise", "image")
 REPORT_EVERY = 0.2  # seconds between progress reports
 REDIRECT_STEPS = 32  # redirected ReLU gradients at least this many steps, and until every unit has risen
-GREY_STD = 2.0  # a result whose pixels vary less than this (uint8 levels) is flat grey
+# Pattern mode's feature images: small (the grid's tiles are smaller still) and many units in one
+# optimisation, which is what makes a whole layer affordable on a CPU (benchmarks/featurevis.py).
+PATTERN = {"size": 64, "steps": 128}
+PATTERN_BATCH = 32
+RESTART_STEP = 32  # start "auto": a unit still below its best photo after this many steps starts again from it
 
 # --------------------------------------------------------------------------- settings and result
 
@@ -63,8 +68,13 @@ class Settings:
     size: int = 128  # the optimised image is size×size pixels
     lr: float = 0.05  # Adam's learning rate on the parameterisation
     seed: int = 0
-    start: str = "noise"  # "noise" (small random values, near grey) or "image" (start_image)
+    # "auto": noise, but a unit silent on it starts from the photo crop where it fires most;
+    # "noise": small random values, near grey; "image": start_image
+    start: str = "auto"
     start_image: np.ndarray | None = field(default=None, repr=False)  # uint8 H×W×3
+    # the photos "auto" starts from and the dead check looks at (uint8 H×W×3, with names); None: the bundled samples
+    photos: Sequence[np.ndarray] | None = field(default=None, repr=False)
+    photo_names: Sequence[str] | None = field(default=None, repr=False)
     # the Deep Visualization Toolbox's regularisers
     l2_decay: float = 0.0  # multiply the image (around grey) by 1 - l2_decay every step
     blur_every: int = 0  # blur every k steps; 0 = off
@@ -83,7 +93,7 @@ class Settings:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not '{self.kind}'")
         if self.start not in STARTS:
-            raise ValueError(f"start must be 'noise' or 'image', not '{self.start}'")
+            raise ValueError(f"start must be one of {', '.join(STARTS)}, not '{self.start}'")
         if self.start == "image" and self.start_image is None:
             raise ValueError("start='image' needs a start_image")
         if self.steps < 0 or self.size < 8:
@@ -95,6 +105,8 @@ class Settings:
     def key_data(self) -> dict:
         """Everything that changes the result, as JSON-able values (the start image as a hash)."""
         data = asdict(self)
+        data.pop("photo_names")
+        data["photos"] = featurestart.digest(self.photos)
         image = data.pop("start_image")
         data["start_image"] = None
         if self.start == "image" and image is not None:
@@ -112,17 +124,35 @@ class Result:
     activation: float  # the objective on the final image
     start_activation: float  # the objective on the image at step 0
     noise_activation: float  # the objective on plain uniform noise (same seed): the baseline
-    dead: bool  # the image ended flat grey or the objective never rose: a dead unit
+    dead: bool  # silent (at most 0) on its feature image and on every start photo
     steps_done: int
     cancelled: bool
     seconds: float
     unit: int = 0
+    start: str = "noise"  # what the optimisation started from: "noise", "the image" or a photo's name
+    photo_best: float | None = None  # the unit's best value on the start photos
+    photos: int = 0  # how many photos that was
+    elsewhere: str = ""  # other images the dead check looked at (a Top images scan), in words
+
+    def why_dead(self) -> str:
+        """Why the unit is called dead, as the end of a sentence."""
+        where = f"the {self.photos} sample photos" + (f" or {self.elsewhere}" if self.elsewhere else "")
+        return f"it stayed at zero on its feature image and on {where}"
 
     def summary(self) -> dict:
         """The JSON side data (everything but the image)."""
         data = asdict(self)
         del data["image"]
         return data
+
+
+def judge(results: Sequence[Result], scan_best, where: str) -> None:
+    """Look at a Top images scan too: a unit that fires on one of its images is not dead.
+    scan_best: each unit's best value on the scan (indexable by unit); where: the scan in words."""
+    for result in results:
+        fires_there = float(scan_best[result.unit]) > 0
+        result.elsewhere = where
+        result.dead = result.dead and not fires_there
 
 
 # --------------------------------------------------------------------------- the objective
@@ -305,96 +335,186 @@ class _Model:
         self.mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
         self.std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
 
-    def values(self, catcher: LayerOutput, rgb: torch.Tensor, units: Sequence[int]) -> torch.Tensor:
-        output = catcher((rgb - self.mean) / self.std)
+    def _output(self, catcher: LayerOutput, rgb: torch.Tensor, units: Sequence[int]) -> torch.Tensor:
+        output = catcher(((rgb - self.mean) / self.std).contiguous(memory_format=torch.channels_last))
         if max(units) >= _unit_count(output) or min(units) < 0:
             where = f"layer '{self.layer}'" if self.layer else "the output"
             raise IndexError(f"{where} has {_unit_count(output)} units; there is no unit {max(units)}")
-        return _objective(output, units, self.kind)
+        return output
+
+    def values(self, catcher: LayerOutput, rgb: torch.Tensor, units: Sequence[int]) -> torch.Tensor:
+        """The objective of unit units[b] on image b."""
+        return _objective(self._output(catcher, rgb, units), units, self.kind)
+
+    def table(self, catcher: LayerOutput, images: np.ndarray, units: Sequence[int], chunk: int = 16) -> np.ndarray:
+        """K×B: the objective of every unit on every image (uint8 K×H×W×3), without gradients."""
+        rows = []
+        with torch.no_grad():
+            for first in range(0, len(images), chunk):
+                output = self._output(catcher, from_uint8(images[first : first + chunk]), units)
+                picked = output[:, list(units)]
+                rows.append(torch.stack([_objective(picked[:, b : b + 1], [0] * len(picked), self.kind)
+                                         for b in range(len(units))], dim=1))
+        return torch.cat(rows).numpy() if rows else np.zeros((0, len(units)), np.float32)
 
 
-def _optimise(loaded, layer, units, settings: Settings, should_stop, tick) -> list[Result]:
-    """One batch: every element optimised for its own unit. tick(fraction_of_batch, images) reports."""
-    settings.check()
-    started = time.perf_counter()
-    batch, size = len(units), settings.size
-    target = _Model(loaded, layer, settings.kind)
-    generator = torch.Generator().manual_seed(int(settings.seed))
-    param = Parameterisation(batch, size, settings.fourier, settings.decorrelate)
-    if settings.start == "image":
-        start = torch.from_numpy(square(settings.start_image, size)).permute(2, 0, 1).float().div(255)
-        start = start.clamp(0.01, 0.99).unsqueeze(0).expand(batch, -1, -1, -1)
-        param.set_latent(torch.log(start / (1 - start)))
-    else:
-        param.init_noise(generator)
-    noise = from_uint8(np.repeat(noise_image(size, settings.seed)[None], batch, axis=0))
-    model = loaded.model
-    training = [m for m in model.modules() if m.training]  # put back as they were, module by module
-    steps_done, cancelled = 0, False
-    try:
-        if training:
-            model.eval()
-        with torch.inference_mode(False), LayerOutput(model, target.layer, target.calls) as catcher, RedirectedReLUs(model if catcher.module is not None else None) as redirect:
-            with torch.no_grad():
-                first = from_uint8(to_uint8(param.rgb()))
-                before = target.values(catcher, torch.cat([noise, first]), list(units) * 2)
-            noise_values, start_values = before[:batch], before[batch:]
-            optimiser = torch.optim.Adam([param.param], lr=settings.lr)
-            want_rgb_grad = settings.clip_contribution_percentile > 0
-            risen = False
-            last = time.perf_counter()
-            with torch.enable_grad():
-                for step in range(settings.steps):
-                    if should_stop():
-                        cancelled = True
-                        break
-                    # Redirected ReLU gradients get a stuck unit going; once every unit has risen
-                    # they only cost time (a third of a step), so they stop after a while.
-                    redirect.enabled = step < REDIRECT_STEPS or not risen
-                    rgb = param.rgb()
-                    values = target.values(catcher, transform(rgb, settings, generator), units)
-                    inputs = [param.param, rgb] if want_rgb_grad else [param.param]
-                    grads = torch.autograd.grad(-values.sum(), inputs)
-                    risen = bool(torch.all(values.detach() > start_values + 1e-3 * start_values.abs() + 1e-6))
-                    optimiser.zero_grad(set_to_none=True)
-                    param.param.grad = grads[0]
-                    optimiser.step()
-                    param.param.grad = None
-                    project(param, settings, step, grads[1] if want_rgb_grad else None, rgb.detach())
-                    steps_done = step + 1
-                    now = time.perf_counter()
-                    if now - last >= REPORT_EVERY:
-                        last = now
-                        with torch.no_grad():
-                            tick(steps_done / max(1, settings.steps), to_uint8(param.rgb()))
-            with torch.no_grad():
-                images = to_uint8(param.rgb())
-                final = target.values(catcher, from_uint8(images), units)
-    finally:
-        for module in training:
-            module.training = True
-    tick(1.0, images)
-    seconds = time.perf_counter() - started
-    results = []
-    for b, unit in enumerate(units):
-        activation, start_value = float(final[b]), float(start_values[b])
-        flat = float(images[b].astype(np.float32).std()) < GREY_STD
-        rose = activation > start_value + 1e-6 + 1e-3 * abs(start_value)
-        dead = not cancelled and steps_done > 0 and (flat or not rose)
-        results.append(
-            Result(
-                image=images[b],
-                activation=activation,
-                start_activation=start_value,
-                noise_activation=float(noise_values[b]),
-                dead=dead,
-                steps_done=steps_done,
-                cancelled=cancelled,
-                seconds=seconds,
-                unit=int(unit),
+class Optimisation:
+    """One batch of units optimised together, every element for its own unit.
+
+    It can pause part way and go on later (the worker lets other jobs run in between); the model's
+    hooks are on only while it runs. `run` returns True once finished; `results` then gives one
+    Result per unit.
+    """
+
+    def __init__(self, loaded, layer: str | None, units: Sequence[int], settings: Settings):
+        settings.check()
+        self.loaded, self.units, self.settings = loaded, list(units), settings
+        self.target = _Model(loaded, layer, settings.kind)
+        batch, size = len(self.units), settings.size
+        self.generator = torch.Generator().manual_seed(int(settings.seed))
+        self.param = Parameterisation(batch, size, settings.fourier, settings.decorrelate)
+        if settings.start == "image":
+            self.param.set_latent(_logit(np.repeat(square(settings.start_image, size)[None], batch, axis=0)))
+        else:
+            self.param.init_noise(self.generator)
+        if settings.photos is None:
+            self.photos = featurestart.bundled(size)
+        else:
+            names = settings.photo_names or [f"photo {i + 1}" for i in range(len(settings.photos))]
+            self.photos = featurestart.photos(settings.photos, names, size)
+        self.starts = ["the image" if settings.start == "image" else "noise"] * batch
+        self.optimiser = torch.optim.Adam([self.param.param], lr=settings.lr)
+        self.restart_at = min(RESTART_STEP, max(1, settings.steps // 4)) if settings.start == "auto" else -1
+        self.step, self.seconds, self.cancelled, self.risen = 0, 0.0, False, False
+        self.table = self.noise_values = self.start_values = None  # measured when it first runs
+        self.images = self.final = None  # once finished
+
+    @property
+    def finished(self) -> bool:
+        return self.final is not None
+
+    def run(self, should_stop=lambda: False, tick=lambda fraction, images: None, pause=lambda: False) -> bool:
+        """Go on until finished (True), or until pause() says so (False: call again to go on).
+        should_stop() ends it early, finished and marked cancelled. tick(fraction, images) reports
+        at least every 0.2 s and at the end."""
+        started = time.perf_counter()
+        model, target, settings = self.loaded.model, self.target, self.settings
+        training = [m for m in model.modules() if m.training]  # put back as they were, module by module
+        try:
+            if training:
+                model.eval()
+            with torch.inference_mode(False), LayerOutput(model, target.layer, target.calls) as catcher, RedirectedReLUs(catcher.module) as redirect:
+                if self.table is None:
+                    self._measure_start(catcher)
+                last = time.perf_counter()
+                with torch.enable_grad():
+                    while self.step < settings.steps:
+                        if should_stop():
+                            self.cancelled = True
+                            break
+                        if pause():
+                            return False
+                        self._step(catcher, redirect)
+                        now = time.perf_counter()
+                        if now - last >= REPORT_EVERY:
+                            last = now
+                            with torch.no_grad():
+                                tick(self.step / max(1, settings.steps), to_uint8(self.param.rgb()))
+                with torch.no_grad():
+                    self.images = to_uint8(self.param.rgb())
+                    self.final = target.values(catcher, from_uint8(self.images), self.units)
+        finally:
+            for module in training:
+                module.training = True
+            self.seconds += time.perf_counter() - started
+        tick(1.0, self.images)
+        return True
+
+    def _measure_start(self, catcher) -> None:
+        batch, size = len(self.units), self.settings.size
+        self.table = self.target.table(catcher, self.photos.crops, self.units)  # K×B: each unit on each photo
+        noise = from_uint8(np.repeat(noise_image(size, self.settings.seed)[None], batch, axis=0))
+        with torch.no_grad():
+            first = from_uint8(to_uint8(self.param.rgb()))
+            before = self.target.values(catcher, torch.cat([noise, first]), self.units * 2)
+        self.noise_values, self.start_values = before[:batch], before[batch:]
+
+    def _step(self, catcher, redirect) -> None:
+        settings, param, start_values = self.settings, self.param, self.start_values
+        # Redirected ReLU gradients get a stuck unit going; once every unit has risen they only
+        # cost time, so they stop after a while (with start "auto", a photo takes over then).
+        redirect.enabled = self.step < REDIRECT_STEPS or (not self.risen and self.restart_at < 0)
+        rgb = param.rgb()
+        values = self.target.values(catcher, transform(rgb, settings, self.generator), self.units)
+        want_rgb_grad = settings.clip_contribution_percentile > 0
+        grads = torch.autograd.grad(-values.sum(), [param.param, rgb] if want_rgb_grad else [param.param])
+        self.risen = bool(torch.all(values.detach() > start_values + 1e-3 * start_values.abs() + 1e-6))
+        self.optimiser.zero_grad(set_to_none=True)
+        param.param.grad = grads[0]
+        self.optimiser.step()
+        param.param.grad = None
+        project(param, settings, self.step, grads[1] if want_rgb_grad else None, rgb.detach())
+        self.step += 1
+        if self.step == self.restart_at:
+            _restart_behind(param, self.optimiser, values.detach().numpy(), self.table, self.photos, self.starts, self.step)
+
+    def results(self) -> list[Result]:
+        """One Result per unit, once finished."""
+        if not self.finished:
+            raise RuntimeError("the optimisation has not finished")
+        out = []
+        for b, unit in enumerate(self.units):
+            activation = float(self.final[b])
+            photo_best = float(self.table[:, b].max()) if len(self.photos) else None
+            silent_on_photos = photo_best is None or photo_best <= 0
+            out.append(
+                Result(
+                    image=self.images[b],
+                    activation=activation,
+                    start_activation=float(self.start_values[b]),
+                    noise_activation=float(self.noise_values[b]),
+                    dead=not self.cancelled and self.step > 0 and activation <= 0 and silent_on_photos,
+                    steps_done=self.step,
+                    cancelled=self.cancelled,
+                    seconds=self.seconds,
+                    unit=int(unit),
+                    start=self.starts[b],
+                    photo_best=photo_best,
+                    photos=self.photos.sources,
+                )
             )
-        )
-    return results
+        return out
+
+
+def _restart_behind(param, optimiser, now: np.ndarray, table: np.ndarray, photos, starts: list, step: int) -> None:
+    """Start each unit that is still below its best photo again from that photo's crop.
+
+    On the bundled model a unit either passes its best photo within 32 steps from noise (by 1.7×
+    or more) or is still exactly 0, its gradient blocked; the second kind starts again from the
+    photo crop where it fires most, with fresh Adam moments.
+    """
+    if not table.size:
+        return
+    best, which = table.max(axis=0), table.argmax(axis=0)
+    behind = [b for b in range(len(now)) if best[b] > 0 and now[b] < best[b]]
+    if not behind:
+        return
+    with torch.no_grad():
+        z = param.latent().clone()
+        for b in behind:
+            z[b] = _logit(photos.crops[which[b] : which[b] + 1])[0]
+            starts[b] = f"{photos.names[which[b]]} (from step {step})"
+        param.set_latent(z)
+    moments = optimiser.state.get(param.param, {})
+    for key in ("exp_avg", "exp_avg_sq"):
+        if key in moments:
+            moments[key][behind] = 0
+
+
+def _logit(images: np.ndarray) -> torch.Tensor:
+    """The latent z (B×3×H×W) whose sigmoid is the uint8 images (B×H×W×3), kept off 0 and 1."""
+    rgb = from_uint8(images).clamp(0.01, 0.99)
+    return torch.log(rgb / (1 - rgb))
 
 
 def visualise(loaded, layer: str | None, unit: int, settings: Settings | None = None,
@@ -407,8 +527,9 @@ def visualise(loaded, layer: str | None, unit: int, settings: Settings | None = 
     """
     settings = settings or Settings()
     progress = given(progress)
-    return _optimise(loaded, layer, [unit], settings, progress.should_stop,
-                     lambda f, images: progress.report(f, _optimising(f), images[0]))[0]
+    run = Optimisation(loaded, layer, [unit], settings)
+    run.run(progress.should_stop, lambda f, images: progress.report(f, _optimising(f), images[0]))
+    return run.results()[0]
 
 
 def _optimising(fraction: float) -> str:
@@ -444,7 +565,9 @@ def visualise_layer(
             overall = (first + fraction * len(chunk)) / len(units)
             progress.report(overall, _optimising(overall), tile(shown))
 
-        done = _optimise(loaded, layer, chunk, settings, progress.should_stop, tick)
+        run = Optimisation(loaded, layer, chunk, settings)
+        run.run(progress.should_stop, tick)
+        done = run.results()
         results.extend(done)
         if done and done[0].cancelled or progress.should_stop():
             break
@@ -463,48 +586,3 @@ def tile(images: Sequence[np.ndarray], cols: int | None = None, gap: int = 2) ->
         r, c = divmod(i, cols)
         out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image[:h, :w, :3]
     return out
-
-
-# --------------------------------------------------------------------------- cache
-
-
-def cache_key(model_name: str, layer: str | None, unit: int, settings: Settings) -> str:
-    """A stable hash of everything that determines a result."""
-    data = {
-        "version": CACHE_VERSION,
-        "model": str(model_name),
-        "layer": layer if layer not in ("", None) else "output",
-        "unit": int(unit),
-        "settings": settings.key_data(),
-    }
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-def save_cached(folder, key: str, result: Result) -> None:
-    """Write key.png and key.json into folder (made if needed). Cancelled results are not cached."""
-    from PIL import Image
-
-    if result.cancelled:
-        return
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    png, side = folder / f"{key}.png", folder / f"{key}.json"
-    write_atomic(png, lambda stream: Image.fromarray(result.image).save(stream, format="PNG"))
-    text = json.dumps(result.summary())
-    write_atomic(side, lambda stream: stream.write(text), binary=False)  # the JSON last: it says the pair is complete
-
-
-def load_cached(folder, key: str) -> Result | None:
-    """The cached result, or None if absent or unreadable."""
-    from PIL import Image
-
-    folder = Path(folder)
-    png, side = folder / f"{key}.png", folder / f"{key}.json"
-    try:
-        data = json.loads(side.read_text(encoding="utf-8"))
-        with Image.open(png) as im:
-            image = np.array(im.convert("RGB"))
-        return Result(image=image, **{k: data[k] for k in Result.__dataclass_fields__ if k != "image"})
-    except (OSError, ValueError, KeyError, TypeError):
-        return None

@@ -24,6 +24,10 @@ class Progress:
     def should_stop(self) -> bool:
         return False
 
+    def others_waiting(self) -> bool:
+        """Whether other work waits that should go first: long work that can pause, pauses."""
+        return False
+
     def check(self) -> None:
         """Raise `Cancelled` if the work is no longer wanted."""
         if self.should_stop():

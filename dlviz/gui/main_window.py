@@ -29,7 +29,7 @@ from dlviz.gui.panes.attention import AttentionPane
 from dlviz.gui.panes.backprop import BackpropPane
 from dlviz.gui.panes.featurevis import FeatureVisPane
 from dlviz.gui.panes.glimpse import GlimpsePane
-from dlviz.gui.panes.grid import GridPane
+from dlviz.gui.panes.grid import CROPS, GridPane
 from dlviz.gui.panes.input import InputPane
 from dlviz.gui.panes.layers import LayerPane
 from dlviz.gui.panes.perturb import PerturbPane
@@ -128,7 +128,9 @@ class MainWindow(SessionFiles, QMainWindow):
         s.register("explorer", self._explorer_state, self._restore_explorer)
         r.finished.connect(lambda *_: QTimer.singleShot(0, self._check_ready))
         r.failed.connect(lambda *_: QTimer.singleShot(0, self._check_ready))
-        self.top_images.scan_shown.connect(lambda: self.grid.pattern_source is not None and self.grid.refresh())
+        self.top_images.scan_shown.connect(lambda: self.grid.patterns == CROPS and self.grid.refresh())
+        self.grid.pattern_source = lambda unit: (self.top_images.best_crops(unit) or [(None,)])[0][0]
+        self.grid.scan_best = self.feature_vis.scan_best = self.top_images.scan_best
         self.loader.opened.connect(self.recent_images.add)
         self.notices = []  # the dialogs of sentences too long or too important for the status bar
         self.loader.model_refused.connect(lambda text, spec: self.tour.playing or self.notices.append(
@@ -240,15 +242,10 @@ class MainWindow(SessionFiles, QMainWindow):
         self.activateWindow()
 
     def toggle_patterns(self):
-        """Pattern mode: the grid shows each unit's best crop (from Top images) instead of its map."""
-        if self.grid.pattern_source is None:
-            self.grid.pattern_source = lambda unit: (self.top_images.best_crops(unit) or [(None,)])[0][0]
-            if self.top_images.current() is None:  # the scan starts once its tab is in front
-                self.explain[2].raise_()
-                self.say("Pattern mode shows each unit's best crop once the Top images scan is done.")
-        else:
-            self.grid.pattern_source = None
-        self.grid.refresh()
+        """Pattern mode, the toolbox's `s` (GridPane.cycle_patterns)."""
+        if self.grid.cycle_patterns() == CROPS and self.top_images.current() is None:
+            self.explain[2].raise_()  # the scan starts once its tab is in front
+            self.say("Pattern mode shows each unit's best crop once the Top images scan is done.")
 
     # ---------------------------------------------------------------- menus that change
     def fill_recent(self, menu):

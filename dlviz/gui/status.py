@@ -40,7 +40,7 @@ class StatusBar(QObject):
         super().__init__(bar)
         self.bar, self.runner, self.session = bar, runner, session
         self.long = kinds.long_kinds(runner.table)
-        self._started: dict[str, float] = {}  # when each long kind's current request was made
+        self._started: dict[str, tuple | None] = {}  # per long kind: (time, fraction) of its current request's first report
         self.info = QLabel("starting…")
         self.info.setMinimumWidth(40)  # clipped on a narrow window rather than widening it
         self.info.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
@@ -146,7 +146,7 @@ class StatusBar(QObject):
         return any(self.runner.waiting(kind) for kind in self.long)
 
     def _submitted(self, kind):
-        self._started[kind] = time.monotonic()
+        self._started[kind] = None  # measured from the job's first report
         if kind == kinds.MODEL_LOAD:
             self.show_progress(True)  # seconds at least: import torch, maybe a download
         elif kind in self.long and not self.progress_bar.isVisible():
@@ -159,10 +159,16 @@ class StatusBar(QObject):
     def _progress(self, kind, fraction, text):
         if kind in self.long:
             text = text or f"{self.runner.table[kind].title}: %p%"
-            started = self._started.setdefault(kind, time.monotonic())
-            elapsed = time.monotonic() - started
-            if 0.02 <= fraction < 1 and elapsed > 2:  # enough to go on: how long is left, at this pace
-                text += f" · about {duration(elapsed * (1 - fraction) / fraction)} left"
+            # The pace is measured from the first report: a job that goes on where another of its
+            # kind stopped (pattern mode's feature images, a batch at a time) starts part way.
+            now = time.monotonic()
+            started, first = self._started.get(kind) or (now, None)
+            if first is None:
+                self._started[kind] = (now, fraction)
+                started, first = now, fraction
+            elapsed, gained = now - started, fraction - first
+            if gained >= 0.01 and fraction < 1 and elapsed > 2:  # enough to go on: how long is left, at this pace
+                text += f" · about {duration(elapsed * (1 - fraction) / gained)} left"
             self.progress_bar.setValue(int(fraction * 100))
             self.progress_bar.setFormat(text)
             self.progress_bar.setToolTip(text)

@@ -42,6 +42,7 @@ VIDEO, LIVE = "video", "live"
 PROBE, STRIP, FOVEA, BACKPROP, CAM = "perturb", "perturb-strip", "fovea", "backprop", "cam"
 SCORE_CAM = "scorecam"
 GLIMPSE, SCAN, TOP_VIEWS, FEATURE_VIS, OCCLUSION = "glimpse", "scan", "topviews", "featurevis", "occlusion"
+FEATURE_IMAGES = "featureimages"
 
 TOOLBOX = _table(
     Kind(IMAGE, NOTHING, FOLLOW, False, "opening the image"),  # first: the photo shows while the model loads
@@ -64,6 +65,8 @@ TOOLBOX = _table(
     Kind(TOP_VIEWS, MODEL, FROZEN, False, "top images' backprop views"),
     Kind(FEATURE_VIS, MODEL, FROZEN, True, "feature visualisation"),
     Kind(OCCLUSION, INPUT, FROZEN, True, "occlusion map"),
+    # Last: pattern mode's feature images pause whenever anything else waits, and go on after it.
+    Kind(FEATURE_IMAGES, MODEL, FROZEN, True, "feature images"),
 )
 
 # The embedding explorer's own worker.

@@ -41,6 +41,9 @@ class JobState(Progress):
     def should_stop(self) -> bool:
         return self._runner.is_stale(self.kind, self.ident)
 
+    def others_waiting(self) -> bool:
+        return self._runner.waiting_before(self.kind)
+
     def report(self, fraction: float, text: str = "", partial=None) -> None:
         if not self.should_stop():
             self._runner._progress.emit(self.kind, self.ident, float(fraction), text, partial)
@@ -153,6 +156,12 @@ class JobRunner(QObject):
             self._call(job, "cancelled")
             self.cancelled.emit(job.kind)
         self.busy_changed.emit(self.is_busy())
+
+    def waiting_before(self, kind: str) -> bool:
+        """Whether a request of a kind that goes before `kind` is waiting."""
+        with self._lock:
+            order = self._order[kind]
+            return any(self._order[other] < order for other in self._pending)
 
     def is_busy(self) -> bool:
         with self._lock:

@@ -183,25 +183,76 @@ class FeatureVisResult:
     from_cache: bool
 
 
-def feature_vis(state, loaded, layer, units, settings, cache_dir=None):
-    """Optimise an image for each of `units`; a single unit is read from the cache when it can be."""
-    from dlviz.core import featurevis
+def feature_vis(state, loaded, layer, units, settings, cache_dir=None, elsewhere=None):
+    """Optimise an image for each of `units`; a single unit is read from the cache when it can be.
+    `elsewhere`: (each unit's best value on a Top images scan, what was scanned, in words) or None."""
+    from dlviz.core import featurecache, featurevis
 
-    key = featurevis.cache_key(loaded.name, layer, units[0], settings) if len(units) == 1 else None
-    if key and cache_dir is not None:
-        cached = featurevis.load_cached(cache_dir, key)
-        if cached is not None:
-            return FeatureVisResult([cached], layer, cached.image, True)
-
-    if len(units) == 1:
-        results = [featurevis.visualise(loaded, layer, units[0], settings, state)]
-        image = results[0].image
+    key = featurecache.cache_key(loaded.name, layer, units[0], settings) if len(units) == 1 else None
+    cached = featurecache.load_cached(cache_dir, key) if key and cache_dir is not None else None
+    if cached is not None:
+        results, from_cache = [cached], True
+    elif len(units) == 1:
+        results, from_cache = [featurevis.visualise(loaded, layer, units[0], settings, state)], False
         if key and cache_dir is not None and not results[0].cancelled:
-            featurevis.save_cached(cache_dir, key, results[0])
+            featurecache.save_cached(cache_dir, key, results[0])
     else:
-        results = featurevis.visualise_layer(loaded, layer, units, settings, progress=state)
-        image = featurevis.tile([r.image for r in results])
-    return FeatureVisResult(results, layer, image, False)
+        results, from_cache = featurevis.visualise_layer(loaded, layer, units, settings, progress=state), False
+    if elsewhere is not None:
+        featurevis.judge(results, *elsewhere)
+    image = results[0].image if len(units) == 1 else featurevis.tile([r.image for r in results])
+    return FeatureVisResult(results, layer, image, from_cache)
+
+
+@dataclass
+class FeatureImages:
+    """Pattern mode's feature images of a layer, so far: what this job added, and the batch it
+    paused for other work (to be handed to the next job), if any."""
+
+    model: str
+    layer: str
+    results: dict  # unit -> dlviz.core.featurevis.Result
+    paused: object = None  # dlviz.core.featurevis.Optimisation
+
+
+def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=None, elsewhere=None):
+    """The feature images of a layer's `count` units for pattern mode: first whatever the cache
+    holds, then one batch of the missing units (`featurevis.PATTERN` settings). It returns after
+    that batch, or as soon as other work waits (with the batch paused, to go on in the next job),
+    so a layer of hundreds of units never holds the worker for more than a step."""
+    from dlviz.core import featurecache, featurevis
+
+    settings = featurevis.Settings(**featurevis.PATTERN)
+    found = {}
+    if cache_dir is not None and not known and paused is None:
+        found = featurecache.load_units(cache_dir, loaded.name, layer, range(count), settings)
+        if found:
+            state.report(len(found) / count, f"{len(found)} of {count} from the cache", dict(found))
+    have = set(known) | set(found)
+    missing = [unit for unit in range(count) if unit not in have]
+    if not missing:
+        if elsewhere is not None:
+            featurevis.judge(list(found.values()), *elsewhere)
+        return FeatureImages(loaded.name, layer, found)
+    if paused is None or not set(paused.units) <= set(missing):
+        paused = featurevis.Optimisation(loaded, layer, missing[: featurevis.PATTERN_BATCH], settings)
+    run = paused
+    ready = len(have)
+
+    def tick(fraction, images):
+        done = ready + fraction * len(run.units)
+        state.report(done / count, f"feature images: {int(done)} of {count}",
+                     {unit: image for unit, image in zip(run.units, images)})
+
+    if not run.run(state.should_stop, tick, state.others_waiting) or run.cancelled:
+        return FeatureImages(loaded.name, layer, found, None if run.cancelled else run)
+    for result in run.results():
+        found[result.unit] = result
+        if cache_dir is not None:
+            featurecache.save_cached(cache_dir, featurecache.cache_key(loaded.name, layer, result.unit, settings), result)
+    if elsewhere is not None:
+        featurevis.judge(list(found.values()), *elsewhere)
+    return FeatureImages(loaded.name, layer, found)
 
 
 def top_backprops(state, loaded, scan, layer, unit, method="guided"):

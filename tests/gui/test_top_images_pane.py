@@ -25,8 +25,10 @@ def test_top_images_scan_shows_crops_and_feeds_pattern_mode(window, qtbot):
     assert window.grid.pattern_shown
     assert window.grid.image.image.ndim == 3  # RGB crops, not colour indices
     assert window.grid.layout_.tile_h == window.grid.PATTERN_PX
+    qtbot.keyClick(window, Qt.Key_S)  # on to feature images, then back to activations
+    assert window.grid.patterns == "features" and "feature image" in window.grid.header.text()
     qtbot.keyClick(window, Qt.Key_S)
-    assert not window.grid.pattern_shown
+    assert not window.grid.pattern_shown and window.grid.patterns is None
 
 
 def test_guided_view_of_each_top_crop(window, qtbot):

@@ -317,7 +317,10 @@ def test_pattern_mode_says_so_in_the_grid_header_and_starts_the_scan_it_needs(wi
         assert "pattern mode: waiting for the Top images scan" in window.grid.header.text()
     assert window.grid.pattern_shown and "pattern mode: each unit's best crop" in window.grid.header.text()
     qtbot.keyClick(window, Qt.Key_S)
+    assert window.grid.pattern_shown and "pattern mode: each unit's feature image" in window.grid.header.text()
+    qtbot.keyClick(window, Qt.Key_S)
     assert not window.grid.pattern_shown and "pattern mode" not in window.grid.header.text()
+    assert not window.runner.waiting("featureimages")  # leaving the mode stops the feature images
 
 
 def test_page_down_steps_past_a_layer_that_outputs_the_same_tensor(window, qtbot):

@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from dlviz.core import featurevis as fv
+from dlviz import paths
+from dlviz.core import featurecache, featurevis as fv
 from dlviz.core.imageparam import colour_matrix
 from dlviz.core.activations import active_hooks
 from dlviz.core.models import LoadedModel, discover_layers
@@ -173,17 +174,17 @@ def test_layer_cancel_stops_batches(bundled):
 
 def test_cache_round_trip(tmp_path):
     settings = fv.Settings(steps=10, size=32)
-    key = fv.cache_key("m", "layer", 3, settings)
-    assert key == fv.cache_key("m", "layer", 3, fv.Settings(steps=10, size=32))
-    assert key != fv.cache_key("m", "layer", 4, settings)
-    assert key != fv.cache_key("m", "layer", 3, fv.Settings(steps=10, size=32, seed=1))
+    key = featurecache.cache_key("m", "layer", 3, settings)
+    assert key == featurecache.cache_key("m", "layer", 3, fv.Settings(steps=10, size=32))
+    assert key != featurecache.cache_key("m", "layer", 4, settings)
+    assert key != featurecache.cache_key("m", "layer", 3, fv.Settings(steps=10, size=32, seed=1))
     image = np.arange(32 * 32 * 3, dtype=np.uint8).reshape(32, 32, 3)
     with_image = fv.Settings(start="image", start_image=image)
-    assert fv.cache_key("m", "layer", 3, with_image) != fv.cache_key("m", "layer", 3, fv.Settings(start="image", start_image=image[::-1]))
-    assert fv.load_cached(tmp_path, key) is None
+    assert featurecache.cache_key("m", "layer", 3, with_image) != featurecache.cache_key("m", "layer", 3, fv.Settings(start="image", start_image=image[::-1]))
+    assert featurecache.load_cached(tmp_path, key) is None
     result = fv.Result(image, 2.5, 0.1, 0.2, False, 10, False, 0.5, unit=3)
-    fv.save_cached(tmp_path / "cache", key, result)
-    back = fv.load_cached(tmp_path / "cache", key)
+    featurecache.save_cached(tmp_path / "cache", key, result)
+    back = featurecache.load_cached(tmp_path / "cache", key)
     assert np.array_equal(back.image, image)
     assert back.summary() == result.summary()
 
@@ -212,3 +213,80 @@ def test_training_mode_restored():
     loaded.model.conv.train()  # a mixed state: only the convolution in training mode
     fv.visualise(loaded, "relu", 0, small(steps=2, size=32))
     assert loaded.model.conv.training and not loaded.model.training and not loaded.model.relu.training
+
+
+# --------------------------------------------------------------------------- units silent on noise
+
+SILENT_LAYER, SILENT_UNIT = "blocks.4.1.bn2.act", 3  # the README's example: silent on noise, fires on photos
+
+
+def test_a_unit_silent_on_noise_starts_again_from_the_photo_where_it_fires(bundled):
+    settings = fv.Settings(steps=40, size=64)
+    stuck = fv.visualise(bundled, SILENT_LAYER, SILENT_UNIT, fv.Settings(steps=40, size=64, start="noise"))
+    result = fv.visualise(bundled, SILENT_LAYER, SILENT_UNIT, settings)
+    assert result.photo_best > 0 and result.photos == 6
+    assert stuck.activation < 0.1 * result.photo_best  # from noise alone it never gets going
+    assert "(from step 10)" in result.start and result.start.split(" ")[0] in {p.name for p in paths.sample_images()}
+    assert result.activation > result.photo_best and not result.dead
+    assert active_hooks(bundled.model) == 0
+
+
+def test_dead_means_silent_on_the_feature_image_and_every_photo_and_scan():
+    loaded = tiny_loaded()
+    dead = fv.visualise(loaded, "relu", 2, small(steps=20, size=32))
+    assert dead.dead and dead.photo_best == 0.0 and "6 sample photos" in dead.why_dead()
+    scan = np.array([0.5, 0.5, 0.0, 0.5])
+    fv.judge([dead], scan, "the 40 images of the Top images scan of birds")
+    assert dead.dead and "the 40 images of the Top images scan of birds" in dead.why_dead()
+    scan[2] = 0.3  # it fires on an image of the scan: not dead after all
+    fv.judge([dead], scan, "the 40 images of the Top images scan of birds")
+    assert not dead.dead
+
+
+def test_a_paused_optimisation_goes_on_to_the_same_images(bundled):
+    settings = small(steps=12, size=32)
+    whole = fv.Optimisation(bundled, LAYER, [0, 1], settings)
+    assert whole.run()
+    steps = {"n": 0}
+
+    def pause():
+        steps["n"] += 1
+        return steps["n"] == 5  # once, before the fifth step
+
+    parted = fv.Optimisation(bundled, LAYER, [0, 1], settings)
+    assert not parted.run(pause=pause) and parted.step == 4 and not parted.finished
+    assert active_hooks(bundled.model) == 0  # no hook stays on the model while it waits
+    assert parted.run(pause=pause) and parted.finished
+    for a, b in zip(whole.results(), parted.results()):
+        assert np.array_equal(a.image, b.image) and a.activation == b.activation
+
+
+def test_feature_images_of_a_layer_resume_from_disk_and_pause_for_other_work(bundled, tmp_path, monkeypatch):
+    from dlviz.work import toolbox
+
+    monkeypatch.setattr(fv, "PATTERN", {"size": 32, "steps": 8})
+    monkeypatch.setattr(fv, "PATTERN_BATCH", 3)
+    reports = []
+    waiting = {"now": False}
+
+    class State(Callbacks):
+        def others_waiting(self):
+            return waiting["now"]
+
+    state = State(lambda f, text, partial: reports.append((f, partial)))
+    first = toolbox.feature_images(state, bundled, LAYER, 5, {}, None, tmp_path)
+    assert sorted(first.results) == [0, 1, 2] and first.paused is None  # one batch per job
+    assert reports and set(reports[-1][1]) == {0, 1, 2}
+    waiting["now"] = True  # another job waits: the next batch pauses at once
+    paused = toolbox.feature_images(state, bundled, LAYER, 5, first.results, None, tmp_path)
+    assert paused.results == {} and paused.paused is not None and sorted(paused.paused.units) == [3, 4]
+    waiting["now"] = False
+    rest = toolbox.feature_images(state, bundled, LAYER, 5, first.results, paused.paused, tmp_path)
+    assert sorted(rest.results) == [3, 4] and rest.paused is None
+    assert len(list(tmp_path.glob("*.png"))) == 5
+
+    # After a restart: everything comes from the disk, nothing is optimised again.
+    monkeypatch.setattr(fv, "Optimisation", None)
+    again = toolbox.feature_images(State(), bundled, LAYER, 5, {}, None, tmp_path)
+    assert sorted(again.results) == [0, 1, 2, 3, 4]
+    assert np.array_equal(again.results[4].image, rest.results[4].image)

@@ -33,11 +33,11 @@ def test_every_shortcut_is_in_the_key_help_once_and_no_two_actions_share_one():
 
 
 def test_each_job_kind_has_one_owner_in_the_table():
-    from dlviz.gui.panes import attention, backprop, featurevis, glimpse, perturb, top_images
+    from dlviz.gui.panes import attention, backprop, featurevis, glimpse, grid, perturb, top_images
     from dlviz.work import kinds
 
     owned = [kind for module, name in ((attention, "AttentionPane"), (backprop, "BackpropPane"),
-                                       (featurevis, "FeatureVisPane"), (glimpse, "GlimpsePane"),
+                                       (featurevis, "FeatureVisPane"), (glimpse, "GlimpsePane"), (grid, "GridPane"),
                                        (perturb, "PerturbPane"), (top_images, "TopImagesPane"))
              for kind in getattr(module, name).kinds]
     pipeline = [kinds.MODEL_LOAD, kinds.LABELS, kinds.IMAGE, kinds.FORWARD, kinds.SESSION, kinds.VIDEO, kinds.LIVE]

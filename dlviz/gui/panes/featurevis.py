@@ -4,7 +4,7 @@ Start from noise or the current photo; choose the objective (the unit's whole ma
 neuron, or a class) and the regularisers: Lucent's (Fourier basis, decorrelated colour, jitter,
 scale, rotation) or the toolbox's (L2 decay, blur every k steps, clipping small pixels). Run,
 watch it form, stop any time; results are cached and can be saved as PNG. "Whole layer" tiles
-every unit. A unit whose image stays grey is said to be dead.
+every unit. A unit is called dead only when its image and every photo tried leave it silent.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class FeatureVisPane(Pane):
     def __init__(self, session, runner, parent=None):
         super().__init__(session, runner, parent)
         self.image_data: np.ndarray | None = None
+        self.scan_best = lambda layer: None  # the window's: (each unit's best value on a scan, the scan in words) or None
         self.caption = QLabel("Press Run to make the image the selected unit likes most")
         self.caption.setWordWrap(True)
         self.canvas = pg.GraphicsLayoutWidget()
@@ -51,7 +52,9 @@ class FeatureVisPane(Pane):
         self.view.addItem(self.image)
 
         self.kind = combo(catalogue.FEATUREVIS_OBJECTIVES)
-        self.start = combo({"noise": "noise", "image": "the current photo"})
+        self.start = combo({"auto": "noise, or a photo where the unit fires", "noise": "noise", "image": "the current photo"})
+        self.start.setToolTip("A unit still silent after 32 steps from noise starts again from the sample photo crop "
+                              "where it fires most")
         self.steps = spin(8, 4096, 256)
         self.size = spin(32, 512, 128, step=32, suffix=" px")
         self.style = combo({"lucent": "Lucent: Fourier, decorrelated colour, jitter",
@@ -151,7 +154,8 @@ class FeatureVisPane(Pane):
                 f"{what} take about {duration(seconds)} on this computer (Stop ends them early). Start?"):
             return
         self.announce(seconds, what)
-        self.submit(kinds.FEATURE_VIS, jobs.feature_vis, s.model, layer, units, settings, paths.cache_dir("featurevis"))
+        self.submit(kinds.FEATURE_VIS, jobs.feature_vis, s.model, layer, units, settings, paths.cache_dir("featurevis"),
+                    self.scan_best(layer) if layer else None)
 
     def job_partial(self, kind, image):
         self.show_image(image)
@@ -172,13 +176,17 @@ class FeatureVisPane(Pane):
             what = self.session.model.label(first.unit) if result.layer is None else f"unit {first.unit} of {result.layer}"
             text = f"{what}: activation {first.activation:.3g} against {first.noise_activation:.3g} on noise"
             text += " (from the cache)" if result.from_cache else f", {first.steps_done} steps in {first.seconds:.1f} s"
+            if first.start not in ("noise", "the image"):
+                text += f"; started again from {first.start}, where it fires most"
             if first.cancelled:
                 text += " — stopped early"
             if first.dead:
-                text += ". <b>This unit looks dead: the image stayed grey, nothing made it fire.</b>"
+                text += f". <b>This unit looks dead: {first.why_dead()}.</b>"
         else:
             dead = sum(r.dead for r in result.results)
-            text = f"All {len(result.results)} units of {result.layer}" + (f"; {dead} look dead (grey)" if dead else "")
+            text = f"All {len(result.results)} units of {result.layer}"
+            if dead:
+                text += f"; {dead} look dead: silent on their feature images and every photo tried"
         self.show_image(result.image, text)
 
     def save_png(self):

@@ -26,20 +26,30 @@ from PySide6.QtWidgets import (
 )
 
 from dlviz.core.mosaic import COLORMAPS, CONTRASTS, GAMMAS, PAD_RGB, make_layout, mosaic_index, padded_lut, upscale_nearest
+from dlviz import paths
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import combo
 from dlviz.gui.widgets.images import qimage
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.gui.widgets.text import shape_text
+from dlviz.work import kinds
+from dlviz.work import toolbox as jobs
+
+CROPS, FEATURES = "crops", "features"  # pattern mode: each unit's best Top images crop, or its feature image
 
 
 class GridPane(Pane):
+    kinds = (kinds.FEATURE_IMAGES,)
+
     def __init__(self, session, runner, parent=None):
         super().__init__(session, runner, parent)
         self.layout_ = None  # mosaic.Layout of what is on screen
-        self.pattern_source = None  # pattern mode: unit -> its best crop (uint8) or None
+        self.patterns = None  # pattern mode: None (activations), CROPS or FEATURES
+        self.pattern_source = None  # the window's: unit -> its best Top images crop (uint8) or None
+        self.scan_best = lambda layer: None  # the window's: (each unit's best value on a scan, the scan in words) or None
         self.pattern_shown = False
+        self.features = _Features()
         self.values = None  # the raw activation on screen
         self._first_picture = True
 
@@ -178,16 +188,16 @@ class GridPane(Pane):
         self.header.setToolTip(self.header.text())
         if act.ndim == 1:
             self._draw_bars(act)
-        elif self.pattern_source is not None and (patterns := self._pattern_mosaic(act)) is not None:
+        elif self.patterns and (patterns := self._pattern_mosaic(act)) is not None:
             rgb, self.layout_ = patterns
             self.pattern_shown = True
-            self.header.setText(self.header.text() + "  ·  pattern mode: each unit's best crop (s: back to activations)")
+            self.header.setText(self.header.text() + "  ·  " + self._pattern_title(act.shape[0]))
             self.image.setImage(rgb, levels=(0, 255), lut=None, autoLevels=False)
             self.map_view.setRange(QRectF(0, 0, rgb.shape[1], rgb.shape[0]), padding=0.01)
             self.stack.setCurrentWidget(self.map_canvas)
         else:
             self.pattern_shown = False
-            if self.pattern_source is not None and act.ndim == 3:
+            if self.patterns == CROPS and act.ndim == 3:
                 self.header.setText(self.header.text() + "  ·  pattern mode: waiting for the Top images scan")
             index, self.layout_ = mosaic_index(act, session.contrast, session.gamma, aspect=self._aspect())
             self.image.setImage(index, levels=(0, 255), lut=padded_lut(session.cmap), autoLevels=False)
@@ -207,22 +217,99 @@ class GridPane(Pane):
     PATTERN_PX = 48
 
     def _pattern_mosaic(self, act):
-        """Pattern mode (the toolbox's `s`): each unit's best crop in place of its map."""
-        from PIL import Image
-
+        """Pattern mode (the toolbox's `s`): each unit's best crop, or its feature image, in place of its map."""
         channels = act.shape[0]
-        crops = [self.pattern_source(unit) for unit in range(channels)]
-        if all(crop is None for crop in crops):
-            return None
+        if self.patterns == FEATURES:
+            self._want_features(channels)
+            tiles = [self.features.tiles.get(unit) for unit in range(channels)]
+        else:
+            source = self.pattern_source or (lambda unit: None)
+            tiles = [_tile(source(unit), self.PATTERN_PX) for unit in range(channels)]
+            if all(tile is None for tile in tiles):
+                return None
         size = self.PATTERN_PX
         layout = make_layout(channels, size, size, self._aspect())
         rgb = np.empty(layout.shape + (3,), np.uint8)
         rgb[:] = PAD_RGB
-        for unit, crop in enumerate(crops):
-            if crop is not None:
+        for unit, tile in enumerate(tiles):
+            if tile is not None:
                 y, x = layout.origin(unit)
-                rgb[y:y + size, x:x + size] = np.asarray(Image.fromarray(crop).resize((size, size), Image.Resampling.BILINEAR))
+                rgb[y:y + size, x:x + size] = tile
         return rgb, layout
+
+    def _pattern_title(self, channels: int) -> str:
+        if self.patterns == CROPS:
+            return "pattern mode: each unit's best crop (s: feature images)"
+        f = self.features
+        made, dead = len(f.results), sum(r.dead for r in f.results.values())
+        if made >= channels:
+            state = f"all {channels} made" + (f", {dead} dead (silent on every image tried)" if dead else "")
+        else:
+            state = f"{made} of {channels} made" + (" — stopped; come back to this mode to go on" if f.stopped else ", more on the way")
+        return f"pattern mode: each unit's feature image, {state} (s: back to activations)"
+
+    # ---------------------------------------------------------------- feature images
+    def cycle_patterns(self):
+        """The toolbox's `s`: activations, then each unit's best Top images crop, then each unit's
+        feature image, then activations again. Returns the new mode."""
+        order = (None, CROPS, FEATURES)
+        mode = order[(order.index(self.patterns) + 1) % len(order)]
+        if mode == FEATURES:
+            self.say("Feature images are made in the background a batch at a time and kept on disk; "
+                     "anything else you ask for goes first.")
+        self.set_patterns(mode)
+        return mode
+
+    def set_patterns(self, mode) -> None:
+        """Pattern mode: None, CROPS or FEATURES."""
+        self.patterns = mode
+        self.features.stopped = mode != FEATURES  # asked for again after a stop: go on
+        if mode != FEATURES:
+            self.cancel(kinds.FEATURE_IMAGES)
+        self.refresh()
+
+    def _want_features(self, channels: int) -> None:
+        """Ask for the layer's feature images unless they are made, being made or were stopped."""
+        s = self.session
+        key = (s.model.name, s.layer)
+        f = self.features
+        if f.key != key:
+            self.features = f = _Features(key)
+        if f.asked or f.stopped or len(f.results) >= channels:
+            return
+        self._submit_features(channels)
+
+    def _submit_features(self, channels: int) -> None:
+        s, f = self.session, self.features
+        f.asked = True
+        self.submit(kinds.FEATURE_IMAGES, jobs.feature_images, s.model, s.layer, channels, dict(f.results), f.paused,
+                    paths.cache_dir("featurevis"), self.scan_best(s.layer))
+
+    def job_partial(self, kind, images):
+        for unit, image in images.items():
+            self.features.tiles[unit] = _tile(image, self.PATTERN_PX)
+        self.refresh()
+
+    def job_done(self, kind, result):
+        f = self.features
+        f.asked = False
+        if (result.model, result.layer) != f.key:
+            return
+        f.results.update(result.results)
+        for unit, one in result.results.items():
+            f.tiles[unit] = _tile(one.image, self.PATTERN_PX)
+        f.paused = result.paused
+        if self.patterns == FEATURES:
+            self.refresh()  # asks for the next batch, if some are missing
+
+    def job_failed(self, kind, sentence):
+        self.features.asked, self.features.stopped = False, True
+        self.refresh()
+
+    def job_cancelled(self, kind):
+        self.features.asked, self.features.stopped = False, True
+        if self.patterns == FEATURES:
+            self.refresh()
 
     def _aspect(self) -> float:
         size = self.stack.size()
@@ -410,3 +497,24 @@ def _titled(picture: QImage, title: str) -> QImage:
     painter.drawImage(0, strip, picture)
     painter.end()
     return out
+
+
+class _Features:
+    """Pattern mode's feature images of one layer of one model, as far as they are made."""
+
+    def __init__(self, key=None):
+        self.key = key  # (model name, layer)
+        self.results: dict = {}  # unit -> dlviz.core.featurevis.Result
+        self.tiles: dict = {}  # unit -> the tile drawn (made and forming)
+        self.paused = None  # a batch paused for other work, to go on with
+        self.asked = False  # a request is out
+        self.stopped = False  # cancelled: no more until asked again
+
+
+def _tile(image, size: int):
+    """An image as a size×size tile, or None."""
+    if image is None:
+        return None
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR))

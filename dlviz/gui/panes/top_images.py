@@ -154,6 +154,14 @@ class TopImagesPane(Pane):
         if kind == kinds.SCAN:
             self.scan_shown.emit()
 
+    def scan_best(self, layer):
+        """(each unit's best value on the current folder's scan of `layer`, the scan in words), or None."""
+        scan = self.scans.get((str(self.folder), layer or ""))
+        if scan is None:
+            return None
+        where = f"the {len(scan.top.files)} images of the Top images scan of {scan.folder.name}"
+        return scan.top.values.max(axis=0), where
+
     def best_crops(self, unit: int) -> list[tuple[np.ndarray, str, float]]:
         scan = self.current()
         if scan is None:

@@ -1,0 +1,71 @@
+"""Pattern mode's feature images: made in the background a batch at a time, drawn in the grid as
+they form, kept on disk, and out of the way of anything else the user asks for."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlviz.gui.panes.grid import FEATURES
+
+
+def finished(kind):
+    return lambda k, result: k == kind
+
+
+def test_feature_images_fill_the_grid_as_they_form(window, qtbot, monkeypatch, tmp_path):
+    monkeypatch.setenv("DLVIZ_HOME", str(tmp_path))
+    s, grid = window.session, window.grid
+    s.set_layer("blocks.0.0.conv_pw")  # 16 units: one batch
+    partials = []
+    window.runner.partial.connect(lambda kind, p: kind == "featureimages" and partials.append(sorted(p)))
+    with qtbot.waitSignal(window.runner.finished, timeout=180_000, check_params_cb=finished("featureimages")):
+        grid.set_patterns(FEATURES)
+    assert partials and partials[0] == list(range(16))  # the whole batch, forming
+    assert sorted(grid.features.results) == list(range(16))
+    assert grid.pattern_shown and grid.image.image.ndim == 3
+    assert "each unit's feature image, all 16 made" in grid.header.text()
+    # Unit 5's tile is its feature image.
+    y, x = grid.layout_.origin(5)
+    tile = grid.image.image[y:y + grid.PATTERN_PX, x:x + grid.PATTERN_PX].astype(int)
+    assert np.abs(tile - grid.features.tiles[5].astype(int)).max() == 0
+    assert tile.std() > 5  # a picture, not the grey of a tile still to come
+    assert len(list((tmp_path / "featurevis").glob("*.png"))) == 16
+    # Clicking a tile still selects its unit.
+    s.set_unit(5)
+    assert s.unit == 5
+
+
+def test_other_work_goes_first_and_the_feature_images_go_on_after(window, qtbot, samples):
+    s, grid = window.session, window.grid
+    s.set_layer("blocks.1.0.bn2.act")  # 96 units: three batches
+    with qtbot.waitSignal(window.runner.partial, timeout=120_000, check_params_cb=lambda k, p: k == "featureimages"):
+        grid.set_patterns(FEATURES)
+    paused = []
+    window.runner.finished.connect(lambda k, r: k == "featureimages" and r.paused is not None and paused.append(r.paused.step))
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        window.loader.open_image(samples / "coffee.png")
+    assert s.image_name == "coffee.png"
+    assert paused and 0 < paused[0] < 128  # the batch stopped part way for the new image
+    # ... and goes on where it stopped, to the end.
+    qtbot.waitUntil(lambda: len(grid.features.results) == 96, timeout=180_000)
+    assert "all 96 made" in grid.header.text() and not window.runner.waiting("featureimages")
+
+
+def test_cancel_stops_them_at_once_and_coming_back_goes_on(window, qtbot):
+    import time
+
+    s, grid = window.session, window.grid
+    assert s.layer == "blocks.4.1.bn2.act"  # 672 units: minutes of work
+    with qtbot.waitSignal(window.runner.partial, timeout=120_000, check_params_cb=lambda k, p: k == "featureimages"):
+        grid.set_patterns(FEATURES)
+    assert window.status.cancel_button.isVisible()  # long work: progress and Cancel in the status bar
+    start = time.monotonic()
+    window.status.cancel()
+    qtbot.waitUntil(lambda: not window.runner.is_busy(), timeout=5_000)
+    assert time.monotonic() - start < 0.5
+    assert grid.features.stopped and "stopped" in grid.header.text()
+    grid.set_patterns(None)
+    grid.set_patterns(FEATURES)  # asked for again: it goes on
+    assert grid.features.asked and window.runner.waiting("featureimages")
+    grid.set_patterns(None)
+    assert not window.runner.waiting("featureimages")
