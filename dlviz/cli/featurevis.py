@@ -81,8 +81,8 @@ def cmd_featurevis(args) -> int:
         f"{what}: activation {result.activation:.3g} vs {result.noise_activation:.3g} on noise{ratio}, "
         f"{result.steps_done} steps in {result.seconds:.1f} s -> {args.out}"
     )
-    if result.start not in ("noise", "the image"):
-        line += f"; started again from {result.start}"
+    if result.restart_step:
+        line += f"; {result.restart_text()}"
     if result.dead:
         line += f"; dead unit: {result.why_dead()}."
     print(line)

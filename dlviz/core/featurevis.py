@@ -130,9 +130,14 @@ class Result:
     seconds: float
     unit: int = 0
     start: str = "noise"  # what the optimisation started from: "noise", "the image" or a photo's name
+    restart_step: int = 0  # the step it started again from that photo (0: it did not)
     photo_best: float | None = None  # the unit's best value on the start photos
     photos: int = 0  # how many photos that was
     elsewhere: str = ""  # other images the dead check looked at (a Top images scan), in words
+
+    def restart_text(self) -> str:
+        """How it started again from a photo, or ""."""
+        return f"started again at step {self.restart_step} from {self.start}, where it fires most" if self.restart_step else ""
 
     def why_dead(self) -> str:
         """Why the unit is called dead, as the end of a sentence."""
@@ -479,6 +484,7 @@ class Optimisation:
                     seconds=self.seconds,
                     unit=int(unit),
                     start=self.starts[b],
+                    restart_step=self.restart_at if self.starts[b] not in ("noise", "the image") else 0,
                     photo_best=photo_best,
                     photos=self.photos.sources,
                 )
@@ -503,7 +509,7 @@ def _restart_behind(param, optimiser, now: np.ndarray, table: np.ndarray, photos
         z = param.latent().clone()
         for b in behind:
             z[b] = _logit(photos.crops[which[b] : which[b] + 1])[0]
-            starts[b] = f"{photos.names[which[b]]} (from step {step})"
+            starts[b] = photos.names[which[b]]
         param.set_latent(z)
     moments = optimiser.state.get(param.param, {})
     for key in ("exp_avg", "exp_avg_sq"):

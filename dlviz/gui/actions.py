@@ -83,7 +83,7 @@ ACTIONS = (
     Action("backprop-method", "E&xplain", "Cycle &Backprop Method", lambda w: w.backprop.cycle_method(), ("B",)),
     Action("backprop-filter", "E&xplain", "Cycle Backprop &Filter", lambda w: w.backprop.cycle_filter(), ("M",)),
     Action("freeze", "E&xplain", "&Freeze Backprop Source", lambda w: w.backprop.toggle_freeze(), ("D",)),
-    Action("patterns", "E&xplain", "&Pattern Mode (top crop per unit)", lambda w: w.toggle_patterns(), ("S",)),
+    Action("patterns", "E&xplain", "&Pattern Mode: Top Crops, Feature Images, Off", lambda w: w.toggle_patterns(), ("S",)),
     Action("scan-folder", "E&xplain", "Scan &Folder for Top Images…", lambda w: w.top_images.choose_folder()),
     # Ctrl+E already exports the grid, so the explorer takes Ctrl+Shift+E.
     Action("explorer", "E&xplain", "&Embedding Explorer…", lambda w: w.open_explorer(), ("Ctrl+Shift+E",),
@@ -148,7 +148,7 @@ KEY_HELP = (
     (("fit",), "", "the model sees the centre square, or the whole photo squeezed"),
     (("backprop-method", "backprop-filter"), " / ", "cycle the backprop method / its filter"),
     (("freeze",), "", "freeze the backprop source while the cursor moves"),
-    (("patterns",), "", "pattern mode: each unit's best crop from Top images"),
+    (("patterns",), "", "pattern mode: each unit's best Top images crop, then its feature image, then off"),
     (("view-activations", "view-attention-crop", "view-perturb"), " / ",
      "show the activations / attention crop / perturbation lab"),
     (("open", "paste"), " / ", "open / paste an image"),

@@ -226,7 +226,8 @@ def test_a_unit_silent_on_noise_starts_again_from_the_photo_where_it_fires(bundl
     result = fv.visualise(bundled, SILENT_LAYER, SILENT_UNIT, settings)
     assert result.photo_best > 0 and result.photos == 6
     assert stuck.activation < 0.1 * result.photo_best  # from noise alone it never gets going
-    assert "(from step 10)" in result.start and result.start.split(" ")[0] in {p.name for p in paths.sample_images()}
+    assert result.restart_step == 10 and result.start.split(" ")[0] in {p.name for p in paths.sample_images()}
+    assert result.restart_text().startswith(f"started again at step 10 from {result.start}")
     assert result.activation > result.photo_best and not result.dead
     assert active_hooks(bundled.model) == 0
 

@@ -176,8 +176,8 @@ class FeatureVisPane(Pane):
             what = self.session.model.label(first.unit) if result.layer is None else f"unit {first.unit} of {result.layer}"
             text = f"{what}: activation {first.activation:.3g} against {first.noise_activation:.3g} on noise"
             text += " (from the cache)" if result.from_cache else f", {first.steps_done} steps in {first.seconds:.1f} s"
-            if first.start not in ("noise", "the image"):
-                text += f"; started again from {first.start}, where it fires most"
+            if first.restart_step:
+                text += f"; {first.restart_text()}"
             if first.cancelled:
                 text += " — stopped early"
             if first.dead:
