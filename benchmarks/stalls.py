@@ -9,7 +9,7 @@ bar's button, or the explorer's Stop) the worker was free, and whether that butt
 - start-up: from the window's first paint until the first activations are drawn and the layout
   kernels are warm;
 - in the toolbox (each runs `--seconds`, then Cancel): Score-CAM, feature visualisation (4000
-  steps), an occlusion map at a 4 px step, Score-CAM glimpses, a top-images scan of 300 images
+  steps), pattern mode's feature images of a whole layer, an occlusion map at a 4 px step, Score-CAM glimpses, a top-images scan of 300 images
   of many sizes;
 - huge photos: a 9000×9000 PNG and an 8000×6000 JPEG opened twice each, until each is drawn;
 - in the explorer: reading a 400k × 50 TSV (170 MB) to the end, then again with Stop after
@@ -205,6 +205,10 @@ def toolbox(args, data: Path, report: Report, only) -> object:
         pane.steps.setValue(4000)
         pane.run.click()
 
+    def feature_images():  # pattern mode's feature images of the default layer (672 units), drawn as they form
+        os.environ["DLVIZ_HOME"] = tempfile.mkdtemp(prefix="dlviz-bench-home-")  # an empty cache: every image is made
+        window.grid.set_patterns("features")
+
     def occlusion():
         window.show_view(2)
         pane = window.perturb
@@ -222,6 +226,7 @@ def toolbox(args, data: Path, report: Report, only) -> object:
         dock("top images")
 
     jobs = (("Score-CAM", "scorecam", score_cam), ("feature vis", "featurevis", feature_vis),
+            ("pattern mode feature images", "featureimages", feature_images),
             ("occlusion map", "occlusion", occlusion), ("Score-CAM glimpses", "glimpse", glimpses),
             ("top-images scan, 300", "scan", scan))
     for title, kind, start in jobs:
@@ -314,7 +319,7 @@ def explorer(args, data: Path, report: Report, window, only) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="how long each job runs before Cancel or Stop")
-    parser.add_argument("--only", default="", help="comma-separated: cam, featurevis, occlusion, glimpse, scan, "
+    parser.add_argument("--only", default="", help="comma-separated: cam, featurevis, featureimages, occlusion, glimpse, scan, "
                                                    "huge, file, tsne, umap (start-up always runs)")
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "dlviz-bench")
     args = parser.parse_args()

@@ -85,6 +85,8 @@ def cmd_featurevis(args) -> int:
         line += f"; {result.restart_text()}"
     if result.dead:
         line += f"; dead unit: {result.why_dead()}."
+    elif result.constant:
+        line += f"; {result.constant_text()}."
     print(line)
     return 0
 

@@ -134,10 +134,15 @@ class Result:
     photo_best: float | None = None  # the unit's best value on the start photos
     photos: int = 0  # how many photos that was
     elsewhere: str = ""  # other images the dead check looked at (a Top images scan), in words
+    constant: bool = False  # the same value on every photo and on its feature image: no image moves it
 
     def restart_text(self) -> str:
         """How it started again from a photo, or ""."""
         return f"started again at step {self.restart_step} from {self.start}, where it fires most" if self.restart_step else ""
+
+    def constant_text(self) -> str:
+        """What a constant unit is, or ""."""
+        return f"its value is {self.activation:.3g} on every image tried: no image moves it (only a bias is left)" if self.constant else ""
 
     def why_dead(self) -> str:
         """Why the unit is called dead, as the end of a sentence."""
@@ -472,6 +477,8 @@ class Optimisation:
             activation = float(self.final[b])
             photo_best = float(self.table[:, b].max()) if len(self.photos) else None
             silent_on_photos = photo_best is None or photo_best <= 0
+            spread = float(self.table[:, b].max() - self.table[:, b].min()) if len(self.photos) else 1.0
+            constant = spread <= 1e-6 and abs(activation - photo_best) <= 1e-6 * max(1.0, abs(activation))
             out.append(
                 Result(
                     image=self.images[b],
@@ -487,6 +494,7 @@ class Optimisation:
                     restart_step=self.restart_at if self.starts[b] not in ("noise", "the image") else 0,
                     photo_best=photo_best,
                     photos=self.photos.sources,
+                    constant=constant,
                 )
             )
         return out

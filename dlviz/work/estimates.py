@@ -13,11 +13,15 @@ import math
 FEATURE_BATCH = 8  # units optimised together (dlviz.core.featurevis.visualise_layer's default)
 
 
-def feature_vis(units: int, steps: int, size: int, forward_ms: float, input_size: int = 224) -> float:
-    """Seconds to optimise `units` images for `steps` steps at `size` pixels, in batches."""
-    batch = min(max(units, 1), FEATURE_BATCH)
+def feature_vis(units: int, steps: int, size: int, forward_ms: float, input_size: int = 224,
+                batch: int = FEATURE_BATCH) -> float:
+    """Seconds to optimise `units` images for `steps` steps at `size` pixels, `batch` at a time."""
+    batch = min(max(units, 1), batch)
     batches = math.ceil(max(units, 1) / batch)
-    per_step = 0.72 + 2.63 * (size / input_size) ** 2 * batch  # in forward passes: forward, backward, jitter
+    # In forward passes of one image at input_size: forward to the layer, backward, transforms. A
+    # batch costs less than its images one by one (batch ** 0.85): measured at 64 and 128 px,
+    # batches of 1, 8 and 32, on the bundled model and resnet18, channels-last (benchmarks/featurevis.py).
+    per_step = 0.3 + 1.8 * (size / input_size) ** 2 * batch ** 0.85
     return batches * steps * per_step * forward_ms / 1000
 
 

@@ -69,3 +69,18 @@ def test_cancel_stops_them_at_once_and_coming_back_goes_on(window, qtbot):
     assert grid.features.asked and window.runner.waiting("featureimages")
     grid.set_patterns(None)
     assert not window.runner.waiting("featureimages")
+
+
+def test_pattern_mode_is_part_of_a_saved_view(window, qtbot):
+    s, grid = window.session, window.grid
+    assert s.view_state()["panes"]["grid"] == {"patterns": None}
+    s.set_layer("blocks.0.0.conv_pw")
+    view = s.view_state()
+    view["panes"]["grid"] = {"patterns": "features"}
+    with qtbot.waitSignal(window.runner.finished, timeout=180_000, check_params_cb=finished("featureimages")):
+        s.apply(view)  # a tour's step that shows feature images
+    assert grid.patterns == FEATURES and grid.pattern_shown
+    s.apply({**view, "panes": {"grid": {"patterns": "nonsense"}}})  # a hand-edited file: skipped
+    assert grid.patterns == FEATURES
+    s.apply({**view, "panes": {"grid": {"patterns": None}}})
+    assert grid.patterns is None and not grid.pattern_shown

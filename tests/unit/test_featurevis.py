@@ -291,3 +291,14 @@ def test_feature_images_of_a_layer_resume_from_disk_and_pause_for_other_work(bun
     again = toolbox.feature_images(State(), bundled, LAYER, 5, {}, None, tmp_path)
     assert sorted(again.results) == [0, 1, 2, 3, 4]
     assert np.array_equal(again.results[4].image, rest.results[4].image)
+
+
+def test_a_unit_no_image_moves_is_called_constant_not_dead():
+    loaded = tiny_loaded()
+    with torch.no_grad():
+        loaded.model.conv.bias[2] = 0.7  # weights zero, bias on: 0.7 on every image
+    result = fv.visualise(loaded, "relu", 2, small(steps=10, size=32))
+    assert result.constant and not result.dead and result.activation == pytest.approx(0.7)
+    assert "no image moves it" in result.constant_text()
+    moving = fv.visualise(loaded, "relu", 0, small(steps=10, size=32))
+    assert not moving.constant and moving.constant_text() == ""

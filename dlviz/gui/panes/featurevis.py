@@ -182,6 +182,8 @@ class FeatureVisPane(Pane):
                 text += " — stopped early"
             if first.dead:
                 text += f". <b>This unit looks dead: {first.why_dead()}.</b>"
+            elif first.constant:
+                text += f". <b>{first.constant_text().capitalize()}.</b>"
         else:
             dead = sum(r.dead for r in result.results)
             text = f"All {len(result.results)} units of {result.layer}"

@@ -32,14 +32,15 @@ from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import combo
 from dlviz.gui.widgets.images import qimage
 from dlviz.gui.widgets.saving import write_for_user
-from dlviz.gui.widgets.text import shape_text
-from dlviz.work import kinds
+from dlviz.gui.widgets.text import duration, shape_text
+from dlviz.work import estimates, kinds
 from dlviz.work import toolbox as jobs
 
 CROPS, FEATURES = "crops", "features"  # pattern mode: each unit's best Top images crop, or its feature image
 
 
 class GridPane(Pane):
+    name = "grid"  # its pattern mode is part of a saved view (a tour's step)
     kinds = (kinds.FEATURE_IMAGES,)
 
     def __init__(self, session, runner, parent=None):
@@ -254,9 +255,14 @@ class GridPane(Pane):
         feature image, then activations again. Returns the new mode."""
         order = (None, CROPS, FEATURES)
         mode = order[(order.index(self.patterns) + 1) % len(order)]
-        if mode == FEATURES:
-            self.say("Feature images are made in the background a batch at a time and kept on disk; "
-                     "anything else you ask for goes first.")
+        if mode == FEATURES and self.session.model is not None:
+            from dlviz.core import featurevis
+
+            count = self.session.unit_count()
+            seconds = estimates.feature_vis(count, featurevis.PATTERN["steps"], featurevis.PATTERN["size"], self.forward_ms(),
+                                            self.session.model.preprocess.crop, featurevis.PATTERN_BATCH)
+            self.say(f"The {count} feature images take up to {duration(seconds)} here, made in the background and kept "
+                     "on disk; anything else you ask for goes first.")
         self.set_patterns(mode)
         return mode
 
@@ -267,6 +273,14 @@ class GridPane(Pane):
         if mode != FEATURES:
             self.cancel(kinds.FEATURE_IMAGES)
         self.refresh()
+
+    def state(self) -> dict:
+        return {"patterns": self.patterns}
+
+    def restore(self, state: dict) -> None:
+        mode = state.get("patterns", self.patterns)
+        if mode in (None, CROPS, FEATURES) and mode != self.patterns:
+            self.set_patterns(mode)
 
     def _want_features(self, channels: int) -> None:
         """Ask for the layer's feature images unless they are made, being made or were stopped."""
