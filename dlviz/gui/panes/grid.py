@@ -300,9 +300,23 @@ class GridPane(Pane):
                     paths.cache_dir("featurevis"), self.scan_best(s.layer))
 
     def job_partial(self, kind, images):
+        """Images forming (or read from the disk): into their tiles, and on screen twice a second."""
+        f, size = self.features, self.PATTERN_PX
         for unit, image in images.items():
-            self.features.tiles[unit] = _tile(image, self.PATTERN_PX)
-        self.refresh()
+            f.tiles[unit] = _tile(image, size)
+        now = time.monotonic()
+        if now - f.drawn < 0.5:
+            return  # the batch's end draws them all anyway
+        f.drawn = now
+        shown = self.image.image
+        if not self.pattern_shown or self.layout_ is None or shown is None or shown.ndim != 3:
+            self.refresh()
+            return
+        for unit in images:  # only the tiles that changed, into the picture on screen
+            if unit < self.layout_.channels:
+                y, x = self.layout_.origin(unit)
+                shown[y:y + size, x:x + size] = f.tiles[unit]
+        self.image.updateImage()
 
     def job_done(self, kind, result):
         f = self.features
@@ -522,6 +536,7 @@ class _Features:
         self.tiles: dict = {}  # unit -> the tile drawn (made and forming)
         self.paused = None  # a batch paused for other work, to go on with
         self.asked = False  # a request is out
+        self.drawn = 0.0  # when forming images were last drawn (time.monotonic)
         self.stopped = False  # cancelled: no more until asked again
 
 
