@@ -45,7 +45,7 @@ class StatusBar(QObject):
         self.info.setMinimumWidth(40)  # clipped on a narrow window rather than widening it
         self.info.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(260)
+        self.progress_bar.setMaximumWidth(300)
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setTextVisible(True)
         self.cancel_button = QToolButton()

@@ -241,7 +241,7 @@ def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=No
 
     def tick(fraction, images):
         done = ready + fraction * len(run.units)
-        state.report(done / count, f"feature images: {int(done)} of {count}",
+        state.report(done / count, f"feature images {int(done)}/{count}",
                      {unit: image for unit, image in zip(run.units, images)})
 
     if not run.run(state.should_stop, tick, state.others_waiting) or run.cancelled:
