@@ -97,7 +97,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=256)
     parser.add_argument("--speed-units", type=int, default=fv.PATTERN_BATCH)
     parser.add_argument("--start", choices=fv.STARTS[:2], default="auto",
-                        help="'noise' measures feature vis without the photo restart, as it was")
+                        help="'noise' measures feature vis without the photo restart")
     args = parser.parse_args()
     loaded = load_model()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {loaded.name}; "

@@ -19,11 +19,20 @@ from dlviz.core.files import write_atomic
 CACHE_VERSION = 2  # 2: the "auto" start and the dead check on photos
 
 
-def cache_key(model_name: str, layer: str | None, unit: int, settings: Settings) -> str:
-    """A stable hash of everything that determines a result."""
+def model_id(loaded) -> str:
+    """Which model this is, for cache keys: its name, where it came from, a fingerprint of its
+    weights and its input normalisation (two resnet18s with other weights are other models)."""
+    from dlviz.core.features import fingerprint
+
+    p = loaded.preprocess
+    return f"{loaded.name}|{loaded.source}|{fingerprint(loaded.model)}|{p.mean}|{p.std}"
+
+
+def cache_key(model: str, layer: str | None, unit: int, settings: Settings) -> str:
+    """A stable hash of everything that determines a result; `model` is `model_id(loaded)`."""
     data = {
         "version": CACHE_VERSION,
-        "model": str(model_name),
+        "model": str(model),
         "layer": layer if layer not in ("", None) else "output",
         "unit": int(unit),
         "settings": settings.key_data(),
@@ -61,11 +70,11 @@ def load_cached(folder, key: str) -> Result | None:
         return None
 
 
-def load_units(folder, model_name: str, layer: str | None, units: Sequence[int], settings: Settings) -> dict[int, Result]:
-    """The cached results among `units`, by unit."""
+def load_units(folder, model: str, layer: str | None, units: Sequence[int], settings: Settings) -> dict[int, Result]:
+    """The cached results among `units`, by unit; `model` is `model_id(loaded)`."""
     found = {}
     for unit in units:
-        result = load_cached(folder, cache_key(model_name, layer, unit, settings))
+        result = load_cached(folder, cache_key(model, layer, unit, settings))
         if result is not None:
             found[int(unit)] = result
     return found

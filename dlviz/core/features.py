@@ -145,7 +145,7 @@ def pooled(value: torch.Tensor) -> torch.Tensor:
     return value.reshape(value.shape[0], -1)
 
 
-def _fingerprint(model: nn.Module) -> str:
+def fingerprint(model: nn.Module) -> str:
     """Which weights these are: every tensor's name, shape and first values."""
     digest = hashlib.sha256()
     for name, tensor in model.state_dict().items():
@@ -158,7 +158,7 @@ def _fingerprint(model: nn.Module) -> str:
 def cache_key(loaded, layer: str, files: list[Path]) -> str:
     p = loaded.preprocess
     digest = hashlib.sha256(
-        f"v{CACHE_VERSION}|{loaded.name}|{loaded.source}|{_fingerprint(loaded.model)}|{layer}|"
+        f"v{CACHE_VERSION}|{loaded.name}|{loaded.source}|{fingerprint(loaded.model)}|{layer}|"
         f"{p.resize}|{p.crop}|{p.mean}|{p.std}|{p.interpolation}".encode()
     )
     for path in files:

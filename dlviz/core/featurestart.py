@@ -1,11 +1,11 @@
 """Where feature visualisation starts, and whether a unit fires at all.
 
 A ReLU unit that is off everywhere on the start image passes no gradient, so gradient ascent from
-near-grey noise cannot move it; a third of the bundled model's default layer is like that. Such a
-unit starts again from the photo crop where it fires most, as the Deep Visualization Toolbox's
-"start from an image" did. The candidates are the bundled sample photos (or photos the caller
-gives), each as its centre square and that square's four quarters, at the optimised image's size:
-a late unit often fires on a part of a photo and not on the whole of it shrunk.
+near-grey noise cannot move it; a third of the bundled model's default layer is like that. A
+unit still below its best photo after 32 steps starts again from the photo crop where it fires most, as the Deep Visualization Toolbox's
+"start from an image" did. The candidates are the bundled sample photos, each as its centre
+square and that square's four quarters, at the optimised image's size: a late unit often fires
+on a part of a photo and not on the whole of it shrunk.
 
 The same table of a unit's values on the candidates tells whether it fires on real photos, which
 decides whether a unit that stays silent on its feature image is called dead.
@@ -16,7 +16,6 @@ No Qt here.
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -65,15 +64,3 @@ def bundled(size: int) -> Photos:
 
     files = paths.sample_images()
     return photos([load_image(p) for p in files], [p.name for p in files], size)
-
-
-def digest(images: Sequence[np.ndarray] | None) -> str:
-    """A name for a set of candidate photos, for cache keys: 'bundled' for the samples."""
-    if images is None:
-        return "bundled"
-    h = hashlib.sha256()
-    for image in images:
-        array = np.ascontiguousarray(image)
-        h.update(f"{array.shape}".encode())
-        h.update(array.tobytes())
-    return h.hexdigest()[:24]

@@ -72,9 +72,6 @@ class Settings:
     # "noise": small random values, near grey; "image": start_image
     start: str = "auto"
     start_image: np.ndarray | None = field(default=None, repr=False)  # uint8 H×W×3
-    # the photos "auto" starts from and the dead check looks at (uint8 H×W×3, with names); None: the bundled samples
-    photos: Sequence[np.ndarray] | None = field(default=None, repr=False)
-    photo_names: Sequence[str] | None = field(default=None, repr=False)
     # the Deep Visualization Toolbox's regularisers
     l2_decay: float = 0.0  # multiply the image (around grey) by 1 - l2_decay every step
     blur_every: int = 0  # blur every k steps; 0 = off
@@ -105,8 +102,6 @@ class Settings:
     def key_data(self) -> dict:
         """Everything that changes the result, as JSON-able values (the start image as a hash)."""
         data = asdict(self)
-        data.pop("photo_names")
-        data["photos"] = featurestart.digest(self.photos)
         image = data.pop("start_image")
         data["start_image"] = None
         if self.start == "image" and image is not None:
@@ -146,8 +141,8 @@ class Result:
 
     def why_dead(self) -> str:
         """Why the unit is called dead, as the end of a sentence."""
-        where = f"the {self.photos} sample photos" + (f" or {self.elsewhere}" if self.elsewhere else "")
-        return f"it stayed at zero on its feature image and on {where}"
+        where = f"the {self.photos} sample photos" + (f" and {self.elsewhere}" if self.elsewhere else "")
+        return f"it stayed at zero on its feature image, on {where}"
 
     def summary(self) -> dict:
         """The JSON side data (everything but the image)."""
@@ -160,9 +155,10 @@ def judge(results: Sequence[Result], scan_best, where: str) -> None:
     """Look at a Top images scan too: a unit that fires on one of its images is not dead.
     scan_best: each unit's best value on the scan (indexable by unit); where: the scan in words."""
     for result in results:
-        fires_there = float(scan_best[result.unit]) > 0
+        there = float(scan_best[result.unit])
         result.elsewhere = where
-        result.dead = result.dead and not fires_there
+        result.dead = result.dead and not there > 0
+        result.constant = result.constant and abs(there - result.activation) <= 1e-4 * max(1.0, abs(there))
 
 
 # --------------------------------------------------------------------------- the objective
@@ -254,11 +250,11 @@ class RedirectedReLUs:
     """A context manager giving ReLU and ReLU6 modules the redirected gradient above.
 
     `root` is the objective's layer: it and the ReLUs inside it get the redirection (None: none).
-    Where a whole image's gradient is blocked, it is blocked there, at the unit itself: the layers
-    below receive gradient through many channels and positions, which are rarely all off at once.
-    Redirecting only there costs nothing measurable, where redirecting every ReLU of the bundled
-    model nearly doubled a step. Only forward passes in this thread with gradients enabled are
-    affected; the hooks are removed on exit.
+    Its hooks must be registered before the layer's catcher, so that the catcher sees the
+    redirected output. Redirecting every ReLU of the bundled model nearly doubled a step and
+    brought no unit further; a depthwise unit is often blocked one layer down as well, at the one
+    channel that feeds it, and starts again from a photo instead (`featurestart`). Only forward
+    passes in this thread with gradients enabled are affected; the hooks are removed on exit.
     """
 
     def __init__(self, root: nn.Module | None):
@@ -297,6 +293,10 @@ class RedirectedReLUs:
             self.__exit__()
             raise
         return self
+
+    def forget(self) -> None:
+        """Drop the inputs kept for a pass that ended early (the catcher stops it at the layer)."""
+        self._inputs.clear()
 
     def __exit__(self, *exc):
         for handle in self._handles:
@@ -378,7 +378,7 @@ class Optimisation:
 
     def __init__(self, loaded, layer: str | None, units: Sequence[int], settings: Settings):
         settings.check()
-        self.loaded, self.units, self.settings = loaded, list(units), settings
+        self.loaded, self.layer, self.units, self.settings = loaded, layer, list(units), settings
         self.target = _Model(loaded, layer, settings.kind)
         batch, size = len(self.units), settings.size
         self.generator = torch.Generator().manual_seed(int(settings.seed))
@@ -387,11 +387,7 @@ class Optimisation:
             self.param.set_latent(_logit(np.repeat(square(settings.start_image, size)[None], batch, axis=0)))
         else:
             self.param.init_noise(self.generator)
-        if settings.photos is None:
-            self.photos = featurestart.bundled(size)
-        else:
-            names = settings.photo_names or [f"photo {i + 1}" for i in range(len(settings.photos))]
-            self.photos = featurestart.photos(settings.photos, names, size)
+        self.photos = featurestart.bundled(size)
         self.starts = ["the image" if settings.start == "image" else "noise"] * batch
         self.optimiser = torch.optim.Adam([self.param.param], lr=settings.lr)
         self.restart_at = min(RESTART_STEP, max(1, settings.steps // 4)) if settings.start == "auto" else -1
@@ -413,7 +409,10 @@ class Optimisation:
         try:
             if training:
                 model.eval()
-            with torch.inference_mode(False), LayerOutput(model, target.layer, target.calls) as catcher, RedirectedReLUs(catcher.module) as redirect:
+            # The redirection's hooks first: the layer's own output, if it is a ReLU, is the
+            # redirected one the catcher sees (the catcher ends the pass at once).
+            root = model.get_submodule(target.layer) if target.layer else None
+            with torch.inference_mode(False), RedirectedReLUs(root) as redirect, LayerOutput(model, target.layer, target.calls) as catcher:
                 if self.table is None:
                     self._measure_start(catcher)
                 last = time.perf_counter()
@@ -456,6 +455,7 @@ class Optimisation:
         redirect.enabled = self.step < REDIRECT_STEPS or (not self.risen and self.restart_at < 0)
         rgb = param.rgb()
         values = self.target.values(catcher, transform(rgb, settings, self.generator), self.units)
+        redirect.forget()
         want_rgb_grad = settings.clip_contribution_percentile > 0
         grads = torch.autograd.grad(-values.sum(), [param.param, rgb] if want_rgb_grad else [param.param])
         self.risen = bool(torch.all(values.detach() > start_values + 1e-3 * start_values.abs() + 1e-6))
@@ -466,7 +466,7 @@ class Optimisation:
         project(param, settings, self.step, grads[1] if want_rgb_grad else None, rgb.detach())
         self.step += 1
         if self.step == self.restart_at:
-            _restart_behind(param, self.optimiser, values.detach().numpy(), self.table, self.photos, self.starts, self.step)
+            _restart_behind(param, self.optimiser, values.detach().numpy(), self.table, self.photos, self.starts)
 
     def results(self) -> list[Result]:
         """One Result per unit, once finished."""
@@ -477,8 +477,10 @@ class Optimisation:
             activation = float(self.final[b])
             photo_best = float(self.table[:, b].max()) if len(self.photos) else None
             silent_on_photos = photo_best is None or photo_best <= 0
+            # The same value on every image, up to float rounding (batches of other sizes round apart).
+            close = 1e-4 * max(1.0, abs(activation))
             spread = float(self.table[:, b].max() - self.table[:, b].min()) if len(self.photos) else 1.0
-            constant = spread <= 1e-6 and abs(activation - photo_best) <= 1e-6 * max(1.0, abs(activation))
+            constant = spread <= close and abs(activation - photo_best) <= close
             out.append(
                 Result(
                     image=self.images[b],
@@ -500,7 +502,7 @@ class Optimisation:
         return out
 
 
-def _restart_behind(param, optimiser, now: np.ndarray, table: np.ndarray, photos, starts: list, step: int) -> None:
+def _restart_behind(param, optimiser, now: np.ndarray, table: np.ndarray, photos, starts: list) -> None:
     """Start each unit that is still below its best photo again from that photo's crop.
 
     On the bundled model a unit either passes its best photo within 32 steps from noise (by 1.7×

@@ -128,7 +128,7 @@ class MainWindow(SessionFiles, QMainWindow):
         s.register("explorer", self._explorer_state, self._restore_explorer)
         r.finished.connect(lambda *_: QTimer.singleShot(0, self._check_ready))
         r.failed.connect(lambda *_: QTimer.singleShot(0, self._check_ready))
-        self.top_images.scan_shown.connect(lambda: self.grid.patterns == CROPS and self.grid.refresh())
+        self.top_images.scan_shown.connect(self.grid.scan_done)
         self.grid.pattern_source = lambda unit: (self.top_images.best_crops(unit) or [(None,)])[0][0]
         self.grid.scan_best = self.feature_vis.scan_best = self.top_images.scan_best
         self.loader.opened.connect(self.recent_images.add)
@@ -265,7 +265,7 @@ class MainWindow(SessionFiles, QMainWindow):
 
     def toggle_fit(self):
         """`0`: crop or stretch. Work on the old input is dropped, the image goes through again."""
-        self.runner.cancel(*kinds.stale_after_model(self.runner.table))
+        self.runner.cancel(*(k for k in kinds.stale_after_model(self.runner.table) if k != kinds.FEATURE_IMAGES))
         self.session.toggle_fit()
         self.say("The model sees the whole picture, stretched to a square." if self.session.fit == "stretch"
                  else "The model sees the centre square of the picture.")

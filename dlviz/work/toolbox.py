@@ -188,7 +188,7 @@ def feature_vis(state, loaded, layer, units, settings, cache_dir=None, elsewhere
     `elsewhere`: (each unit's best value on a Top images scan, what was scanned, in words) or None."""
     from dlviz.core import featurecache, featurevis
 
-    key = featurecache.cache_key(loaded.name, layer, units[0], settings) if len(units) == 1 else None
+    key = featurecache.cache_key(featurecache.model_id(loaded), layer, units[0], settings) if len(units) == 1 else None
     cached = featurecache.load_cached(cache_dir, key) if key and cache_dir is not None else None
     if cached is not None:
         results, from_cache = [cached], True
@@ -209,7 +209,7 @@ class FeatureImages:
     """Pattern mode's feature images of a layer, so far: what this job added, and the batch it
     paused for other work (to be handed to the next job), if any."""
 
-    model: str
+    model: object  # the LoadedModel they are of
     layer: str
     results: dict  # unit -> dlviz.core.featurevis.Result
     paused: object = None  # dlviz.core.featurevis.Optimisation
@@ -223,18 +223,18 @@ def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=No
     from dlviz.core import featurecache, featurevis
 
     settings = featurevis.Settings(**featurevis.PATTERN)
+    model = featurecache.model_id(loaded) if cache_dir is not None else ""
     found = {}
     if cache_dir is not None and not known and paused is None:
-        found = featurecache.load_units(cache_dir, loaded.name, layer, range(count), settings)
+        found = featurecache.load_units(cache_dir, model, layer, range(count), settings)
         if found:
-            state.report(len(found) / count, f"{len(found)} of {count} from the cache", dict(found))
+            state.report(len(found) / count, f"{len(found)} of {count} from the cache",
+                         {unit: result.image for unit, result in found.items()})
     have = set(known) | set(found)
     missing = [unit for unit in range(count) if unit not in have]
     if not missing:
-        if elsewhere is not None:
-            featurevis.judge(list(found.values()), *elsewhere)
-        return FeatureImages(loaded.name, layer, found)
-    if paused is None or not set(paused.units) <= set(missing):
+        return _judged(FeatureImages(loaded, layer, found), elsewhere)
+    if not _goes_on(paused, loaded, layer, missing):
         paused = featurevis.Optimisation(loaded, layer, missing[: featurevis.PATTERN_BATCH], settings)
     run = paused
     ready = len(have)
@@ -245,14 +245,26 @@ def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=No
                      {unit: image for unit, image in zip(run.units, images)})
 
     if not run.run(state.should_stop, tick, state.others_waiting) or run.cancelled:
-        return FeatureImages(loaded.name, layer, found, None if run.cancelled else run)
+        return FeatureImages(loaded, layer, found, None if run.cancelled else run)
     for result in run.results():
         found[result.unit] = result
         if cache_dir is not None:
-            featurecache.save_cached(cache_dir, featurecache.cache_key(loaded.name, layer, result.unit, settings), result)
+            featurecache.save_cached(cache_dir, featurecache.cache_key(model, layer, result.unit, settings), result)
+    return _judged(FeatureImages(loaded, layer, found), elsewhere)
+
+
+def _goes_on(paused, loaded, layer, missing) -> bool:
+    """Whether a paused batch is one to go on with: of this model and layer, unfinished, wanted."""
+    return (paused is not None and paused.loaded is loaded and paused.layer == layer and not paused.finished
+            and not paused.cancelled and set(paused.units) <= set(missing))
+
+
+def _judged(images: FeatureImages, elsewhere) -> FeatureImages:
     if elsewhere is not None:
-        featurevis.judge(list(found.values()), *elsewhere)
-    return FeatureImages(loaded.name, layer, found)
+        from dlviz.core import featurevis
+
+        featurevis.judge(list(images.results.values()), *elsewhere)
+    return images
 
 
 def top_backprops(state, loaded, scan, layer, unit, method="guided"):

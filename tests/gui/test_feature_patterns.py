@@ -12,8 +12,11 @@ def finished(kind):
     return lambda k, result: k == kind
 
 
-def test_feature_images_fill_the_grid_as_they_form(window, qtbot, monkeypatch, tmp_path):
+def test_feature_images_fill_the_grid_as_they_form_and_come_back_from_disk(make_window, qtbot, monkeypatch, tmp_path):
+    import time
+
     monkeypatch.setenv("DLVIZ_HOME", str(tmp_path))
+    window = make_window()
     s, grid = window.session, window.grid
     s.set_layer("blocks.0.0.conv_pw")  # 16 units: one batch
     partials = []
@@ -30,9 +33,16 @@ def test_feature_images_fill_the_grid_as_they_form(window, qtbot, monkeypatch, t
     assert np.abs(tile - grid.features.tiles[5].astype(int)).max() == 0
     assert tile.std() > 5  # a picture, not the grey of a tile still to come
     assert len(list((tmp_path / "featurevis").glob("*.png"))) == 16
-    # Clicking a tile still selects its unit.
-    s.set_unit(5)
-    assert s.unit == 5
+
+    # The next start: all of them come from the disk at once, drawn as they are read.
+    again = make_window()
+    again.session.set_layer("blocks.0.0.conv_pw")
+    start = time.monotonic()
+    with qtbot.waitSignal(again.runner.finished, timeout=60_000, check_params_cb=finished("featureimages")) as done:
+        again.grid.set_patterns(FEATURES)
+    assert time.monotonic() - start < 5 and sorted(done.args[1].results) == list(range(16))
+    assert np.array_equal(again.grid.features.results[5].image, grid.features.results[5].image)
+    assert "all 16 made" in again.grid.header.text()
 
 
 def test_other_work_goes_first_and_the_feature_images_go_on_after(window, qtbot, samples):
@@ -84,3 +94,17 @@ def test_pattern_mode_is_part_of_a_saved_view(window, qtbot):
     assert grid.patterns == FEATURES
     s.apply({**view, "panes": {"grid": {"patterns": None}}})
     assert grid.patterns is None and not grid.pattern_shown
+
+
+def test_a_new_fit_does_not_stop_them_and_a_vector_layer_says_it_has_no_pictures(window, qtbot):
+    s, grid = window.session, window.grid
+    with qtbot.waitSignal(window.runner.partial, timeout=120_000, check_params_cb=lambda k, p: k == "featureimages"):
+        grid.set_patterns(FEATURES)
+    window.toggle_fit()  # the input changes; feature images do not depend on it
+    assert not grid.features.stopped and window.runner.waiting("featureimages")
+    grid.set_patterns(None)
+    s.set_layer("classifier")
+    grid.set_patterns("crops")
+    with qtbot.waitSignal(window.message, timeout=5_000) as said:
+        grid.cycle_patterns()
+    assert "layers with maps" in said.args[0] and not grid.pattern_shown

@@ -217,7 +217,7 @@ def test_training_mode_restored():
 
 # --------------------------------------------------------------------------- units silent on noise
 
-SILENT_LAYER, SILENT_UNIT = "blocks.4.1.bn2.act", 3  # the README's example: silent on noise, fires on photos
+SILENT_LAYER, SILENT_UNIT = "blocks.4.1.bn2.act", 253  # held at 0 from noise, even with redirected gradients; fires on photos
 
 
 def test_a_unit_silent_on_noise_starts_again_from_the_photo_where_it_fires(bundled):
@@ -302,3 +302,24 @@ def test_a_unit_no_image_moves_is_called_constant_not_dead():
     assert "no image moves it" in result.constant_text()
     moving = fv.visualise(loaded, "relu", 0, small(steps=10, size=32))
     assert not moving.constant and moving.constant_text() == ""
+
+
+def test_redirected_gradients_move_a_unit_its_own_relu_holds_at_zero(monkeypatch):
+    loaded = tiny_loaded()
+    with torch.no_grad():
+        loaded.model.conv.bias[1] = -5.0  # off on every faint noise: its ReLU passes no gradient
+    settings = small(steps=6, size=32, start="noise", jitter=0, scale=0.0, rotate=0.0)
+    start = fv.Optimisation(loaded, "relu", [1], settings)
+    still = start.param.rgb().detach().clone()
+    moved = fv.Optimisation(loaded, "relu", [1], settings)
+    moved.run()
+    assert not torch.equal(moved.param.rgb().detach(), still)  # the redirected gradient moved it
+    class NoRedirect(fv.RedirectedReLUs):
+        def __init__(self, root):
+            super().__init__(None)
+
+    monkeypatch.setattr(fv, "RedirectedReLUs", NoRedirect)
+    held = fv.Optimisation(loaded, "relu", [1], settings)
+    held.run()
+    assert torch.equal(held.param.rgb().detach(), still)  # without it, nothing moves
+    assert active_hooks(loaded.model) == 0

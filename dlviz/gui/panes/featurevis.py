@@ -1,6 +1,7 @@
 """Feature visualisation: the image the selected unit (or a class) likes most, forming live.
 
-Start from noise or the current photo; choose the objective (the unit's whole map, its centre
+Start from noise (a unit that noise cannot move starts again from the sample photo crop where it
+fires most) or from the current photo; choose the objective (the unit's whole map, its centre
 neuron, or a class) and the regularisers: Lucent's (Fourier basis, decorrelated colour, jitter,
 scale, rotation) or the toolbox's (L2 decay, blur every k steps, clipping small pixels). Run,
 watch it form, stop any time; results are cached and can be saved as PNG. "Whole layer" tiles
@@ -53,8 +54,8 @@ class FeatureVisPane(Pane):
 
         self.kind = combo(catalogue.FEATUREVIS_OBJECTIVES)
         self.start = combo({"auto": "noise, or a photo where the unit fires", "noise": "noise", "image": "the current photo"})
-        self.start.setToolTip("A unit still silent after 32 steps from noise starts again from the sample photo crop "
-                              "where it fires most")
+        self.start.setToolTip("From noise; a unit still below its best sample photo after 32 steps (a quarter of the "
+                              "steps, if fewer) starts again from the photo crop where it fires most")
         self.steps = spin(8, 4096, 256)
         self.size = spin(32, 512, 128, step=32, suffix=" px")
         self.style = combo({"lucent": "Lucent: Fourier, decorrelated colour, jitter",

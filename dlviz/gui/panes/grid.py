@@ -188,6 +188,7 @@ class GridPane(Pane):
         self.header.setText(f"{session.layer}  ·  {kind}  ·  {shape_text(info.shape if info else act.shape)}")
         self.header.setToolTip(self.header.text())
         if act.ndim == 1:
+            self.pattern_shown = False
             self._draw_bars(act)
         elif self.patterns and (patterns := self._pattern_mosaic(act)) is not None:
             rgb, self.layout_ = patterns
@@ -255,7 +256,9 @@ class GridPane(Pane):
         feature image, then activations again. Returns the new mode."""
         order = (None, CROPS, FEATURES)
         mode = order[(order.index(self.patterns) + 1) % len(order)]
-        if mode == FEATURES and self.session.model is not None:
+        if mode == FEATURES and (self.values is None or self.values.ndim != 3):
+            self.say("Pattern mode draws pictures for layers with maps; this layer's units are bars.")
+        elif mode == FEATURES:
             from dlviz.core import featurevis
 
             count = self.session.unit_count()
@@ -285,7 +288,7 @@ class GridPane(Pane):
     def _want_features(self, channels: int) -> None:
         """Ask for the layer's feature images unless they are made, being made or were stopped."""
         s = self.session
-        key = (s.model.name, s.layer)
+        key = (id(s.model), s.layer)  # the model object: two models may share a name
         f = self.features
         if f.key != key:
             self.features = f = _Features(key)
@@ -295,9 +298,20 @@ class GridPane(Pane):
 
     def _submit_features(self, channels: int) -> None:
         s, f = self.session, self.features
-        f.asked = True
-        self.submit(kinds.FEATURE_IMAGES, jobs.feature_images, s.model, s.layer, channels, dict(f.results), f.paused,
+        f.asked, paused, f.paused = True, f.paused, None  # a paused batch goes to one job only
+        self.submit(kinds.FEATURE_IMAGES, jobs.feature_images, s.model, s.layer, channels, dict(f.results), paused,
                     paths.cache_dir("featurevis"), self.scan_best(s.layer))
+
+    def scan_done(self) -> None:
+        """A Top images scan is done: crops to show, and feature images' dead units to look at again."""
+        f = self.features
+        scan = self.scan_best(f.key[1]) if f.key and f.results else None
+        if scan is not None:
+            from dlviz.core import featurevis
+
+            featurevis.judge(list(f.results.values()), *scan)
+        if self.patterns:
+            self.refresh()
 
     def job_partial(self, kind, images):
         """Images forming (or read from the disk): into their tiles, and on screen twice a second."""
@@ -321,7 +335,7 @@ class GridPane(Pane):
     def job_done(self, kind, result):
         f = self.features
         f.asked = False
-        if (result.model, result.layer) != f.key:
+        if (id(result.model), result.layer) != f.key:
             return
         f.results.update(result.results)
         for unit, one in result.results.items():
@@ -331,11 +345,11 @@ class GridPane(Pane):
             self.refresh()  # asks for the next batch, if some are missing
 
     def job_failed(self, kind, sentence):
-        self.features.asked, self.features.stopped = False, True
-        self.refresh()
+        self.job_cancelled(kind)
 
     def job_cancelled(self, kind):
-        self.features.asked, self.features.stopped = False, True
+        f = self.features
+        f.asked, f.stopped, f.paused = False, True, None
         if self.patterns == FEATURES:
             self.refresh()
 
