@@ -167,6 +167,7 @@ class GridPane(Pane):
         session = self.session
         act = session.activation()
         info = session.layer_info()
+        self.pattern_shown = False  # until a pattern mosaic is drawn below
         if act is None:
             self.values = None
             if session.model is None:
@@ -188,7 +189,6 @@ class GridPane(Pane):
         self.header.setText(f"{session.layer}  ·  {kind}  ·  {shape_text(info.shape if info else act.shape)}")
         self.header.setToolTip(self.header.text())
         if act.ndim == 1:
-            self.pattern_shown = False
             self._draw_bars(act)
         elif self.patterns and (patterns := self._pattern_mosaic(act)) is not None:
             rgb, self.layout_ = patterns
