@@ -155,10 +155,9 @@ def judge(results: Sequence[Result], scan_best, where: str) -> None:
     """Look at a Top images scan too: a unit that fires on one of its images is not dead.
     scan_best: each unit's best value on the scan (indexable by unit); where: the scan in words."""
     for result in results:
-        there = float(scan_best[result.unit])
         result.elsewhere = where
-        result.dead = result.dead and not there > 0
-        result.constant = result.constant and abs(there - result.activation) <= 1e-4 * max(1.0, abs(there))
+        if result.dead and float(scan_best[result.unit]) > 0:  # at zero on all the rest, yet it fires here
+            result.dead = result.constant = False
 
 
 # --------------------------------------------------------------------------- the objective
@@ -399,10 +398,12 @@ class Optimisation:
     def finished(self) -> bool:
         return self.final is not None
 
-    def run(self, should_stop=lambda: False, tick=lambda fraction, images: None, pause=lambda: False) -> bool:
+    def run(self, should_stop=lambda: False, tick=lambda fraction, images: None, pause=lambda: False,
+            evaluate_stopped: bool = True) -> bool:
         """Go on until finished (True), or until pause() says so (False: call again to go on).
-        should_stop() ends it early, finished and marked cancelled. tick(fraction, images) reports
-        at least every 0.2 s and at the end."""
+        should_stop() ends it early, marked cancelled: finished with the images so far, or at once
+        without them when `evaluate_stopped` is false (nobody wants them). tick(fraction, images)
+        reports at least every 0.2 s and at the end."""
         started = time.perf_counter()
         model, target, settings = self.loaded.model, self.target, self.settings
         training = [m for m in model.modules() if m.training]  # put back as they were, module by module
@@ -420,6 +421,8 @@ class Optimisation:
                     while self.step < settings.steps:
                         if should_stop():
                             self.cancelled = True
+                            if not evaluate_stopped:
+                                return True
                             break
                         if pause():
                             return False

@@ -22,6 +22,7 @@ class Kind:
     frames: str  # FOLLOW or FROZEN
     long: bool  # seconds of work: the status bar shows its progress and its Cancel stops it
     title: str  # how the status bar names it
+    background: bool = False  # makes way for every other job, and never keeps the window from being ready
 
 
 def _table(*kinds: Kind) -> dict[str, Kind]:
@@ -66,7 +67,7 @@ TOOLBOX = _table(
     Kind(FEATURE_VIS, MODEL, FROZEN, True, "feature visualisation"),
     Kind(OCCLUSION, INPUT, FROZEN, True, "occlusion map"),
     # Last: pattern mode's feature images pause whenever anything else waits, and go on after it.
-    Kind(FEATURE_IMAGES, MODEL, FROZEN, True, "feature images"),
+    Kind(FEATURE_IMAGES, MODEL, FROZEN, True, "feature images", background=True),
 )
 
 # The embedding explorer's own worker.
@@ -87,6 +88,11 @@ def stale_after_input(table: dict[str, Kind]) -> list[str]:
 def stale_after_model(table: dict[str, Kind]) -> list[str]:
     """The kinds a new model makes worthless."""
     return [name for name, kind in table.items() if kind.stale_after in (INPUT, MODEL)]
+
+
+def background_kinds(table: dict[str, Kind]) -> list[str]:
+    """The kinds that work whenever nothing else waits (pattern mode's feature images)."""
+    return [name for name, kind in table.items() if kind.background]
 
 
 def long_kinds(table: dict[str, Kind]) -> list[str]:

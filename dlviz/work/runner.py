@@ -163,9 +163,11 @@ class JobRunner(QObject):
             order = self._order[kind]
             return any(self._order[other] < order for other in self._pending)
 
-    def is_busy(self) -> bool:
+    def is_busy(self, but=()) -> bool:
+        """Whether a job runs or waits, not counting the kinds in `but`."""
         with self._lock:
-            return bool(self._pending) or self._running is not None
+            running = self._running is not None and self._running.kind not in but
+            return running or any(kind not in but for kind in self._pending)
 
     def running_kind(self) -> str | None:
         with self._lock:

@@ -244,7 +244,7 @@ def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=No
         state.report(done / count, f"feature images {int(done)}/{count}",
                      {unit: image for unit, image in zip(run.units, images)})
 
-    if not run.run(state.should_stop, tick, state.others_waiting) or run.cancelled:
+    if not run.run(state.should_stop, tick, state.others_waiting, evaluate_stopped=False) or run.cancelled:
         return FeatureImages(loaded, layer, found, None if run.cancelled else run)
     for result in run.results():
         found[result.unit] = result
@@ -255,7 +255,7 @@ def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=No
 
 def _goes_on(paused, loaded, layer, missing) -> bool:
     """Whether a paused batch is one to go on with: of this model and layer, unfinished, wanted."""
-    return (paused is not None and paused.loaded is loaded and paused.layer == layer and not paused.finished
+    return (paused is not None and paused.loaded.model is loaded.model and paused.layer == layer and not paused.finished
             and not paused.cancelled and set(paused.units) <= set(missing))
 
 

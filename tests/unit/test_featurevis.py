@@ -323,3 +323,23 @@ def test_redirected_gradients_move_a_unit_its_own_relu_holds_at_zero(monkeypatch
     held.run()
     assert torch.equal(held.param.rgb().detach(), still)  # without it, nothing moves
     assert active_hooks(loaded.model) == 0
+
+
+def test_two_models_of_one_name_are_two_in_the_cache_and_a_paused_batch_stays_with_its_own(bundled, tmp_path, monkeypatch):
+    from dlviz.work import toolbox
+
+    one, other = tiny_loaded(), tiny_loaded()
+    assert featurecache.model_id(one) == featurecache.model_id(other)
+    with torch.no_grad():
+        other.model.conv.weight[0, 0, 0, 0] += 1.0  # same name, other weights
+    assert featurecache.model_id(one) != featurecache.model_id(other)
+
+    monkeypatch.setattr(fv, "PATTERN", {"size": 32, "steps": 4})
+    monkeypatch.setattr(fv, "PATTERN_BATCH", 2)
+    elsewhere = fv.Optimisation(bundled, "blocks.3.0.bn2", [0, 1], fv.Settings(**fv.PATTERN))  # another layer
+    done = toolbox.feature_images(Callbacks(), bundled, LAYER, 2, {}, elsewhere, tmp_path)
+    assert sorted(done.results) == [0, 1] and elsewhere.step == 0  # made afresh, the other batch untouched
+    stopped = fv.Optimisation(bundled, LAYER, [0, 1], fv.Settings(**fv.PATTERN))
+    stopped.cancelled = True
+    again = toolbox.feature_images(Callbacks(), bundled, LAYER, 2, {}, stopped, None)
+    assert sorted(again.results) == [0, 1] and stopped.step == 0

@@ -7,6 +7,7 @@ with class names where the model has them. Hover tells the unit and value, a cli
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -256,7 +257,8 @@ class GridPane(Pane):
         feature image, then activations again. Returns the new mode."""
         order = (None, CROPS, FEATURES)
         mode = order[(order.index(self.patterns) + 1) % len(order)]
-        if mode == FEATURES and (self.values is None or self.values.ndim != 3):
+        info = self.session.layer_info()
+        if mode == FEATURES and (info is None or len(info.shape) != 3):
             self.say("Pattern mode draws pictures for layers with maps; this layer's units are bars.")
         elif mode == FEATURES:
             from dlviz.core import featurevis
@@ -288,10 +290,9 @@ class GridPane(Pane):
     def _want_features(self, channels: int) -> None:
         """Ask for the layer's feature images unless they are made, being made or were stopped."""
         s = self.session
-        key = (id(s.model), s.layer)  # the model object: two models may share a name
         f = self.features
-        if f.key != key:
-            self.features = f = _Features(key)
+        if not f.of(s.model, s.layer):
+            self.features = f = _Features(s.model, s.layer)
         if f.asked or f.stopped or len(f.results) >= channels:
             return
         self._submit_features(channels)
@@ -305,7 +306,7 @@ class GridPane(Pane):
     def scan_done(self) -> None:
         """A Top images scan is done: crops to show, and feature images' dead units to look at again."""
         f = self.features
-        scan = self.scan_best(f.key[1]) if f.key and f.results else None
+        scan = self.scan_best(f.layer) if f.results and f.of(self.session.model, self.session.layer) else None
         if scan is not None:
             from dlviz.core import featurevis
 
@@ -335,8 +336,13 @@ class GridPane(Pane):
     def job_done(self, kind, result):
         f = self.features
         f.asked = False
-        if (id(result.model), result.layer) != f.key:
+        if not f.of(result.model, result.layer):
             return
+        scan = self.scan_best(result.layer)  # a scan may have finished while the batch was made
+        if scan is not None:
+            from dlviz.core import featurevis
+
+            featurevis.judge(list(result.results.values()), *scan)
         f.results.update(result.results)
         for unit, one in result.results.items():
             f.tiles[unit] = _tile(one.image, self.PATTERN_PX)
@@ -544,14 +550,21 @@ def _titled(picture: QImage, title: str) -> QImage:
 class _Features:
     """Pattern mode's feature images of one layer of one model, as far as they are made."""
 
-    def __init__(self, key=None):
-        self.key = key  # (model name, layer)
+    def __init__(self, model=None, layer=None):
+        # The weights they are of (weakly: not kept alive for this), which a model copied for a
+        # new fit shares; two models may share a name.
+        self._weights = weakref.ref(model.model) if model is not None else lambda: None
+        self.layer = layer
         self.results: dict = {}  # unit -> dlviz.core.featurevis.Result
         self.tiles: dict = {}  # unit -> the tile drawn (made and forming)
         self.paused = None  # a batch paused for other work, to go on with
         self.asked = False  # a request is out
         self.drawn = 0.0  # when forming images were last drawn (time.monotonic)
         self.stopped = False  # cancelled: no more until asked again
+
+    def of(self, model, layer) -> bool:
+        """Whether these are the feature images of this model's weights and this layer."""
+        return model is not None and self._weights() is model.model and self.layer == layer
 
 
 def _tile(image, size: int):
