@@ -2,10 +2,11 @@
 
 A ReLU unit that is off everywhere on the start image passes no gradient, so gradient ascent from
 near-grey noise cannot move it; a third of the bundled model's default layer is like that. A
-unit still below its best photo after 32 steps starts again from the photo crop where it fires most, as the Deep Visualization Toolbox's
-"start from an image" did. The candidates are the bundled sample photos, each as its centre
-square and that square's four quarters, at the optimised image's size: a late unit often fires
-on a part of a photo and not on the whole of it shrunk.
+unit still below its best photo after 32 steps starts again from the photo crop where it fires
+most, as the Deep Visualization Toolbox's "start from an image" did. The candidates are the
+bundled sample photos, each as its centre square and that square's four quarters, at the
+optimised image's size: a late unit often fires on a part of a photo and not on the whole of it
+shrunk.
 
 The same table of a unit's values on the candidates tells whether it fires on real photos, which
 decides whether a unit that stays silent on its feature image is called dead.

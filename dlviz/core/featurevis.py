@@ -133,11 +133,15 @@ class Result:
 
     def restart_text(self) -> str:
         """How it started again from a photo, or ""."""
-        return f"started again at step {self.restart_step} from {self.start}, where it fires most" if self.restart_step else ""
+        if not self.restart_step:
+            return ""
+        return f"started again at step {self.restart_step} from {self.start}, where it fires most"
 
     def constant_text(self) -> str:
         """What a constant unit is, or ""."""
-        return f"its value is {self.activation:.3g} on every image tried: no image moves it (only a bias is left)" if self.constant else ""
+        if not self.constant:
+            return ""
+        return f"its value is {self.activation:.3g} on every image tried: no image moves it (only a bias is left)"
 
     def why_dead(self) -> str:
         """Why the unit is called dead, as the end of a sentence."""
@@ -413,7 +417,8 @@ class Optimisation:
             # The redirection's hooks first: the layer's own output, if it is a ReLU, is the
             # redirected one the catcher sees (the catcher ends the pass at once).
             root = model.get_submodule(target.layer) if target.layer else None
-            with torch.inference_mode(False), RedirectedReLUs(root) as redirect, LayerOutput(model, target.layer, target.calls) as catcher:
+            with (torch.inference_mode(False), RedirectedReLUs(root) as redirect,
+                  LayerOutput(model, target.layer, target.calls) as catcher):
                 if self.table is None:
                     self._measure_start(catcher)
                 last = time.perf_counter()
