@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -186,6 +187,8 @@ def warm_layout_kernels() -> None:
 
             log.info(embedding.warm_up())
         except Exception:  # the explorer reports its own errors when it opens
+            if sys.is_finalizing() or not threading.main_thread().is_alive():
+                return  # the app quit while the kernels were still loading: nothing to tell anyone
             log.exception("warming the layout kernels failed")
 
     _warming = threading.Thread(target=warm, name="dlviz-warm-up", daemon=True)
