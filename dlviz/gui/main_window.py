@@ -155,7 +155,7 @@ class MainWindow(SessionFiles, QMainWindow):
 
     # ---------------------------------------------------------------- readiness and sessions
     def _check_ready(self):
-        if self.runner.is_busy(but=kinds.background_kinds(self.runner.table)) or self.session.result is None:
+        if self.runner.awaited(but=kinds.background_kinds(self.runner.table)) or self.session.result is None:
             return
         if self._pending_session is not None:
             data, self._pending_session = self._pending_session, None

@@ -163,11 +163,17 @@ class JobRunner(QObject):
             order = self._order[kind]
             return any(self._order[other] < order for other in self._pending)
 
-    def is_busy(self, but=()) -> bool:
-        """Whether a job runs or waits, not counting the kinds in `but`."""
+    def is_busy(self) -> bool:
         with self._lock:
-            running = self._running is not None and self._running.kind not in but
-            return running or any(kind not in but for kind in self._pending)
+            return bool(self._pending) or self._running is not None
+
+    def awaited(self, but=()) -> bool:
+        """Whether an answer of a kind not in `but` is still to come: a request waits or runs, or
+        its result is on its way to the GUI thread (where the requester may ask for more)."""
+        with self._lock:
+            if self._running is not None and self._running.kind not in but:
+                return True
+            return any(job is not None and kind not in but for kind, job in self._latest.items())
 
     def running_kind(self) -> str | None:
         with self._lock:
