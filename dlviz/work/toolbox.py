@@ -215,7 +215,7 @@ class FeatureImages:
     paused: object = None  # dlviz.core.featurevis.Optimisation
 
 
-def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=None, elsewhere=None):
+def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=None):
     """The feature images of a layer's `count` units for pattern mode: first whatever the cache
     holds, then one batch of the missing units (`featurevis.PATTERN` settings). It returns after
     that batch, or as soon as other work waits (with the batch paused, to go on in the next job),
@@ -233,7 +233,7 @@ def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=No
     have = set(known) | set(found)
     missing = [unit for unit in range(count) if unit not in have]
     if not missing:
-        return _judged(FeatureImages(loaded, layer, found), elsewhere)
+        return FeatureImages(loaded, layer, found)
     if not _goes_on(paused, loaded, layer, missing):
         paused = featurevis.Optimisation(loaded, layer, missing[: featurevis.PATTERN_BATCH], settings)
     run = paused
@@ -250,21 +250,13 @@ def feature_images(state, loaded, layer, count, known, paused=None, cache_dir=No
         found[result.unit] = result
         if cache_dir is not None:
             featurecache.save_cached(cache_dir, featurecache.cache_key(model, layer, result.unit, settings), result)
-    return _judged(FeatureImages(loaded, layer, found), elsewhere)
+    return FeatureImages(loaded, layer, found)
 
 
 def _goes_on(paused, loaded, layer, missing) -> bool:
     """Whether a paused batch is one to go on with: of this model and layer, unfinished, wanted."""
     return (paused is not None and paused.loaded.model is loaded.model and paused.layer == layer and not paused.finished
             and not paused.cancelled and set(paused.units) <= set(missing))
-
-
-def _judged(images: FeatureImages, elsewhere) -> FeatureImages:
-    if elsewhere is not None:
-        from dlviz.core import featurevis
-
-        featurevis.judge(list(images.results.values()), *elsewhere)
-    return images
 
 
 def top_backprops(state, loaded, scan, layer, unit, method="guided"):

@@ -301,7 +301,7 @@ class GridPane(Pane):
         s, f = self.session, self.features
         f.asked, paused, f.paused = True, f.paused, None  # a paused batch goes to one job only
         self.submit(kinds.FEATURE_IMAGES, jobs.feature_images, s.model, s.layer, channels, dict(f.results), paused,
-                    paths.cache_dir("featurevis"), self.scan_best(s.layer))
+                    paths.cache_dir("featurevis"))  # job_done looks at the scan as it is then
 
     def scan_done(self) -> None:
         """A Top images scan is done: crops to show, and feature images' dead units to look at again."""
