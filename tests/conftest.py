@@ -21,6 +21,8 @@ def pytest_configure(config):
     if not config.getoption("--headed"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "dlviz-numba-cache"))
+    # The suite runs on the CPU on any machine; tests/gpu asks for a GPU by name.
+    os.environ.setdefault("DLVIZ_DEVICE", "cpu")
     os.environ.setdefault("DLVIZ_WARM_UP", "0")  # the app's background numba warm-up; one test turns it on  # as the app does (dlviz.app._prepare_environment)
     # The app keeps its logs and settings under DLVIZ_HOME; tests never write to the user's.
     os.environ["DLVIZ_HOME"] = tempfile.mkdtemp(prefix="dlviz-test-home-")

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from dlviz.core.catalogue import DEVICES
 from dlviz.core.errors import DlvizError
 from dlviz.core.progress import Progress
 
@@ -18,6 +19,8 @@ def model_options(parser) -> None:
     parser.add_argument("--model", help="bundled 'efficientnet_lite0' (default), a torchvision classifier name, or the architecture of --weights")
     parser.add_argument("--weights", help="a local state_dict or TorchScript file")
     parser.add_argument("--labels", help="class names, one per line, for a model not trained on ImageNet")
+    parser.add_argument("--device", choices=list(DEVICES), default="auto",
+                        help="where the model runs: the best one present (auto, the default), cuda, mps or cpu")
 
 
 class StderrProgress(Progress):
@@ -83,7 +86,10 @@ def load_model(args):
     from dlviz.core.models import load_model as load
 
     with StderrProgress(only="downloading") as progress:
-        return load(args.model, args.weights, args.labels, progress=progress)
+        loaded = load(args.model, args.weights, args.labels, progress=progress, device=getattr(args, "device", None))
+    if loaded.device_note:
+        say(f"note: {loaded.device_note}")
+    return loaded
 
 
 def load_image(path):

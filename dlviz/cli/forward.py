@@ -50,9 +50,13 @@ def cmd_layers(args) -> int:
         from dlviz.core.models import output_size
 
         rows = [{"name": "output", "type": "TorchScript output", "shape": [output_size(loaded.model, loaded.preprocess.crop)]}]
+    from dlviz.core import devices
+
     if args.json:
-        print(json.dumps({"model": loaded.name, "layers": rows}))
+        print(json.dumps({"model": loaded.name, "device": loaded.device.type, "device_name": devices.describe(loaded.device),
+                          "layers": rows}))
     else:
+        print(f"# {loaded.name} ({loaded.source}) on {devices.describe(loaded.device)}: {len(rows)} layers")
         width = max((len(r["name"]) for r in rows), default=10)
         for r in rows:
             print(f"{r['name']:<{width}}  {r['type']:<22} {'×'.join(map(str, r['shape']))}")

@@ -128,8 +128,8 @@ class Activations(Mapping):
 
     def __getitem__(self, name: str) -> np.ndarray:
         array = self._arrays.get(name)
-        if array is None:
-            array = self._arrays[name] = self._tensors[name][0].float().numpy()
+        if array is None:  # from the model's device to the CPU only now, when a view reads it
+            array = self._arrays[name] = self._tensors[name][0].float().cpu().numpy()
         return array
 
     def __iter__(self):
@@ -159,6 +159,7 @@ class Forward:
 def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
     """Forward `batch` (1×3×H×W) through the model, recording `layers` (default: all of them)."""
     names = loaded.layer_names if layers is None else list(layers)
+    batch = loaded.put(batch)
     wanted = set(names)
     copy = [info.name for info in loaded.layers if info.mutated and info.name in wanted]
     start = time.perf_counter()
@@ -177,7 +178,7 @@ def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
 def _probabilities(output: torch.Tensor) -> np.ndarray:
     """The first item's class probabilities: a softmax of the model's output."""
     logits = output.detach().float()
-    return torch.softmax(logits.reshape(logits.shape[0], -1), dim=1)[0].numpy()
+    return torch.softmax(logits.reshape(logits.shape[0], -1), dim=1)[0].cpu().numpy()
 
 
 class _Recording(nn.Module):
@@ -211,7 +212,7 @@ def _trace(loaded: LoadedModel, batch: torch.Tensor):
     recording = _Recording(loaded.model, names, copy).eval()
     # Checked on the input traced and on noise: a trace bakes in whatever Python computed from
     # the values (a branch, a NumPy detour), and a second input shows it up.
-    noise = torch.randn(batch.shape, generator=torch.Generator().manual_seed(0)).to(batch.dtype)
+    noise = torch.randn(batch.shape, generator=torch.Generator().manual_seed(0)).to(batch.device, batch.dtype)
     try:
         with torch.no_grad(), warnings.catch_warnings(), torch.jit.optimized_execution(False), _short_turns():
             warnings.simplefilter("ignore")  # the tracer's notes on shape arithmetic done in Python
@@ -252,7 +253,7 @@ def _same(outputs, names: list[str], eager: Forward) -> bool:
     if len(outputs) != len(names) + 1 or set(names) != set(eager.activations.keys()):
         return False
     return np.allclose(_probabilities(outputs[0]), eager.probs, atol=1e-5) and all(
-        np.allclose(tensor[0].float().numpy(), eager.activations[name], rtol=1e-4, atol=1e-4)
+        np.allclose(tensor[0].float().cpu().numpy(), eager.activations[name], rtol=1e-4, atol=1e-4)
         for name, tensor in zip(names, outputs[1:]))
 
 
@@ -271,6 +272,7 @@ def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
     that cannot be traced, or whose trace differs from the eager pass, stays eager."""
     if not loaded.hookable or not traced_allowed():
         return run(loaded, batch)
+    batch = loaded.put(batch)
     key = (tuple(batch.shape), batch.dtype, tuple(loaded.layer_names))
     entry = loaded.traced.get(key, _FIRST)
     if entry is _FIRST:  # the first frame goes eager, to be on screen at once; the second is traced

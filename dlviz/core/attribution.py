@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlviz.core import catalogue
+from dlviz.core import catalogue, devices
 from dlviz.core.activations import EndPass, OwnedHook, StopWithin
 from dlviz.core.errors import Cancelled
 from dlviz.core.progress import Progress, given
@@ -245,9 +245,10 @@ def backprop(
         raise ValueError(f"unknown backprop method '{method}'; use one of {', '.join(METHODS)}")
     if x.dim() != 4 or x.shape[0] != 1:
         raise ValueError("x must be one image, shaped 1×3×H×W")
+    x = devices.put(x, devices.of(model))
     if method != "smoothgrad":
         rule = None if method == "gradient" else method
-        return _input_gradient(model, x, layer, unit, rule)[0].float().numpy().astype(np.float32, copy=False)
+        return devices.to_numpy(_input_gradient(model, x, layer, unit, rule)[0])
 
     progress = given(progress)
     sigma = float(noise) * float(x.max() - x.min())
@@ -257,13 +258,14 @@ def backprop(
     for k in range(max(1, int(samples))):
         if progress.should_stop():
             break
-        noisy = x + sigma * torch.randn(x.shape, generator=generator, dtype=x.dtype) if sigma > 0 else x
+        # drawn on the CPU, so that the seed gives the same noise on every device
+        noisy = x + sigma * torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device) if sigma > 0 else x
         total += _input_gradient(model, noisy, layer, unit, None)[0].float()
         done += 1
         progress.report(done / max(1, int(samples)), f"smoothgrad {done}/{samples}")
     if done:
         total /= done
-    return total.numpy().astype(np.float32, copy=False)
+    return devices.to_numpy(total)
 
 
 # --------------------------------------------------------------------------- display filters
@@ -322,7 +324,7 @@ def _finish_map(weighted: torch.Tensor, size: tuple[int, int]) -> np.ndarray:
     peak = float(m.max())
     if peak <= 0 or not math.isfinite(peak):
         return np.zeros(size, np.float32)
-    return (m / peak).numpy().astype(np.float32)
+    return devices.to_numpy(m / peak)
 
 
 def _activation_and_gradient(model, x, layer, class_index):
@@ -368,7 +370,7 @@ def _score_weights(model, x, activation, class_index, batch, progress: Progress)
     score of the class for the masked input is the channel's weight. None if stopped."""
     size = x.shape[-2:]
     channels = activation.shape[1]
-    weights = torch.zeros(channels)
+    weights = torch.zeros(channels, device=activation.device)
     upsampled = F.interpolate(activation, size=size, mode="bilinear", align_corners=False)[0]
     low = upsampled.amin(dim=(1, 2))
     high = upsampled.amax(dim=(1, 2))
@@ -415,6 +417,7 @@ def cam(
         raise ValueError("x must be one image, shaped 1×3×H×W")
     size = tuple(x.shape[-2:])
     progress = given(progress)
+    x = devices.put(x, devices.of(model))
     if method == "scorecam":
         with torch.no_grad(), LayerCapture(model, layer, "activation") as capture:
             logits = _logits(model(x.detach()))
@@ -475,7 +478,10 @@ def randomised(model: nn.Module, upto: int, *, seed: int = 0) -> nn.Module:
     The re-initialisation is seeded, so the same `upto` gives the same model; the global random
     state is left as it was. The original model is not touched.
     """
-    clone = copy.deepcopy(model)
+    device = devices.of(model)
+    # Re-initialised on the CPU, whose random numbers the seed fixes the same way everywhere
+    # (and fork_rng puts back), then moved to the model's device.
+    clone = copy.deepcopy(model).cpu()
     names = parameterised_layers(clone)
     chosen = names[len(names) - max(0, min(int(upto), len(names))):] if upto > 0 else []
     with torch.random.fork_rng(devices=[]), torch.no_grad():
@@ -493,4 +499,4 @@ def randomised(model: nn.Module, upto: int, *, seed: int = 0) -> nn.Module:
                     else:
                         nn.init.normal_(parameter, std=0.02)
     clone.train(model.training)
-    return clone
+    return clone.to(device)

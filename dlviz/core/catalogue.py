@@ -46,6 +46,15 @@ FEATUREVIS_OBJECTIVES = {
     "class": "a class (the top one)",
 }
 
+# Where the model runs (dlviz.core.devices.choose): "auto" is the best one present, CUDA before
+# Apple's MPS before the CPU.
+DEVICES = {
+    "auto": "Best Available",
+    "cuda": "CUDA",
+    "mps": "Apple MPS",
+    "cpu": "CPU",
+}
+
 
 # torchvision classifiers the Model menu offers by name (any other can be typed in); their weights
 # are downloaded once into torch's cache.

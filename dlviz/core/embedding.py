@@ -44,6 +44,7 @@ class Settings:
     # UMAP
     n_neighbors: int = 15
     min_dist: float = 0.1
+    device: str = "cpu"  # where the nearest neighbours are searched: "cuda" or the CPU (core.neighbours)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -198,7 +199,7 @@ def _threads(settings: Settings) -> int:
 def _neighbours(x: np.ndarray, k: int, settings: Settings, stage: _Stage):
     from dlviz.core.neighbours import knn
 
-    return knn(x, k, exact=len(x) <= EXACT_LIMIT, seed=settings.seed, progress=stage)
+    return knn(x, k, exact=len(x) <= EXACT_LIMIT, seed=settings.seed, progress=stage, device=settings.device)
 
 
 # ------------------------------------------------------------------------------------------ UMAP

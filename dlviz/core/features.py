@@ -267,7 +267,7 @@ def _compute(loaded, folder, paths, module, inputs, batch, progress: Progress):
                     raise
                 skipped.append((str(path), str(exc)))
         if tensors:
-            x = torch.cat(tensors)
+            x = loaded.put(torch.cat(tensors))
             with torch.inference_mode():
                 if module is None:
                     output = loaded.model(x)

@@ -311,8 +311,8 @@ class RedirectedReLUs:
 
 def _objective(output: torch.Tensor, units: Sequence[int], kind: str) -> torch.Tensor:
     """One value per batch element b: unit units[b] of the output, as the kind says."""
-    index = torch.as_tensor(list(units), dtype=torch.long)
-    rows = torch.arange(len(index))
+    index = torch.as_tensor(list(units), dtype=torch.long, device=output.device)
+    rows = torch.arange(len(index), device=output.device)
     if output.dim() == 2:
         return output[rows, index]
     picked = output[rows, index]  # B × spatial...
@@ -345,8 +345,9 @@ class _Model:
             except (KeyError, AttributeError):  # a layer discovery did not list: its first output
                 pass
         mean, std = loaded.preprocess.mean, loaded.preprocess.std
-        self.mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
-        self.std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+        self.device = loaded.device
+        self.mean = torch.tensor(mean, dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
+        self.std = torch.tensor(std, dtype=torch.float32, device=self.device).view(1, 3, 1, 1)
 
     def _output(self, catcher: LayerOutput, rgb: torch.Tensor, units: Sequence[int]) -> torch.Tensor:
         output = catcher(((rgb - self.mean) / self.std).contiguous(memory_format=torch.channels_last))
@@ -364,11 +365,11 @@ class _Model:
         rows = []
         with torch.no_grad():
             for first in range(0, len(images), chunk):
-                output = self._output(catcher, from_uint8(images[first : first + chunk]), units)
+                output = self._output(catcher, from_uint8(images[first : first + chunk], self.device), units)
                 picked = output[:, list(units)]
                 rows.append(torch.stack([_objective(picked[:, b : b + 1], [0] * len(picked), self.kind)
                                          for b in range(len(units))], dim=1))
-        return torch.cat(rows).numpy() if rows else np.zeros((0, len(units)), np.float32)
+        return torch.cat(rows).cpu().numpy() if rows else np.zeros((0, len(units)), np.float32)
 
 
 class Optimisation:
@@ -385,9 +386,9 @@ class Optimisation:
         self.target = _Model(loaded, layer, settings.kind)
         batch, size = len(self.units), settings.size
         self.generator = torch.Generator().manual_seed(int(settings.seed))
-        self.param = Parameterisation(batch, size, settings.fourier, settings.decorrelate)
+        self.param = Parameterisation(batch, size, settings.fourier, settings.decorrelate, loaded.device)
         if settings.start == "image":
-            self.param.set_latent(_logit(np.repeat(square(settings.start_image, size)[None], batch, axis=0)))
+            self.param.set_latent(_logit(np.repeat(square(settings.start_image, size)[None], batch, axis=0), loaded.device))
         else:
             self.param.init_noise(self.generator)
         self.photos = featurestart.bundled(size)
@@ -439,7 +440,7 @@ class Optimisation:
                                 tick(self.step / max(1, settings.steps), to_uint8(self.param.rgb()))
                 with torch.no_grad():
                     self.images = to_uint8(self.param.rgb())
-                    self.final = target.values(catcher, from_uint8(self.images), self.units)
+                    self.final = target.values(catcher, from_uint8(self.images, target.device), self.units).cpu()
         finally:
             for module in training:
                 module.training = True
@@ -450,9 +451,10 @@ class Optimisation:
     def _measure_start(self, catcher) -> None:
         batch, size = len(self.units), self.settings.size
         self.table = self.target.table(catcher, self.photos.crops, self.units)  # K×B: each unit on each photo
-        noise = from_uint8(np.repeat(noise_image(size, self.settings.seed)[None], batch, axis=0))
+        device = self.target.device
+        noise = from_uint8(np.repeat(noise_image(size, self.settings.seed)[None], batch, axis=0), device)
         with torch.no_grad():
-            first = from_uint8(to_uint8(self.param.rgb()))
+            first = from_uint8(to_uint8(self.param.rgb()), device)
             before = self.target.values(catcher, torch.cat([noise, first]), self.units * 2)
         self.noise_values, self.start_values = before[:batch], before[batch:]
 
@@ -474,7 +476,7 @@ class Optimisation:
         project(param, settings, self.step, grads[1] if want_rgb_grad else None, rgb.detach())
         self.step += 1
         if self.step == self.restart_at:
-            _restart_behind(param, self.optimiser, values.detach().numpy(), self.table, self.photos, self.starts)
+            _restart_behind(param, self.optimiser, values.detach().cpu().numpy(), self.table, self.photos, self.starts)
 
     def results(self) -> list[Result]:
         """One Result per unit, once finished."""
@@ -526,7 +528,7 @@ def _restart_behind(param, optimiser, now: np.ndarray, table: np.ndarray, photos
     with torch.no_grad():
         z = param.latent().clone()
         for b in behind:
-            z[b] = _logit(photos.crops[which[b] : which[b] + 1])[0]
+            z[b] = _logit(photos.crops[which[b] : which[b] + 1], z.device)[0]
             starts[b] = photos.names[which[b]]
         param.set_latent(z)
     moments = optimiser.state.get(param.param, {})
@@ -535,9 +537,9 @@ def _restart_behind(param, optimiser, now: np.ndarray, table: np.ndarray, photos
             moments[key][behind] = 0
 
 
-def _logit(images: np.ndarray) -> torch.Tensor:
-    """The latent z (B×3×H×W) whose sigmoid is the uint8 images (B×H×W×3), kept off 0 and 1."""
-    rgb = from_uint8(images).clamp(0.01, 0.99)
+def _logit(images: np.ndarray, device="cpu") -> torch.Tensor:
+    """The latent z (B×3×H×W) on `device` whose sigmoid is the uint8 images (B×H×W×3), kept off 0 and 1."""
+    rgb = from_uint8(images, device).clamp(0.01, 0.99)
     return torch.log(rgb / (1 - rgb))
 
 

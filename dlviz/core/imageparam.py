@@ -56,24 +56,25 @@ class Parameterisation:
 
     FOURIER_GAIN = 4.0  # divides the inverse FFT, as Lucid does: keeps the start from saturating
 
-    def __init__(self, batch: int, size: int, fourier: bool, decorrelate: bool):
+    def __init__(self, batch: int, size: int, fourier: bool, decorrelate: bool, device="cpu"):
         self.batch, self.size, self.fourier, self.decorrelate = batch, size, fourier, decorrelate
+        self.device = device = torch.device(device)
         matrix = colour_matrix() if decorrelate else np.eye(3)
-        self.matrix = torch.tensor(matrix, dtype=torch.float32)
-        self.inverse = torch.tensor(np.linalg.inv(matrix), dtype=torch.float32)
+        self.matrix = torch.tensor(matrix, dtype=torch.float32, device=device)
+        self.inverse = torch.tensor(np.linalg.inv(matrix), dtype=torch.float32, device=device)
         if fourier:
             freqs = frequencies(size, size)
             scale = 1.0 / np.maximum(freqs, 1.0 / size)  # 1/f, capped at the lowest frequency
-            self.scale = torch.tensor(scale, dtype=torch.float32)[None, None, :, :, None]
+            self.scale = torch.tensor(scale, dtype=torch.float32, device=device)[None, None, :, :, None]
             shape = (batch, 3, size, size // 2 + 1, 2)
         else:
             self.scale = None
             shape = (batch, 3, size, size)
-        self.param = torch.zeros(shape, requires_grad=True)
+        self.param = torch.zeros(shape, device=device, requires_grad=True)
 
     def init_noise(self, generator: torch.Generator, sd: float = 0.01) -> None:
         with torch.no_grad():
-            one = torch.randn(self.param.shape[1:], generator=generator) * sd
+            one = torch.randn(self.param.shape[1:], generator=generator).to(self.device) * sd  # the CPU's numbers everywhere
             self.param.copy_(one.expand_as(self.param))  # every unit of a batch starts alike
 
     def _y(self) -> torch.Tensor:
@@ -105,12 +106,12 @@ class Parameterisation:
 def to_uint8(rgb: torch.Tensor) -> np.ndarray:
     """B×3×H×W in [0, 1] -> B×H×W×3 uint8."""
     array = rgb.detach().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1)
-    return np.ascontiguousarray(array.numpy())
+    return np.ascontiguousarray(array.cpu().numpy())
 
 
-def from_uint8(images: np.ndarray) -> torch.Tensor:
-    """B×H×W×3 uint8 -> B×3×H×W float in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div(255)
+def from_uint8(images: np.ndarray, device="cpu") -> torch.Tensor:
+    """B×H×W×3 uint8 -> B×3×H×W float in [0, 1], on `device`."""
+    return torch.from_numpy(np.ascontiguousarray(images)).to(device).permute(0, 3, 1, 2).float().div(255)
 
 
 def noise_image(size: int, seed: int = 0) -> np.ndarray:
@@ -145,7 +146,8 @@ def draw(value, generator: torch.Generator, batch: int, centre: float) -> torch.
 
 
 def transform(rgb: torch.Tensor, settings, generator: torch.Generator) -> torch.Tensor:
-    """Random shift, scale and rotation per image, one bilinear resampling; grey outside."""
+    """Random shift, scale and rotation per image, one bilinear resampling; grey outside. The random
+    numbers are drawn on the CPU (`generator` is a CPU generator), the same on every device."""
     batch, _, h, w = rgb.shape
     scale = draw(settings.scale, generator, batch, 1.0)
     angle = draw(settings.rotate, generator, batch, 0.0) * (math.pi / 180)
@@ -157,13 +159,13 @@ def transform(rgb: torch.Tensor, settings, generator: torch.Generator) -> torch.
     theta = torch.stack(
         [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1
     )
-    grid = F.affine_grid(theta, list(rgb.shape), align_corners=False)
+    grid = F.affine_grid(theta.to(rgb.device), list(rgb.shape), align_corners=False)
     return F.grid_sample(rgb - 0.5, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 0.5
 
 
 def gaussian_blur(z: torch.Tensor, sigma: float) -> torch.Tensor:
     radius = max(1, int(math.ceil(3 * sigma)))
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32, device=z.device)
     kernel = torch.exp(-(x * x) / (2 * sigma * sigma))
     kernel = kernel / kernel.sum()
     channels = z.shape[1]

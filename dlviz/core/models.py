@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from dlviz import paths
+from dlviz.core import devices
 from dlviz.core.errors import DlvizError, ModelError
 from dlviz.core.files import check_file
 from dlviz.core.preprocess import BUNDLED_PREPROCESS, Preprocess
@@ -62,6 +63,12 @@ class LoadedModel:
     # (graph, layer names), None where the model could not be traced, or a marker until the trace
     # is made. They go with the model.
     traced: dict = field(default_factory=dict, repr=False, compare=False)
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))  # where the weights are
+    device_note: str | None = None  # the sentence when it is not the device asked for
+
+    def put(self, tensor: torch.Tensor) -> torch.Tensor:
+        """An input on the model's device."""
+        return devices.put(tensor, self.device)
 
     def layer(self, name: str) -> LayerInfo:
         for info in self.layers:
@@ -137,8 +144,10 @@ def load_model(
     weights: str | os.PathLike | None = None,
     labels: str | os.PathLike | None = None,
     progress: Progress | None = None,
+    device: str | None = None,
 ) -> LoadedModel:
-    """Load a model by source and discover its layers.
+    """Load a model by source, discover its layers and put it on `device` ("auto", None: the best
+    one present; see core.devices).
 
     - no name, or the bundled name, and no weights: the bundled EfficientNet-Lite0;
     - a torchvision classifier name: its default ImageNet weights, downloaded on first use;
@@ -173,8 +182,25 @@ def load_model(
     if not loaded.layers:
         loaded.hookable = False
     loaded.start_layer = default_layer(loaded.layers) if loaded.hookable else "output"
+    move(loaded, device, progress)
     progress.report(1.0, "ready")
     return loaded
+
+
+def move(loaded: LoadedModel, device: str | None, progress: Progress | None = None) -> None:
+    """Put the model on the device `device` names (see core.devices.choose); where it cannot go,
+    it stays on the CPU and `device_note` says why."""
+    chosen, note = devices.choose(device)
+    if chosen != loaded.device:
+        given(progress).report(0.97, f"moving {loaded.name} to {devices.title(chosen)}")
+        try:
+            loaded.model.to(chosen)
+        except Exception as exc:  # out of memory, an operation the device lacks
+            loaded.model.to("cpu")
+            first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+            chosen, note = torch.device("cpu"), f"{loaded.name} could not go to {devices.title(chosen)} ({first}), so it runs on the CPU"
+        loaded.traced.clear()  # a trace holds the device it was made on
+    loaded.device, loaded.device_note = chosen, note
 
 
 def load_bundled() -> LoadedModel:
@@ -493,7 +519,7 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
 def output_size(model: nn.Module, size: int = 224) -> int:
     """How many values the model outputs for one image (its number of classes)."""
     with torch.no_grad():
-        output = model(torch.zeros(1, 3, size, size))
+        output = model(torch.zeros(1, 3, size, size, device=devices.of(model)))
     if isinstance(output, (tuple, list)):
         output = output[0]
     return int(output[0].numel())

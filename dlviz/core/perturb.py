@@ -82,12 +82,12 @@ def probabilities(loaded, crops: np.ndarray) -> np.ndarray:
     """Class probabilities (N×classes, float32) for a batch of crops (N×H×W×3 uint8), one pass."""
     import torch
 
-    x = torch.cat([loaded.preprocess.normalise(c) for c in crops])
+    x = loaded.put(torch.cat([loaded.preprocess.normalise(c) for c in crops]))
     with torch.inference_mode():
         out = loaded.model(x)
     if isinstance(out, (tuple, list)):
         out = out[0]
-    return torch.softmax(out.float().reshape(out.shape[0], -1), dim=1).numpy()
+    return torch.softmax(out.float().reshape(out.shape[0], -1), dim=1).cpu().numpy()
 
 
 def score_batch(loaded, crops: np.ndarray, target) -> np.ndarray:
@@ -99,16 +99,16 @@ def score_batch(loaded, crops: np.ndarray, target) -> np.ndarray:
 
     if target[0] == "class":
         return probabilities(loaded, crops)[:, int(target[1])].astype(np.float64)
-    x = torch.cat([loaded.preprocess.normalise(c) for c in crops])
+    x = loaded.put(torch.cat([loaded.preprocess.normalise(c) for c in crops]))
     _, layer, unit = target
     if layer in (None, "output") and not loaded.hookable:
         with torch.inference_mode():
             out = loaded.model(x)
         out = out[0] if isinstance(out, (tuple, list)) else out
-        return out.float().reshape(out.shape[0], -1)[:, int(unit)].numpy().astype(np.float64)
+        return out.float().reshape(out.shape[0], -1)[:, int(unit)].cpu().numpy().astype(np.float64)
     with torch.inference_mode(), ActivationRecorder(loaded.model, [layer], copy=[layer]) as rec:
         loaded.model(x)
-    act = rec.outputs[layer].float().numpy()
+    act = rec.outputs[layer].float().cpu().numpy()
     return np.array([unit_value(a, int(unit)) for a in act])
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dlviz.core import devices
 from dlviz.core.activations import ActivationRecorder, StopWithin
 from dlviz.core.errors import Cancelled, ImageError
 from dlviz.core.files import DAMAGED, set_aside, unreachable, write_atomic
@@ -123,7 +124,7 @@ def scan(loaded, folder, layer: str, k: int = 9, batch: int = 16, cache_dir=None
                     result.skipped.append(paths[i].relative_to(folder).as_posix())
             if tensors:
                 with torch.inference_mode(), ActivationRecorder(loaded.model, [layer], copy) as rec, StopWithin(progress):
-                    loaded.model(torch.cat(tensors))
+                    loaded.model(loaded.put(torch.cat(tensors)))
                 _merge(result, rec.outputs[layer].float(), owners)
         except Cancelled:  # a stop before an image or inside the pass: the batch is read again on resume
             del result.skipped[skipped_before:]
@@ -142,11 +143,11 @@ def _merge(result: TopImages, act: torch.Tensor, owners: list[int]) -> None:
         flat = act.reshape(b, c, -1)
         best, where = flat.max(dim=2)
         w = act.shape[3]
-        pos = torch.stack([where // w, where % w], dim=-1).numpy()
+        pos = torch.stack([where // w, where % w], dim=-1).cpu().numpy()
     else:
         best = act.reshape(b, c)
         pos = np.zeros((b, c, 2), np.int64)
-    values = np.concatenate([result.values, best.numpy()], axis=0)
+    values = np.concatenate([result.values, best.cpu().numpy()], axis=0)
     index = np.concatenate([result.index, np.repeat(np.asarray(owners)[:, None], c, axis=1)], axis=0)
     position = np.concatenate([result.position, pos], axis=0)
     k = result.values.shape[0]
@@ -169,7 +170,8 @@ def receptive_field(model, layer: str, size: int = 224, effective: float | None 
     captured = {}
     handle = module.register_forward_hook(lambda m, a, out: captured.__setitem__("out", out))
     # Noise, not zeros: at a blank input some ReLUs sit exactly at 0 and pass no gradient.
-    x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0)).requires_grad_(True)
+    noise = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0))
+    x = noise.to(devices.of(model)).requires_grad_(True)
     try:
         with torch.enable_grad():
             model(x)

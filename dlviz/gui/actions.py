@@ -125,13 +125,15 @@ ACTIONS = (
            tip="A ready-made tour of the bundled photos, from the first layers to the classes"),
 )
 
-# Where the changing submenus go: (menu, text, the action it comes before (None: the end), builder,
-# and, for a submenu filled only when opened, True: looking for cameras loads QtMultimedia).
+# Where the changing submenus go: (menu, text, the action it comes before (None: the end, after a
+# line), builder, and, for a submenu filled only when opened, True: looking for cameras loads
+# QtMultimedia, the devices torch).
 SUBMENUS = (
     ("&File", "Open &Recent", "paste", lambda w, menu: w.fill_recent(menu)),
     ("&File", "Recen&t Sessions", "save-session", lambda w, menu: w.fill_recent_sessions(menu)),
     ("&File", "&Samples", "paste", lambda w, menu: w.fill_samples(menu)),
     ("&Model", "torchvision (downloads weights once)", "weights", lambda w, menu: w.fill_zoo(menu)),
+    ("&Model", "&Device", None, lambda w, menu: w.loader.fill_devices(menu), True),
     ("L&ive", "Camera &Device", "mirror", lambda w, menu: w.live.fill_cameras(menu), True),
     ("L&ive", "Record a &Pane", "stop-live", lambda w, menu: w.fill_record(menu), True),
     ("&View", "Panes", "reset-layout", lambda w, menu: w.fill_docks(menu)),
@@ -214,14 +216,20 @@ def build_menus(window) -> dict:
     bar = window.menuBar()
     menus = {title: bar.addMenu(title) for title in MENUS}
     made = {}
-    for action in ACTIONS:
-        menu = menus[action.menu]
-        for _, text, before, build, *lazy in SUBMENUS:
-            if before == action.name:
+
+    def submenus(menu, before):
+        for title, text, where, build, *lazy in SUBMENUS:
+            if where == before and (before is not None or menus[title] is menu):
+                if before is None:
+                    menu.addSeparator()
                 sub = menu.addMenu(text)
                 sub.aboutToShow.connect(lambda sub=sub, build=build: (sub.clear(), build(window, sub)))
                 if not lazy:
                     build(window, sub)
+
+    for action in ACTIONS:
+        menu = menus[action.menu]
+        submenus(menu, action.name)
         if action.separator:
             menu.addSeparator()
         qaction = QAction(action.text, window)
@@ -237,4 +245,6 @@ def build_menus(window) -> dict:
             window.addAction(qaction)  # its key works with the menu bar hidden too (presenter view)
         menu.addAction(qaction)
         made[action.name] = qaction
+    for menu in menus.values():
+        submenus(menu, None)
     return made

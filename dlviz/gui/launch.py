@@ -14,6 +14,7 @@ import textwrap
 import traceback
 
 from dlviz import paths
+from dlviz.core.catalogue import DEVICES
 
 # (library for ctypes.util.find_library, Debian/Ubuntu package) that Qt's X11 plugin needs.
 XCB_LIBRARIES = [
@@ -59,6 +60,8 @@ def parser(commands=()) -> argparse.ArgumentParser:
     out.add_argument("--video", nargs="?", const="", metavar="PATH",
                      help="play a video file or a folder of images live (default: the bundled sample video)")
     out.add_argument("--camera", action="store_true", help="start with the camera live")
+    out.add_argument("--device", choices=list(DEVICES),
+                     help="where the model runs: auto (the best one present), cuda, mps or cpu; remembered, as Model ▸ Device")
     return out
 
 
@@ -166,6 +169,12 @@ def run(argv, commands=()) -> int:
     install_excepthook()
     from dlviz.gui.main_window import MainWindow
 
+    if args.device:
+        from PySide6.QtCore import QSettings
+
+        from dlviz.gui.loading import Loader
+
+        QSettings("dlviz", "dlviz").setValue(Loader.DEVICE_KEY, args.device)
     video = None if args.video is None else (args.video or str(paths.sample_video()))
     window = MainWindow(args.image, args.model, args.weights, args.labels, args.layer, video=video,
                         camera=args.camera)

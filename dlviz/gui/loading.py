@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from dlviz.core.catalogue import ZOO_MODELS
+from dlviz.core.catalogue import DEVICES, ZOO_MODELS
 from dlviz.core.images import IMAGE_FILTER, neighbour_image
 from dlviz.gui.widgets.images import png_bytes
 from dlviz.session import InputSource, ModelSpec
@@ -35,9 +35,12 @@ class Loader(QObject):
     image_requested = Signal()  # a still image was asked for (live input gives way to it)
     model_refused = Signal(str, object)  # the sentence, and the ModelSpec that could not be loaded
 
-    def __init__(self, session, runner, say, parent_widget, clear_error=lambda: None):
+    DEVICE_KEY = "model/device"  # the device asked for, remembered between runs (Model ▸ Device, --device)
+
+    def __init__(self, session, runner, say, parent_widget, clear_error=lambda: None, settings=None):
         super().__init__(parent_widget)
         self.session, self.runner, self.say, self.parent_widget = session, runner, say, parent_widget
+        self.settings = settings
         self.clear_error = clear_error  # an error sentence goes once an image opens fine
         self.requested: tuple[ModelSpec, str | None] | None = None  # the model asked for and the layer to open on
         self.requested_image = None  # the image (a path, or pasted bytes) asked for last
@@ -48,13 +51,47 @@ class Loader(QObject):
         spec = ModelSpec(name, str(weights) if weights else None, str(labels) if labels else None)
         self.requested = (spec, layer)
         self.say(f"Loading {spec.describe()}…")
-        self.runner.submit(kinds.MODEL_LOAD, jobs.load_model, name, weights, labels,
+        self.runner.submit(kinds.MODEL_LOAD, jobs.load_model, name, weights, labels, self.device,
                            done=self._model_loaded, failed=self._model_failed)
+
+    @property
+    def device(self) -> str:
+        """The device asked for: "auto" (the best one present) or one of catalogue.DEVICES."""
+        value = self.settings.value(self.DEVICE_KEY, "auto") if self.settings is not None else "auto"
+        return value if value in DEVICES else "auto"
+
+    def set_device(self, device: str):
+        """Model ▸ Device: remember the choice and load the model on screen again there."""
+        if self.settings is not None:
+            self.settings.setValue(self.DEVICE_KEY, device)
+        s = self.session
+        if s.model is not None:
+            spec = s.model_spec
+            self.load_model(spec.name, spec.weights, spec.labels, s.layer)
+
+    def fill_devices(self, menu):
+        """Model ▸ Device: the best one, then each kind torch lists here (filled when opened, so that
+        torch is imported by then)."""
+        from dlviz.core import devices
+
+        listed = devices.listed()
+        current = self.session.model.device.type if self.session.model is not None else None
+        for kind, title in DEVICES.items():
+            if kind != "auto" and kind not in listed:
+                continue
+            text = f"{title} ({devices.TITLES[devices.best()]})" if kind == "auto" else title
+            if kind == current:
+                text += "  — in use"
+            action = menu.addAction(text, lambda k=kind: self.set_device(k))
+            action.setCheckable(True)
+            action.setChecked(kind == self.device)
 
     def _model_loaded(self, loaded):
         spec, layer = self.requested
         self.session.set_model(loaded, layer, spec)
-        self.say(f"{loaded.name} loaded ({loaded.source}, {len(loaded.layers)} layers).")
+        self.say(loaded.device_note[0].upper() + loaded.device_note[1:] + "." if loaded.device_note else
+                 f"{loaded.name} loaded ({loaded.source}, {len(loaded.layers)} layers, on {DEVICES.get(loaded.device.type, loaded.device.type)}).",
+                 error=bool(loaded.device_note))
         if self.session.missing_layer:
             self.say(f"{loaded.name} has no layer '{self.session.missing_layer}'; showing {self.session.layer}.", error=True)
         self.request_forward()

@@ -82,7 +82,7 @@ class MainWindow(SessionFiles, QMainWindow):
         self.status = StatusBar(self.statusBar(), r, s)  # after the panes: it reads the render time they set
         self.message = self.status.message
         self.say = self.status.say
-        self.loader = Loader(s, r, self.say, self, self.status.clear_error)
+        self.loader = Loader(s, r, self.say, self, self.status.clear_error, self.settings)
         self.live = LiveFeed(s, r, self.say, self.settings, self)
         self.recorder = Recorder(self.say, self)
         self.input_pane.transport.play_clicked.connect(self.live.toggle_play)

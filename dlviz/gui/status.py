@@ -8,6 +8,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QToolButton
 
+from dlviz.core.catalogue import DEVICES
 from dlviz.gui import style
 from dlviz.gui.widgets.notice import tell
 from dlviz.gui.widgets.text import duration
@@ -127,7 +128,7 @@ class StatusBar(QObject):
     def update_info(self):
         s = self.session
         plain = style.scale() == 1.0  # at a presenter scale only the layer and unit: messages need the room
-        parts = [s.model.name if s.model else "no model"] if plain else []
+        parts = [f"{s.model.name} on {DEVICES.get(s.model.device.type, s.model.device.type)}" if s.model else "no model"] if plain else []
         if s.layer:
             parts.append(f"layer {s.layer}")
             count = s.unit_count()

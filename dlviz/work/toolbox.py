@@ -30,7 +30,7 @@ class ForwardResult:
     total_ms: float  # image array to every layer recorded
 
 
-def load_model(state, name=None, weights=None, labels=None):
+def load_model(state, name=None, weights=None, labels=None, device=None):
     from dlviz import runtime
 
     with runtime.settling("model"):  # the first time: torch and timm import, their objects stay for good
@@ -39,7 +39,7 @@ def load_model(state, name=None, weights=None, labels=None):
 
         tune_allocator()
         state.report(0.0, "importing torch")
-        loaded = models.load_model(name, weights, labels, progress=state)
+        loaded = models.load_model(name, weights, labels, progress=state, device=device)
         # The first pass through a model is several times slower than the rest (allocations, kernel
         # choices). Paying it here, while "loading" is on screen, keeps the first image's timing honest.
         from dlviz.core.activations import run

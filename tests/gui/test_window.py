@@ -431,3 +431,21 @@ def test_a_huge_photo_is_drawn_from_a_copy_the_size_of_a_screen(window, qtbot, t
     assert (drawn.width(), drawn.height()) == (2048, 512)
     bounds = drawn.mapRectToParent(drawn.boundingRect())
     assert (round(bounds.width()), round(bounds.height())) == (6000, 1500)  # laid over the photo's own pixels
+
+
+def test_model_device_menu_lists_where_it_runs_and_remembers_the_choice(window, qtbot, settings):
+    assert f"{window.session.model.name} on CPU" in window.status.info.text()
+    model_menu = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Model")
+    device_menu = next(action.menu() for action in model_menu.actions() if action.text() == "&Device")
+    device_menu.aboutToShow.emit()
+    texts = [action.text() for action in device_menu.actions()]
+    assert texts[0].startswith("Best Available (") and texts[-1] == "CPU  — in use"
+    assert [action.isChecked() for action in device_menu.actions()][0]  # nothing asked for yet: the best
+    before = window.session.model
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        device_menu.actions()[-1].trigger()
+    assert settings.value("model/device") == "cpu"
+    assert window.session.model is not before and window.session.model.device.type == "cpu"
+    assert window.session.result is not None
+    device_menu.aboutToShow.emit()
+    assert [action.isChecked() for action in device_menu.actions()][-1]

@@ -299,6 +299,8 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
             self._thumbs.clear()
             self._show_layout(new=True)
         settings = self.settings()
+        if self.loaded is not None:  # the neighbours are searched where the model runs
+            settings = settings.with_(device=self.loaded.device.type)
         self.pause_event.clear()
         self.pause_button.setChecked(False)
         self._partials = 0

@@ -1,0 +1,129 @@
+"""Which device a model runs on: the best one present (CUDA, then Apple's MPS, then the CPU), or the
+one the user asked for, with one sentence when that one is not here.
+
+Inputs go to the model's device (`put`); what is drawn comes back to the CPU (`to_numpy`), and
+only that: a layer stays on the device until a view reads it. Random numbers are drawn on the CPU
+and moved, so that a seed gives the same picture on every device.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import torch
+
+from dlviz.core import catalogue
+
+log = logging.getLogger("dlviz")
+
+CHOICES = tuple(catalogue.DEVICES)
+AUTO = CHOICES[0]
+KINDS = CHOICES[1:]  # in the order they are preferred
+TITLES = {kind: catalogue.DEVICES[kind] for kind in KINDS}
+
+_works: dict[str, str | None] = {}  # kind -> None when it works, else why not
+
+
+def listed() -> list[str]:
+    """The kinds torch says are present, without touching them (cheap: for menus)."""
+    kinds = []
+    if torch.cuda.is_available():
+        kinds.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        kinds.append("mps")
+    return kinds + ["cpu"]
+
+
+def _why_not(kind: str) -> str | None:
+    """None when a small sum runs on `kind`, else the reason in a few words. Asked once per kind: the
+    first CUDA call makes its context (a second or so), and a GPU too old for this torch build is
+    listed as present but fails here."""
+    if kind not in _works:
+        if kind == "cpu":
+            _works[kind] = None
+        elif kind not in listed():
+            _works[kind] = "not present"
+        else:
+            try:
+                value = (torch.ones(2, device=kind) * 2).sum().item()
+                _works[kind] = None if value == 4 else "gave a wrong sum"
+            except Exception as exc:  # a driver or build that cannot run here
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                log.info("%s is listed but does not work: %s", kind, first)
+                _works[kind] = first[:120]
+    return _works[kind]
+
+
+def present() -> list[str]:
+    """The kinds that work here, best first; the CPU always."""
+    return [kind for kind in listed() if _why_not(kind) is None]
+
+
+def best() -> str:
+    return present()[0]
+
+
+def choose(asked: str | None) -> tuple[torch.device, str | None]:
+    """The device for `asked` ("auto", None or one of KINDS) and, when it is not the one asked for,
+    the sentence that says so. With "auto", the environment's DLVIZ_DEVICE, when it names a kind,
+    is asked for instead (the test suite runs on the CPU this way, on any machine)."""
+    asked = (asked or AUTO).lower()
+    if asked == AUTO:
+        asked = os.environ.get("DLVIZ_DEVICE", AUTO).lower()
+    if asked not in KINDS:
+        return torch.device(best()), None
+    why = _why_not(asked)
+    if why is None:
+        return torch.device(asked), None
+    if why == "not present":
+        return torch.device("cpu"), f"there is no {TITLES[asked]} device here, so the model runs on the CPU"
+    return torch.device("cpu"), f"{TITLES[asked]} does not work here ({why}), so the model runs on the CPU"
+
+
+def describe(device: torch.device | str) -> str:
+    """The device in a few words: "CUDA (NVIDIA H100 80GB HBM3)", "Apple MPS", "CPU (8 threads)"."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        try:
+            return f"CUDA ({torch.cuda.get_device_name(device)})"
+        except Exception:  # the name is a courtesy
+            return "CUDA"
+    if device.type == "cpu":
+        return f"CPU ({torch.get_num_threads()} threads)"
+    return TITLES.get(device.type, device.type)
+
+
+def title(device: torch.device | str) -> str:
+    """The device's kind in one word for the status bar: "CUDA", "Apple MPS", "CPU"."""
+    kind = torch.device(device).type
+    return TITLES.get(kind, kind)
+
+
+def of(model: torch.nn.Module) -> torch.device:
+    """Where the model's weights are (the CPU for one without any)."""
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def put(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """`tensor` on `device` (itself when already there)."""
+    return tensor if tensor.device == device else tensor.to(device, non_blocking=False)
+
+
+def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A detached float32 copy on the CPU as a numpy array (no copy for a CPU float32 tensor)."""
+    return tensor.detach().float().cpu().numpy()
+
+
+def synchronise(device: torch.device) -> None:
+    """Wait until the device has finished what was queued on it (for timing; nothing on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
