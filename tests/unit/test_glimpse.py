@@ -111,8 +111,14 @@ def test_to_original_round_trips_through_the_preprocess_crop_box(size):
     assert gl.from_original(there, crop_box, 224) == pytest.approx(box)
     # the crop's pixels: the original's pixels at that box, resized the preprocess's way
     rgb = np.random.default_rng(1).integers(0, 256, (height, width, 3), dtype=np.uint8)
-    crop = BUNDLED_PREPROCESS.crop_rgb(rgb)
-    assert np.array_equal(gl.crop_original(rgb, crop_box, 224, resample="bicubic"), crop)
+    pillow = np.asarray(Image.fromarray(rgb).resize((224, 224), Image.Resampling.BICUBIC, box=crop_box))
+    assert np.array_equal(gl.crop_original(rgb, crop_box, 224, resample="bicubic"), pillow)
+    # and the model's own crop is the photo resized, then its centre cut out, to a level
+    resized_width, resized_height = BUNDLED_PREPROCESS.resized_size(width, height)
+    left, top = (resized_width - 224) // 2, (resized_height - 224) // 2
+    whole = np.asarray(Image.fromarray(rgb).resize((resized_width, resized_height), Image.Resampling.BICUBIC))
+    apart = np.abs(whole[top:top + 224, left:left + 224].astype(int) - BUNDLED_PREPROCESS.crop_rgb(rgb).astype(int))
+    assert apart.max() <= 1 and (apart > 0).mean() < 0.01
 
 
 def test_crop_outside_the_image_is_padded_with_the_fill_colour():
