@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -78,14 +79,16 @@ class StopWithin(OwnedHook):
 class ActivationRecorder(OwnedHook):
     """A context manager that records the outputs of the named layers during a forward pass.
 
-    It registers one forward hook for the whole process on entry and removes it on exit, whatever
-    happens in between. One global hook costs one registration per pass instead of one per layer
-    (159 for the bundled model); it looks modules up by identity, so other models are ignored.
-    Outputs are kept as detached tensors; the layers named in `copy` are cloned, because
-    something later in the pass (an in-place ReLU, a `+=`) overwrites them.
+    Its hooks are registered on entry and removed on exit, whatever happens in between: one
+    forward hook for the whole process (one registration per pass instead of 159 for the bundled
+    model; it looks modules up by identity, so other models are ignored), or, with
+    `per_module=True`, one on each named module, which leaves every other module on torch's fast
+    path (the global hook cost the bundled model's pass 6% on its own). Outputs are kept as
+    detached tensors; the layers named in `copy` are cloned, because something later in the pass
+    (an in-place ReLU, a `+=`) overwrites them.
     """
 
-    def __init__(self, model: nn.Module, names, copy=()):
+    def __init__(self, model: nn.Module, names, copy=(), per_module: bool = False):
         self.model = model
         self.names = list(names)
         copy = set(copy)
@@ -93,12 +96,14 @@ class ActivationRecorder(OwnedHook):
         missing = [name for name in self.names if name not in modules]
         if missing:
             raise KeyError(f"the model has no layer '{missing[0]}'")
+        self._modules = [modules[name] for name in self.names] if per_module else None
         self._lookup = {id(modules[name]): (name, name in copy) for name in self.names}
         self.outputs: dict[str, torch.Tensor] = {}
         self._handle = None
+        self._handles = []
 
     def _hook(self, module, args, output):
-        if threading.get_ident() != self._thread:  # the global hook sees every thread's passes
+        if threading.get_ident() != self._thread:  # a hook sees every thread's passes
             return
         entry = self._lookup.get(id(module))
         if entry is not None and isinstance(output, torch.Tensor):
@@ -109,37 +114,205 @@ class ActivationRecorder(OwnedHook):
 
     def __enter__(self):
         self._thread = threading.get_ident()
-        if self._lookup:
+        if self._modules is not None:
+            try:
+                for module in dict.fromkeys(self._modules):  # a module named twice is hooked once
+                    self._handles.append(module.register_forward_hook(self._hook))
+            except BaseException:
+                self.__exit__()
+                raise
+        elif self._lookup:
             self._handle = register_module_forward_hook(self._hook)
         return self
 
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        return super().__exit__(*exc)
+
+
+# A layer read is computed again from the nearest kept layer when that costs at most this much
+# along the way (see _cost): at most 2.5 ms on a 2-core laptop for the bundled model.
+RECOMPUTE_BUDGET = 50_000_000
+VALUE_COST = 8  # a value written and read again costs about as much as this many multiply-adds
+
+
+def _cost(module: nn.Module, shape) -> int:
+    """About how much running `module` again costs, for an output of `shape` (without the batch):
+    its multiply-adds, and its output's values (memory traffic, what elementwise modules cost)."""
+    values = math.prod(shape)
+    if isinstance(module, nn.modules.conv._ConvNd):
+        return values * ((module.in_channels // module.groups) * math.prod(module.kernel_size) + VALUE_COST)
+    if isinstance(module, nn.Linear):
+        return values * (module.in_features + VALUE_COST)
+    return values * VALUE_COST
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a pass records every layer of a model: the layers kept (hooked, cloned where changed in
+    place later), and for every other layer how to have it when it is read, as a recipe
+    (module, source): the module run again on the source layer's output, or (None, layer): the
+    very tensor of another layer (a container returning its last part's output).
+
+    Why: keeping every layer alive to the end of the pass made each one land in fresh memory
+    instead of the cache the pass had just warmed; the bundled model's pass took 23% longer for
+    it. Most layers are one module (a convolution, a batch norm, an activation) run on another
+    layer's output (LayerInfo.source); those are computed again when read instead
+    (docs/decisions/0014).
+    """
+
+    kept: tuple[str, ...]
+    copy: tuple[str, ...]
+    recipes: dict
+
+
+def _build_plan(loaded, budget: int, shown: str | None = None) -> Plan:
+    """Keep as few values as the budget allows: a layer whose chain from the nearest kept layer
+    would cost more than `budget` to run again has the narrowest layer on that chain kept instead
+    (a block's output rather than its expanded middle). The layer `shown` is kept, whatever it
+    costs: the grid draws it as soon as the pass is done."""
+    modules = _modules_by_name(loaded.model)
+    info = {layer.name: layer for layer in loaded.layers}
+    groups: dict[str, list] = {}  # the first of the layers outputting the same values -> all of them
+    for layer in sorted(loaded.layers, key=lambda layer: layer.finish):
+        groups.setdefault(layer.same_as or layer.name, []).append(layer)
+    via: dict[str, str] = {}  # group -> the member that is kept, or that is computed again
+    parent: dict[str, str | None] = {}  # group -> the group it is computed from (None: kept)
+    own: dict[str, int] = {}  # group -> what computing it from its parent costs
+
+    def chain_cost(group):
+        total = 0
+        while parent[group] is not None:
+            total, group = total + own[group], parent[group]
+        return total
+
+    forced = info[shown].same_as or shown if shown in info else None
+    for first in sorted(groups, key=lambda name: info[name].finish):
+        via[first], parent[first] = first, None
+        for member in groups[first] if first != forced else ():
+            source = member.source and (info[member.source].same_as or member.source)
+            if source in parent:
+                via[first], parent[first] = member.name, source
+                own[first] = _cost(modules[member.name], member.shape)
+                break
+        while parent[first] is not None and chain_cost(first) > budget:
+            on_the_way = []
+            group = parent[first]
+            while parent[group] is not None:
+                on_the_way.append(group)
+                group = parent[group]
+            narrowest = min(on_the_way, key=lambda group: math.prod(info[group].shape), default=first)
+            parent[narrowest] = None
+    kept = tuple(via[group] for group in groups if parent[group] is None)
+    recipes = {}
+    for group, members in groups.items():
+        if parent[group] is not None:
+            recipes[via[group]] = (modules[via[group]], info[via[group]].source)
+        for member in members:
+            if member.name != via[group]:
+                recipes[member.name] = (None, via[group])
+    return Plan(kept, tuple(name for name in kept if info[name].mutated), recipes)
+
+
+def _plan_holds(loaded, plan: Plan) -> bool:
+    """Whether the planned pass gives every layer the values recording them all does, on noise (a
+    model whose path through its modules depends on the input would not)."""
+    noise = torch.rand((1, 3, loaded.preprocess.crop, loaded.preprocess.crop), generator=torch.Generator().manual_seed(1))
+    noise = loaded.put((noise - 0.5) * 4)
+    names = loaded.layer_names
+    with torch.inference_mode(), ActivationRecorder(loaded.model, names, [i.name for i in loaded.layers if i.mutated]) as every:
+        loaded.model(noise)
+    planned = _run_planned(loaded, noise, plan)[1]
+    try:
+        return all(torch.allclose(planned.tensor(name), tensor, rtol=1e-4, atol=1e-5)
+                   for name, tensor in every.outputs.items())
+    except (KeyError, RuntimeError) as exc:  # a recipe that cannot run, a shape that differs
+        log.info("recording plan of %s fails (%s)", loaded.name, exc)
+        return False
+
+
+def plan(loaded, shown: str | None = None) -> Plan:
+    """The model's recording plan with the layer `shown` kept: made once per layer shown, after the
+    plan itself has been checked on the model once (all kept with the model)."""
+    made = loaded.plan
+    if made is None or made[0] is not loaded.layers:
+        chosen = _build_plan(loaded, RECOMPUTE_BUDGET)
+        holds = not any(module is not None for module, _ in chosen.recipes.values()) or _plan_holds(loaded, chosen)
+        if not holds:
+            log.info("%s: layers computed again differ from the pass's own; every layer is kept", loaded.name)
+        made = loaded.plan = (loaded.layers, holds, {})
+    _, holds, plans = made
+    if shown not in plans:
+        plans[shown] = _build_plan(loaded, RECOMPUTE_BUDGET if holds else 0, shown)
+    return plans[shown]
+
+
+def _run_planned(loaded, batch, chosen: Plan):
+    with torch.inference_mode(), ActivationRecorder(loaded.model, chosen.kept, chosen.copy, per_module=True) as rec:
+        output = loaded.model(batch)
+    return output, Activations(rec.outputs, chosen.recipes, loaded.layer_names)
 
 
 class Activations(Mapping):
     """Layer name -> float32 numpy array without the batch axis, converted when first read.
 
     A pass records every layer but a view shows one at a time; converting on demand keeps the
-    forward pass from paying for 150 conversions nobody looks at.
+    forward pass from paying for 150 conversions nobody looks at. A layer the pass did not keep
+    (see ActivationRecorder's `recipes`) is computed again from its source when first read: its
+    module run on the source's output, under inference mode, on the model's device; one block of
+    the network at most (docs/decisions/0014 has the times).
     """
 
-    def __init__(self, tensors: dict[str, torch.Tensor]):
-        self._tensors = tensors
+    def __init__(self, tensors: dict[str, torch.Tensor], recipes: dict | None = None, names=None):
+        self._tensors = dict(tensors)
+        self.kept = tuple(self._tensors)  # what the pass kept (the rest is computed when read)
+        self._recipes = recipes or {}
+        self._names = list(tensors) if names is None else [name for name in names if self._has(name)]
         self._arrays: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # the window and a job may read the same pass
+
+    def _has(self, name: str) -> bool:
+        """Recorded, or to be computed from a layer that was (a module that did not run was not)."""
+        while name not in self._tensors:
+            if name not in self._recipes:
+                return False
+            name = self._recipes[name][1]
+        return True
+
+    def tensor(self, name: str) -> torch.Tensor:
+        """The layer's output with the batch axis, on the model's device."""
+        with self._lock:
+            return self._tensor(name)
+
+    def _tensor(self, name: str) -> torch.Tensor:
+        tensor = self._tensors.get(name)
+        if tensor is None:
+            module, source = self._recipes[name]
+            base = self._tensor(source)
+            if module is None:
+                tensor = base
+            else:
+                with torch.inference_mode():
+                    tensor = module(base)
+            self._tensors[name] = tensor
+        return tensor
 
     def __getitem__(self, name: str) -> np.ndarray:
         array = self._arrays.get(name)
         if array is None:  # from the model's device to the CPU only now, when a view reads it
-            array = self._arrays[name] = self._tensors[name][0].float().cpu().numpy()
+            array = self._arrays[name] = self.tensor(name)[0].float().cpu().numpy()
         return array
 
     def __iter__(self):
-        return iter(self._tensors)
+        return iter(self._names)
 
     def __len__(self) -> int:
-        return len(self._tensors)
+        return len(self._names)
 
     def __contains__(self, name) -> bool:
-        return name in self._tensors
+        return name in self._tensors or name in self._recipes and self._has(name)
 
 
 @dataclass
@@ -156,23 +329,29 @@ class Forward:
         return [(int(i), float(self.probs[i])) for i in index]
 
 
-def run(loaded: LoadedModel, batch: torch.Tensor, layers=None) -> Forward:
-    """Forward `batch` (1×3×H×W) through the model, recording `layers` (default: all of them)."""
-    names = loaded.layer_names if layers is None else list(layers)
+def run(loaded: LoadedModel, batch: torch.Tensor, layers=None, shown: str | None = None) -> Forward:
+    """Forward `batch` (1×3×H×W) through the model, recording `layers` (default: all of them, the
+    layer `shown` kept outright and the others as the plan says)."""
     batch = loaded.put(batch)
-    wanted = set(names)
-    copy = [info.name for info in loaded.layers if info.mutated and info.name in wanted]
-    start = time.perf_counter()
-    with torch.inference_mode(), ActivationRecorder(loaded.model, names if loaded.hookable else (), copy) as rec:
-        output = loaded.model(batch)
+    if layers is None and loaded.hookable:
+        chosen = plan(loaded, shown)
+        start = time.perf_counter()
+        output, activations = _run_planned(loaded, batch, chosen)
+    else:
+        names = list(layers or ()) if loaded.hookable else []
+        wanted = set(names)
+        copy = [info.name for info in loaded.layers if info.mutated and info.name in wanted]
+        start = time.perf_counter()
+        with torch.inference_mode(), ActivationRecorder(loaded.model, names, copy, per_module=True) as rec:
+            output = loaded.model(batch)
+        activations = Activations(rec.outputs)
     forward_ms = (time.perf_counter() - start) * 1000
     if isinstance(output, (tuple, list)):
         output = output[0]
     logits = output.detach().float()
-    outputs = rec.outputs
     if not loaded.hookable:
-        outputs["output"] = logits
-    return Forward(_probabilities(logits), Activations(outputs), forward_ms)
+        activations = Activations({"output": logits})
+    return Forward(_probabilities(logits), activations, forward_ms)
 
 
 def _probabilities(output: torch.Tensor) -> np.ndarray:

@@ -38,6 +38,7 @@ class LayerInfo:
     mutated: bool = False  # output later changed in place (by an in-place ReLU): must be copied when recorded
     finish: int = 0  # when its output was ready in the pass: the order data flows, containers after their insides
     same_as: str | None = None  # an earlier layer whose output is this very tensor (a container returning its last part's)
+    source: str | None = None  # the layer whose output, unchanged, is this one's whole input, when the module can run on it again
 
     @property
     def kind(self) -> str:
@@ -65,6 +66,9 @@ class LoadedModel:
     traced: dict = field(default_factory=dict, repr=False, compare=False)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))  # where the weights are
     device_note: str | None = None  # the sentence when it is not the device asked for
+    # How a pass records every layer (activations.plan): the layer list it was made for, whether
+    # the plan held when checked, and the plans by layer shown.
+    plan: tuple | None = field(default=None, repr=False, compare=False)
 
     def put(self, tensor: torch.Tensor) -> torch.Tensor:
         """An input on the model's device."""
@@ -449,6 +453,21 @@ def _load_file(name: str | None, path: Path) -> LoadedModel:
 # --------------------------------------------------------------------------- layers
 
 
+# Modules whose output is a function of their one input tensor alone (in eval mode, not in place):
+# such a layer's output can be computed again from its source's when a view reads it, instead of
+# being kept through the pass (activations.ActivationRecorder).
+RECOMPUTABLE = (
+    nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d,
+    nn.GroupNorm, nn.LayerNorm, nn.ReLU, nn.ReLU6, nn.SiLU, nn.GELU, nn.Hardswish, nn.Hardsigmoid,
+    nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.ELU, nn.Mish, nn.Dropout, nn.Dropout2d, nn.MaxPool2d,
+    nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Flatten,
+)
+
+
+def recomputable(module: nn.Module) -> bool:
+    return isinstance(module, RECOMPUTABLE) and not module.training and not getattr(module, "inplace", False)
+
+
 def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
     """Every submodule that outputs a tensor, in the order the forward pass enters it, from one dry run."""
     order: dict[str, int] = {}
@@ -456,6 +475,8 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
     outputs: dict[str, tuple[torch.Tensor, int]] = {}
     calls: dict[str, int] = {}
     types: dict[str, str] = {}
+    made_by: dict[int, str] = {}  # id of a layer's output -> the first layer that output it as it now is
+    sources: dict[str, str] = {}
     handles = []
 
     def pre_hook(name):
@@ -468,7 +489,14 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
     def post_hook(name):
         def hook(module, args, output):
             if isinstance(output, torch.Tensor):
+                if recomputable(module) and len(args) == 1 and isinstance(args[0], torch.Tensor):
+                    source = made_by.get(id(args[0]))
+                    if source is not None and outputs[source][0] is args[0] and outputs[source][1] == args[0]._version:
+                        sources[name] = source  # its input is that layer's output, unchanged since
                 outputs[name] = (output, output._version)
+                before = made_by.get(id(output))
+                if not isinstance(module, nn.Identity) and (before is None or outputs[before][1] != output._version):
+                    made_by[id(output)] = name  # the first to output it as it now is
                 finish[name] = len(finish)
 
         return hook
@@ -501,6 +529,9 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
             continue
         tensor, version = outputs[name]
         same = first_of[(id(tensor), version)]
+        source = sources.get(name)
+        if source is not None and (calls.get(name, 1) > 1 or calls.get(source, 1) > 1 or types[source] == "Identity"):
+            source = None  # a module run twice: which of its outputs fed which is not known
         layers.append(
             LayerInfo(
                 name=name,
@@ -511,6 +542,7 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
                 mutated=tensor._version != version,
                 finish=finish[name],
                 same_as=same if same != name else None,
+                source=source,
             )
         )
     return layers

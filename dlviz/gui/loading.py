@@ -122,7 +122,7 @@ class Loader(QObject):
     def request_forward(self):
         s = self.session
         if s.model is not None and s.rgb is not None:
-            self.runner.submit(kinds.FORWARD, jobs.forward, s.model, s.rgb, done=self._forward_done)
+            self.runner.submit(kinds.FORWARD, jobs.forward, s.model, s.rgb, False, s.layer, done=self._forward_done)
 
     def _forward_done(self, result):
         self.session.set_result(result)

@@ -83,14 +83,18 @@ def live_frame(state, loaded, frame, threads=None):
         return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb, traced=True), loaded)
 
 
-def forward(state, loaded, rgb, traced=False):
+def forward(state, loaded, rgb, traced=False, layer=None):
     """`rgb` through the model with every layer recorded; `traced`: through a trace of the pass,
-    made at the second frame (activations.run_traced), for a stream of live frames."""
+    made at the second frame (activations.run_traced), for a stream of live frames. `layer`: the
+    layer on screen, kept by the pass and read here, so the window has it at once."""
     from dlviz.core.activations import run, run_traced
 
     start = time.perf_counter()
     crop = loaded.preprocess.crop_rgb(rgb)
-    result = (run_traced if traced else run)(loaded, loaded.preprocess.normalise(crop))
+    x = loaded.preprocess.normalise(crop)
+    result = run_traced(loaded, x) if traced else run(loaded, x, shown=layer)
+    if layer in result.activations:
+        result.activations[layer]  # to the CPU and to numpy here, not on the GUI thread
     total_ms = (time.perf_counter() - start) * 1000
     height, width = rgb.shape[:2]
     return ForwardResult(result, crop, loaded.preprocess.crop_box(width, height), total_ms)
