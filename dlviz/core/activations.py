@@ -269,7 +269,8 @@ class Activations(Mapping):
         self._tensors = dict(tensors)
         self.kept = tuple(self._tensors)  # what the pass kept (the rest is computed when read)
         self._recipes = recipes or {}
-        self._names = list(tensors) if names is None else [name for name in names if self._has(name)]
+        self._asked = list(tensors) if names is None else names
+        self._names: list[str] | None = None  # the layers there are, worked out when first asked
         self._arrays: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()  # the window and a job may read the same pass
 
@@ -305,11 +306,16 @@ class Activations(Mapping):
             array = self._arrays[name] = self.tensor(name)[0].float().cpu().numpy()
         return array
 
+    def _present(self) -> list[str]:
+        if self._names is None:
+            self._names = [name for name in self._asked if self._has(name)]
+        return self._names
+
     def __iter__(self):
-        return iter(self._names)
+        return iter(self._present())
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._present())
 
     def __contains__(self, name) -> bool:
         return name in self._tensors or name in self._recipes and self._has(name)
