@@ -12,6 +12,8 @@ bar's button, or the explorer's Stop) the worker was free, and whether that butt
   steps), pattern mode's feature images of a whole layer, an occlusion map at a 4 px step, Score-CAM glimpses, a top-images scan of 300 images
   of many sizes;
 - huge photos: a 9000×9000 PNG and an 8000×6000 JPEG opened twice each, until each is drawn;
+- every layer in turn, PgDn every 30 ms from a fresh pass (the layers the pass did not keep are
+  computed when first read, on the GUI thread);
 - in the explorer: reading a 400k × 50 TSV (170 MB) to the end, then again with Stop after
   `--seconds`; t-SNE and UMAP of 20k and of 100k 50-d points, each run `--seconds`, then Stop.
 
@@ -259,6 +261,20 @@ def toolbox(args, data: Path, report: Report, only) -> object:
                  and not window.runner.is_busy(), 120)
             wait(lambda: False, 0.3)  # the paint after the last answer
             report.add(f"open {path.name}", ticks.stop())
+
+    if not only or "layers" in only:  # PgDn through every layer of a fresh pass: those it did not keep are computed when read
+        from dlviz import paths
+
+        window.show_view(0)
+        version = window.session.input_version
+        window.loader.open_image(str(paths.default_image()))
+        wait(lambda: window.session.input_version != version and window.session.result is not None
+             and not window.runner.is_busy(), 120)
+        ticks.start()
+        for _ in window.session.model.layers:
+            window.session.step_layer(1)
+            wait(lambda: False, 0.03)  # a held key repeats about this fast
+        report.add("every layer in turn (PgDn)", ticks.stop())
     return window
 
 
@@ -320,7 +336,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="how long each job runs before Cancel or Stop")
     parser.add_argument("--only", default="", help="comma-separated: cam, featurevis, featureimages, occlusion, glimpse, scan, "
-                                                   "huge, file, tsne, umap (start-up always runs)")
+                                                   "huge, layers, file, tsne, umap (start-up always runs)")
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "dlviz-bench")
     args = parser.parse_args()
     only = {word.strip() for word in args.only.split(",") if word.strip()}

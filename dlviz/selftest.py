@@ -37,10 +37,12 @@ def _checks():
         return f"torch {torch.__version__}, torchvision {torchvision.__version__}"
 
     def model():
+        from dlviz.core.devices import describe
         from dlviz.core.models import load_model
 
         state["model"] = loaded = load_model()
-        return f"{loaded.name}: {len(loaded.layers)} layers, opens on {loaded.start_layer}"
+        note = f" ({loaded.device_note})" if loaded.device_note else ""
+        return f"{loaded.name}: {len(loaded.layers)} layers, opens on {loaded.start_layer}, on {describe(loaded.device)}{note}"
 
     def predict():
         from dlviz.core.activations import run
