@@ -16,6 +16,9 @@ from dlviz import paths
 def prepare() -> None:
     """Idempotent: a later call changes nothing a user or an earlier call has set."""
     os.environ.setdefault("NUMBA_CACHE_DIR", str(paths.cache_dir("numba")))
+    # An operation Apple's MPS lacks (some backward passes, complex FFTs on older macOS) runs on
+    # the CPU instead of failing the job.
+    os.environ.setdefault("PYTORCH_ENABLE_MPS_FALLBACK", "1")
     # OpenMP's wait policy stays the default (spin a moment, then sleep). PASSIVE, set here once
     # for t-SNE's sake, made every forward pass 2.3 times slower (EfficientNet-Lite0: 21 -> 49 ms
     # on 2 cores) and no longer changes t-SNE or UMAP (docs/decisions/0006).
@@ -24,6 +27,28 @@ def prepare() -> None:
         sys.stdout = open(os.devnull, "w")
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")
+
+
+_DEVICE_LOCK = threading.RLock()
+_device_shared = False
+
+
+def one_thread_on_the_device(needed: bool) -> None:
+    """Set when a model goes to a device that torch cannot use from two threads at once (Apple's
+    MPS under torch 2.14 ends the process with a Metal assertion), cleared when it leaves."""
+    global _device_shared
+    _device_shared = needed
+
+
+@contextmanager
+def device_work():
+    """Hold while a job may use the model's device: the window's and the explorer's workers then
+    take turns on such a device (the GUI thread never touches it: see activations.run)."""
+    if not _device_shared:
+        yield
+        return
+    with _DEVICE_LOCK:
+        yield
 
 
 _FROZEN: set[str] = set()

@@ -193,18 +193,20 @@ def _build_plan(loaded, budget: int, shown: str | None = None) -> Plan:
         via[first], parent[first] = first, None
         for member in groups[first] if first != forced else ():
             source = member.source and (info[member.source].same_as or member.source)
-            if source in parent:
+            # (a source in its own group is the same tensor: an eval-mode Dropout after an in-place ReLU)
+            if source in parent and source != first:
                 via[first], parent[first] = member.name, source
                 own[first] = _cost(modules[member.name], member.shape)
                 break
+        if parent[first] is not None and own[first] > budget:
+            parent[first] = None  # too dear on its own: kept, and nothing before it needs to be
         while parent[first] is not None and chain_cost(first) > budget:
-            on_the_way = []
+            on_the_way = [first]
             group = parent[first]
             while parent[group] is not None:
                 on_the_way.append(group)
                 group = parent[group]
-            narrowest = min(on_the_way, key=lambda group: math.prod(info[group].shape), default=first)
-            parent[narrowest] = None
+            parent[min(on_the_way, key=lambda group: math.prod(info[group].shape))] = None
     kept = tuple(via[group] for group in groups if parent[group] is None)
     recipes = {}
     for group, members in groups.items():
@@ -228,8 +230,8 @@ def _plan_holds(loaded, plan: Plan) -> bool:
     try:
         return all(torch.allclose(planned.tensor(name), tensor, rtol=1e-4, atol=1e-5)
                    for name, tensor in every.outputs.items())
-    except (KeyError, RuntimeError) as exc:  # a recipe that cannot run, a shape that differs
-        log.info("recording plan of %s fails (%s)", loaded.name, exc)
+    except Exception as exc:  # a recipe that cannot run, a shape that differs: keep every layer
+        log.info("recording plan of %s fails (%s: %s)", loaded.name, type(exc).__name__, exc)
         return False
 
 
@@ -245,7 +247,9 @@ def plan(loaded, shown: str | None = None) -> Plan:
         made = loaded.plan = (loaded.layers, holds, {})
     _, holds, plans = made
     if shown not in plans:
-        plans[shown] = _build_plan(loaded, RECOMPUTE_BUDGET if holds else 0, shown)
+        # On Apple's MPS every layer is kept and brought to the CPU in the worker (see run).
+        budget = RECOMPUTE_BUDGET if holds and loaded.device.type != "mps" else 0
+        plans[shown] = _build_plan(loaded, budget, shown)
     return plans[shown]
 
 
@@ -275,7 +279,8 @@ class Activations(Mapping):
         self._lock = threading.Lock()  # the window and a job may read the same pass
 
     def _has(self, name: str) -> bool:
-        """Recorded, or to be computed from a layer that was (a module that did not run was not)."""
+        """Recorded, or to be computed from a layer that was. (That its module ran in this pass is
+        the plan's to make sure of: see _plan_holds.)"""
         while name not in self._tensors:
             if name not in self._recipes:
                 return False
@@ -299,6 +304,11 @@ class Activations(Mapping):
                     tensor = module(base)
             self._tensors[name] = tensor
         return tensor
+
+    def on_cpu(self) -> "Activations":
+        """Every layer computed and on the CPU: for a device that only one thread may use."""
+        names = list(self)
+        return Activations({name: self.tensor(name).cpu() for name in names}, names=names)
 
     def __getitem__(self, name: str) -> np.ndarray:
         array = self._arrays.get(name)
@@ -357,7 +367,14 @@ def run(loaded: LoadedModel, batch: torch.Tensor, layers=None, shown: str | None
     logits = output.detach().float()
     if not loaded.hookable:
         activations = Activations({"output": logits})
-    return Forward(_probabilities(logits), activations, forward_ms)
+    return Forward(_probabilities(logits), _for_any_thread(loaded, activations), forward_ms)
+
+
+def _for_any_thread(loaded, activations: Activations) -> Activations:
+    """On Apple's MPS, which torch cannot use from two threads at once, the GUI thread must not
+    touch the device: every layer comes to the CPU here, in the worker (a copy on its shared
+    memory). Elsewhere as it is."""
+    return activations.on_cpu() if loaded.device.type == "mps" else activations
 
 
 def _probabilities(output: torch.Tensor) -> np.ndarray:
@@ -474,7 +491,7 @@ def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
     with torch.inference_mode(), torch.jit.optimized_execution(False):
         outputs = graph(batch)
     forward_ms = (time.perf_counter() - start) * 1000
-    return Forward(_probabilities(outputs[0]), Activations(dict(zip(names, outputs[1:]))), forward_ms)
+    return Forward(_probabilities(outputs[0]), _for_any_thread(loaded, Activations(dict(zip(names, outputs[1:])))), forward_ms)
 
 
 @contextmanager

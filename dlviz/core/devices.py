@@ -62,8 +62,12 @@ def present() -> list[str]:
     return [kind for kind in listed() if _why_not(kind) is None]
 
 
-def best() -> str:
-    return present()[0]
+def best(probe: bool = True) -> str:
+    """The best kind that works; without `probe`, the best listed that has not failed yet (for a
+    menu on the GUI thread: a first CUDA call makes its context, a second or more)."""
+    if probe:
+        return present()[0]
+    return next(kind for kind in listed() if _works.get(kind) is None)
 
 
 def choose(asked: str | None) -> tuple[torch.device, str | None]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from dlviz import paths
+from dlviz import paths, runtime
 from dlviz.core import devices
 from dlviz.core.errors import DlvizError, ModelError
 from dlviz.core.files import check_file
@@ -192,19 +192,24 @@ def load_model(
 
 
 def move(loaded: LoadedModel, device: str | None, progress: Progress | None = None) -> None:
-    """Put the model on the device `device` names (see core.devices.choose); where it cannot go,
-    it stays on the CPU and `device_note` says why."""
+    """Put the model on the device `device` names (see core.devices.choose) and run it there once;
+    where it cannot go or fails there (out of memory, an operation the device lacks, a TorchScript
+    archive with the CPU written into it), it stays on the CPU and `device_note` says why."""
     chosen, note = devices.choose(device)
     if chosen != loaded.device:
         given(progress).report(0.97, f"moving {loaded.name} to {devices.title(chosen)}")
+        size = loaded.preprocess.crop
         try:
             loaded.model.to(chosen)
-        except Exception as exc:  # out of memory, an operation the device lacks
+            with torch.no_grad():
+                loaded.model(torch.zeros(1, 3, size, size, device=chosen))
+        except Exception as exc:
             loaded.model.to("cpu")
             first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
-            chosen, note = torch.device("cpu"), f"{loaded.name} could not go to {devices.title(chosen)} ({first}), so it runs on the CPU"
+            chosen, note = torch.device("cpu"), f"{loaded.name} could not run on {devices.title(chosen)} ({first}), so it runs on the CPU"
         loaded.traced.clear()  # a trace holds the device it was made on
     loaded.device, loaded.device_note = chosen, note
+    runtime.one_thread_on_the_device(chosen.type == "mps")
 
 
 def load_bundled() -> LoadedModel:
@@ -487,9 +492,9 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
         return hook
 
     def post_hook(name):
-        def hook(module, args, output):
+        def hook(module, args, kwargs, output):
             if isinstance(output, torch.Tensor):
-                if recomputable(module) and len(args) == 1 and isinstance(args[0], torch.Tensor):
+                if recomputable(module) and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
                     source = made_by.get(id(args[0]))
                     if source is not None and outputs[source][0] is args[0] and outputs[source][1] == args[0]._version:
                         sources[name] = source  # its input is that layer's output, unchanged since
@@ -507,7 +512,7 @@ def discover_layers(model: nn.Module, size: int = 224) -> list[LayerInfo]:
                 continue
             types[name] = type(module).__name__
             handles.append(module.register_forward_pre_hook(pre_hook(name)))
-            handles.append(module.register_forward_hook(post_hook(name)))
+            handles.append(module.register_forward_hook(post_hook(name), with_kwargs=True))
         with torch.no_grad():
             model(torch.zeros(1, 3, size, size))
     except Exception as exc:  # shape asserts, fixed-size models, anything the architecture refuses

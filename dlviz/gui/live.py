@@ -415,7 +415,7 @@ class LiveFeed(QObject):
             return
         self.in_flight = frame
         generation = self._generation
-        self.runner.submit(kinds.LIVE, jobs.live_frame, model, frame, leave_a_core(),
+        self.runner.submit(kinds.LIVE, jobs.live_frame, model, frame, leave_a_core(), self.session.layer,
                            done=lambda result: self._frame_done(result, generation),
                            failed=self._frame_failed, cancelled=self._frame_cancelled)
 

@@ -70,16 +70,19 @@ class Loader(QObject):
             self.load_model(spec.name, spec.weights, spec.labels, s.layer)
 
     def fill_devices(self, menu):
-        """Model ▸ Device: the best one, then each kind torch lists here (filled when opened, so that
-        torch is imported by then)."""
+        """Model ▸ Device: the best one, then each kind torch lists here. Filled when opened, from
+        what torch says without touching a device (the model's load tries the one chosen)."""
+        if self.session.model is None:  # torch may still be importing: not on the GUI thread
+            menu.addAction("(once the model has loaded)").setEnabled(False)
+            return
         from dlviz.core import devices
 
         listed = devices.listed()
-        current = self.session.model.device.type if self.session.model is not None else None
+        current = self.session.model.device.type
         for kind, title in DEVICES.items():
             if kind != "auto" and kind not in listed:
                 continue
-            text = f"{title} ({devices.TITLES[devices.best()]})" if kind == "auto" else title
+            text = f"{title} ({devices.TITLES[devices.best(probe=False)]})" if kind == "auto" else title
             if kind == current:
                 text += "  — in use"
             action = menu.addAction(text, lambda k=kind: self.set_device(k))

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from dlviz import runtime
 from dlviz.core.errors import DlvizError, sentence
 from dlviz.core.progress import Progress
 from dlviz.work import kinds as kinds_table
@@ -70,7 +71,8 @@ class _Worker(QThread):
             if job is None:
                 return
             try:
-                result = job.fn(JobState(runner, job.kind, job.ident), *job.args)
+                with runtime.device_work():
+                    result = job.fn(JobState(runner, job.kind, job.ident), *job.args)
             except Exception as exc:  # reported, never raised into Qt
                 runner._job_done()
                 trace = "" if isinstance(exc, DlvizError) else traceback.format_exc()

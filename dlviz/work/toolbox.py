@@ -73,14 +73,15 @@ def open_video(state, path, slide_seconds=2.0):
     return open_source(path, slide_seconds)
 
 
-def live_frame(state, loaded, frame, threads=None):
+def live_frame(state, loaded, frame, threads=None, layer=None):
     """One live frame through the model, with the copy the window draws; on `threads` threads of
-    torch's if given (the window leaves a core for drawing), put back afterwards for other jobs."""
+    torch's if given (the window leaves a core for drawing), put back afterwards for other jobs.
+    `layer`: the layer on screen, read here (from a GPU: without the GUI thread waiting on it)."""
     from dlviz.core import activations
     from dlviz.core.images import preview
 
     with activations.threads(threads):
-        return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb, traced=True), loaded)
+        return LiveResult(frame, preview(frame.rgb), forward(state, loaded, frame.rgb, traced=True, layer=layer), loaded)
 
 
 def forward(state, loaded, rgb, traced=False, layer=None):

@@ -319,3 +319,21 @@ def test_a_model_whose_path_depends_on_its_input_keeps_every_layer():
     for name, tensor in reference.items():
         assert torch.equal(forward.activations.tensor(name), tensor), name
     assert all(module is None for module, _ in activations.plan(loaded).recipes.values())
+
+
+def test_a_dropout_after_an_in_place_relu_is_the_same_layer_not_a_chain():
+    """Dropout in eval mode returns its input itself: it joins the ReLU's layer, whose source it
+    would be (planning once looped forever on AlexNet and VGG16's classifiers)."""
+    from dlviz.core import activations
+
+    net = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(inplace=True), nn.Dropout(), nn.Linear(8, 3)).eval()
+    loaded = LoadedModel("head", net, Preprocess(resize=2, crop=2), None, "test", layers=discover_layers(net, 2))
+    assert loaded.layer("3").same_as == "2" and loaded.layer("3").source == "2"
+    x = torch.randn(1, 3, 2, 2, generator=torch.Generator().manual_seed(0))
+    reference = _every_layer(loaded, x)
+    forward = run(loaded, x)
+    for name, tensor in reference.items():
+        assert torch.equal(forward.activations.tensor(name), tensor), name
+    every = forward.activations.on_cpu()  # as a pass on Apple's MPS hands it over
+    assert every.kept == tuple(loaded.layer_names) and all(torch.equal(every.tensor(n), t) for n, t in reference.items())
+    assert activations.plan(loaded).kept  # and planning ends

@@ -81,7 +81,7 @@ def test_a_model_that_cannot_move_stays_on_the_cpu_and_says_why(machine, monkeyp
     move(loaded, "auto")
     assert moves == ["cuda", "cpu"]
     assert loaded.device == torch.device("cpu")
-    assert loaded.device_note == "tiny could not go to CUDA (CUDA out of memory. Tried to allocate 2.00 GiB), so it runs on the CPU"
+    assert loaded.device_note == "tiny could not run on CUDA (CUDA out of memory. Tried to allocate 2.00 GiB), so it runs on the CPU"
 
 
 def test_the_bundled_model_records_where_it_runs(bundled):

@@ -51,3 +51,27 @@ def test_a_stage_that_fails_still_gives_the_collector_back(monkeypatch):
     except RuntimeError:
         pass
     assert gc.isenabled()
+
+
+def test_work_on_a_device_that_one_thread_at_a_time_may_use_takes_turns():
+    import time
+
+    inside, most = [], []
+
+    def job():
+        with runtime.device_work():
+            inside.append(1)
+            most.append(len(inside))
+            time.sleep(0.2)
+            inside.pop()
+
+    for shared, expected in ((True, 1), (False, 2)):
+        runtime.one_thread_on_the_device(shared)
+        most.clear()
+        threads = [threading.Thread(target=job) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert max(most) == expected
+    runtime.one_thread_on_the_device(False)
