@@ -384,7 +384,7 @@ def _probabilities(output: torch.Tensor) -> np.ndarray:
 
 
 class _Recording(nn.Module):
-    """The model's output followed by every recorded layer's, as one module that can be traced."""
+    """The model's output followed by the kept layers' (the plan's), as one module that can be traced."""
 
     def __init__(self, model: nn.Module, names: list[str], copy: list[str]):
         super().__init__()
@@ -407,11 +407,11 @@ def traced_allowed() -> bool:
 
 
 def _trace(loaded: LoadedModel, batch: torch.Tensor):
-    """The recording pass of every layer as a TorchScript trace on `batch`'s shape, checked against
-    the eager pass on `batch`; None (and a line in the log) if it cannot be made or differs."""
-    names = loaded.layer_names
-    copy = [info.name for info in loaded.layers if info.mutated]
-    recording = _Recording(loaded.model, names, copy).eval()
+    """The recording pass as a TorchScript trace on `batch`'s shape, keeping what the plan keeps,
+    checked against the eager pass on `batch`: (graph, the kept layers in the order it returns
+    them, the plan), or None (and a line in the log) if it cannot be made or differs."""
+    chosen = plan(loaded)
+    recording = _Recording(loaded.model, list(chosen.kept), list(chosen.copy)).eval()
     # Checked on the input traced and on noise: a trace bakes in whatever Python computed from
     # the values (a branch, a NumPy detour), and a second input shows it up.
     noise = torch.randn(batch.shape, generator=torch.Generator().manual_seed(0)).to(batch.device, batch.dtype)
@@ -427,7 +427,7 @@ def _trace(loaded: LoadedModel, batch: torch.Tensor):
     if not same:
         log.info("live pass of %s: its trace differs from the eager pass; it stays eager", loaded.name)
         return None
-    return graph, names
+    return graph, names, chosen
 
 
 @contextmanager
@@ -452,7 +452,7 @@ def _short_turns(seconds: float = 0.0005):
 
 def _same(outputs, names: list[str], eager: Forward) -> bool:
     """Whether a traced pass's outputs are the eager pass's, to float rounding."""
-    if len(outputs) != len(names) + 1 or set(names) != set(eager.activations.keys()):
+    if len(outputs) != len(names) + 1 or not all(name in eager.activations for name in names):
         return False
     return np.allclose(_probabilities(outputs[0]), eager.probs, atol=1e-5) and all(
         np.allclose(tensor[0].float().cpu().numpy(), eager.activations[name], rtol=1e-4, atol=1e-4)
@@ -484,14 +484,15 @@ def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
         entry = loaded.traced[key] = _trace(loaded, batch)
     if entry is None:
         return run(loaded, batch)
-    graph, names = entry
+    graph, names, chosen = entry
     start = time.perf_counter()
     # Unoptimised: the optimising executor spent 300 ms on its first two calls (holding up the
     # live frames behind them) for a pass no faster than this one.
     with torch.inference_mode(), torch.jit.optimized_execution(False):
         outputs = graph(batch)
     forward_ms = (time.perf_counter() - start) * 1000
-    return Forward(_probabilities(outputs[0]), _for_any_thread(loaded, Activations(dict(zip(names, outputs[1:])))), forward_ms)
+    activations = Activations(dict(zip(names, outputs[1:])), chosen.recipes, loaded.layer_names)
+    return Forward(_probabilities(outputs[0]), _for_any_thread(loaded, activations), forward_ms)
 
 
 @contextmanager

@@ -184,7 +184,8 @@ def test_the_traced_pass_records_what_the_eager_pass_does(resnet, x):
     loaded = LoadedModel("resnet18", resnet, Preprocess(), None, "test", layers=discover_layers(resnet))
     run_traced(loaded, x)  # the first call is eager, to show a first frame at once
     run_traced(loaded, x)
-    (graph, names), = loaded.traced.values()
+    (graph, names, plan), = loaded.traced.values()
+    assert set(names) <= set(plan.kept) and len(names) < len(loaded.layer_names) * 0.6  # the trace returns what the plan keeps
     other = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(7))
     traced, eager = run_traced(loaded, other), run(loaded, other)
     assert len(loaded.traced) == 1 and next(iter(loaded.traced.values()))[0] is graph  # traced once
