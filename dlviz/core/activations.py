@@ -223,11 +223,11 @@ def _plan_holds(loaded, plan: Plan) -> bool:
     model whose path through its modules depends on the input would not)."""
     noise = torch.rand((1, 3, loaded.preprocess.crop, loaded.preprocess.crop), generator=torch.Generator().manual_seed(1))
     noise = loaded.put((noise - 0.5) * 4)
-    names = loaded.layer_names
-    with torch.inference_mode(), ActivationRecorder(loaded.model, names, [i.name for i in loaded.layers if i.mutated]) as every:
-        loaded.model(noise)
-    planned = _run_planned(loaded, noise, plan)[1]
+    copy = [info.name for info in loaded.layers if info.mutated]
     try:
+        with torch.inference_mode(), ActivationRecorder(loaded.model, loaded.layer_names, copy) as every:
+            loaded.model(noise)
+        planned = _run_planned(loaded, noise, plan)[1]
         return all(torch.allclose(planned.tensor(name), tensor, rtol=1e-4, atol=1e-5)
                    for name, tensor in every.outputs.items())
     except Exception as exc:  # a recipe that cannot run, a shape that differs: keep every layer
@@ -264,7 +264,7 @@ class Activations(Mapping):
 
     A pass records every layer but a view shows one at a time; converting on demand keeps the
     forward pass from paying for 150 conversions nobody looks at. A layer the pass did not keep
-    (see ActivationRecorder's `recipes`) is computed again from its source when first read: its
+    (see Plan's `recipes`) is computed again from its source when first read: its
     module run on the source's output, under inference mode, on the model's device; one block of
     the network at most (docs/decisions/0014 has the times).
     """
