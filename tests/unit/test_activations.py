@@ -338,3 +338,23 @@ def test_a_dropout_after_an_in_place_relu_is_the_same_layer_not_a_chain():
     every = forward.activations.on_cpu()  # as a pass on Apple's MPS hands it over
     assert every.kept == tuple(loaded.layer_names) and all(torch.equal(every.tensor(n), t) for n, t in reference.items())
     assert activations.plan(loaded).kept  # and planning ends
+
+
+@pytest.mark.parametrize("name", ["alexnet", "mobilenet_v3_small", "shufflenet_v2_x0_5", "squeezenet1_1", "googlenet"])
+def test_the_plan_holds_for_other_architectures_and_gives_every_layer_as_recorded(name):
+    """The plan's check passes (no layer had to be kept for the check's sake) and every layer read
+    from a pass equals recording them all, on architectures the Model menu offers or resembles."""
+    from dlviz.core import activations
+
+    torch.manual_seed(0)
+    kwargs = {"aux_logits": False, "init_weights": False} if name == "googlenet" else {}
+    net = torchvision.models.get_model(name, weights=None, **kwargs).eval()
+    loaded = LoadedModel(name, net, Preprocess(), None, "random weights", layers=discover_layers(net))
+    x = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(2))
+    forward = run(loaded, x)
+    assert loaded.plan[1], "the plan's check failed"
+    assert len(forward.activations.kept) < len(loaded.layers)
+    reference = _every_layer(loaded, x)
+    for layer, tensor in reference.items():
+        assert torch.allclose(forward.activations.tensor(layer), tensor, rtol=1e-5, atol=1e-6), layer
+    assert activations.plan(loaded).recipes and active_hooks(net) == 0
