@@ -23,6 +23,7 @@ from torch.nn.modules.module import (
     register_module_forward_pre_hook,
 )
 
+from dlviz.core import devices
 from dlviz.core.errors import Cancelled
 from dlviz.core.models import LoadedModel
 from dlviz.core.progress import Progress
@@ -289,8 +290,14 @@ class Activations(Mapping):
 
     def tensor(self, name: str) -> torch.Tensor:
         """The layer's output with the batch axis, on the model's device."""
-        with self._lock:
+        with self._lock, devices.reading(self._device):
             return self._tensor(name)
+
+    @property
+    def _device(self) -> torch.device:
+        for tensor in self._tensors.values():
+            return tensor.device
+        return torch.device("cpu")
 
     def _tensor(self, name: str) -> torch.Tensor:
         tensor = self._tensors.get(name)
@@ -313,7 +320,8 @@ class Activations(Mapping):
     def __getitem__(self, name: str) -> np.ndarray:
         array = self._arrays.get(name)
         if array is None:  # from the model's device to the CPU only now, when a view reads it
-            array = self._arrays[name] = self.tensor(name)[0].float().cpu().numpy()
+            with self._lock, devices.reading(self._device):
+                array = self._arrays[name] = self._tensor(name)[0].float().cpu().numpy()
         return array
 
     def _present(self) -> list[str]:

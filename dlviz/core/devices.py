@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -123,6 +125,22 @@ def put(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
 def to_numpy(tensor: torch.Tensor) -> np.ndarray:
     """A detached float32 copy on the CPU as a numpy array (no copy for a CPU float32 tensor)."""
     return tensor.detach().float().cpu().numpy()
+
+
+_streams = threading.local()
+
+
+def reading(device: torch.device):
+    """A context for reading finished results on `device` from this thread: on CUDA a stream of the
+    thread's own, so that copying a layer to the CPU waits for that copy alone, not for the other
+    thread's work queued on the default stream (a Score-CAM batch). What is read was finished
+    before it was handed over: its job's answer came back to the CPU at its end."""
+    if device.type != "cuda":
+        return nullcontext()
+    stream = getattr(_streams, "cuda", None)
+    if stream is None or stream.device != device:
+        stream = _streams.cuda = torch.cuda.Stream(device)
+    return torch.cuda.stream(stream)
 
 
 def synchronise(device: torch.device) -> None:
