@@ -291,7 +291,9 @@ class Activations(Mapping):
     def tensor(self, name: str) -> torch.Tensor:
         """The layer's output with the batch axis, on the model's device."""
         with self._lock, devices.reading(self._device):
-            return self._tensor(name)
+            tensor = self._tensor(name)
+            devices.finish_reading(tensor.device)  # made on this thread's stream: done before it leaves
+            return tensor
 
     @property
     def _device(self) -> torch.device:

@@ -143,6 +143,13 @@ def reading(device: torch.device):
     return torch.cuda.stream(stream)
 
 
+def finish_reading(device: torch.device) -> None:
+    """Inside `reading`: wait for what this thread queued on its own stream, before a tensor made
+    there is used on another stream."""
+    if device.type == "cuda":
+        torch.cuda.current_stream(device).synchronize()
+
+
 def synchronise(device: torch.device) -> None:
     """Wait until the device has finished what was queued on it (for timing; nothing on the CPU)."""
     if device.type == "cuda":
