@@ -8,12 +8,13 @@ On each composed image it measures agreement with that label for:
 
 - full canvas: the whole canvas letterboxed into the input (what the first glimpse looks at);
 - centre crop: the model's usual preprocess (shorter side to 256, centre 224);
-- glimpse 1, 2, 3: `dlviz.core.glimpse.glimpses(k=3)` with its defaults, the prediction on the
-  last crop taken so far (a run that stops early keeps its last crop);
-- the same with `map_scale=2`: each map computed on the view cut at twice the input size (14×14
-  instead of 7×7 cells), for tighter first boxes;
-- mixed: map scales per look from `--mixed` (default 2,1: the whole image's map at 2x, the
-  glimpses' at 1x), and the boxes after the first at `--level-after` when it is given;
+- glimpse 1, 2, 3: `dlviz.core.glimpse.glimpses(k=3)` with its defaults (the first box on the
+  whole image's activity map at 2x the input, the later ones on each crop's class map at 1x), the
+  prediction on the last crop taken so far (a run that stops early keeps its last crop);
+- class maps: every box on a class map at the input size, the first one included (the default
+  until 7 Dec 2026);
+- class maps at 2x: the same with every map computed on the view cut at twice the input size
+  (`dlviz attend --first-map class --map-scale 2`);
 - oracle box: the very region of the photo the clean label was read from (its centre crop), cut
   from the canvas: what a perfect box gives (the pasted photo has fewer pixels than the clean one,
   so this is the ceiling, below 100%).
@@ -31,7 +32,7 @@ default) recover: (glimpse-3 top-1 agreement − full canvas) / (clean − full 
 
     .venv/bin/python benchmarks/attention_crop.py [--method gradcam] [--mode threshold]
         [--level 0.7] [--margin 0] [--class-policy top|full] [--background grey|noise]
-        [--mixed 2,1] [--level-after 0.6] [--stop-ratio 0.9] [--no-fovea]
+        [--stop-ratio 0.9] [--no-fovea]
 """
 
 from __future__ import annotations
@@ -93,20 +94,24 @@ def iou(box, target) -> float:
     return inter / ((box[2] - box[0]) * (box[3] - box[1]) + (target[2] - target[0]) * (target[3] - target[1]) - inter)
 
 
-NAMES = ("full canvas", "centre crop", "glimpse 1", "glimpse 2", "glimpse 3",
-         "fine 1", "fine 2", "fine 3", "mixed 1", "mixed 2", "mixed 3", "oracle box")
+# Each chain of looks: its row prefix, what it prints, and the glimpses() options it differs by.
+CHAINS = (
+    ("glimpse", "glimpse {k}", {}),
+    ("class", "glimpse {k}, class maps", {"first_map": "class", "map_scale": 1}),
+    ("fine", "glimpse {k}, class maps at 2x", {"first_map": "class", "map_scale": 2}),
+)
+NAMES = ("full canvas", "centre crop", *(f"{prefix} {k}" for prefix, _, _ in CHAINS for k in (1, 2, 3)), "oracle box")
 
 
 def agreement(args, loaded) -> tuple[dict, dict, dict]:
     """Top-1 and top-5 agreement per condition, and the mean IoU of each first box with the paste."""
     settings = gl.BoxSettings(mode=args.mode, level=args.level, margin=args.margin)
-    later = gl.BoxSettings(mode=args.mode, level=args.level_after or args.level, margin=args.margin)  # the mixed rows' later boxes
     size = loaded.preprocess.crop
     fill = gl.fill_colour(loaded.preprocess)
     canvas = background(args.background)
     top1_hits = dict.fromkeys(NAMES, 0)
     top5_hits = dict.fromkeys(NAMES, 0)
-    ious = {"glimpse 1": [], "fine 1": [], "mixed 1": []}
+    ious = {f"{prefix} 1": [] for prefix, _, _ in CHAINS}
     count = 0
     start = time.perf_counter()
     for path in sorted(SAMPLES.iterdir()):
@@ -120,14 +125,12 @@ def agreement(args, loaded) -> tuple[dict, dict, dict]:
                 image, pasted = compose(photo, scale, place, canvas)
                 height, width = image.shape[:2]
                 tops = {}
-                for prefix, map_scale in (("glimpse", 1), ("fine", 2), ("mixed", args.mixed)):
-                    boxes = (settings, later) if prefix == "mixed" else settings
-                    full, steps = gl.glimpses(loaded, image, 3, method=args.method, settings=boxes,
-                                              map_scale=map_scale, stop_ratio=args.stop_ratio)
+                for prefix, _, options in CHAINS:
+                    full, steps = gl.glimpses(loaded, image, 3, method=args.method, settings=settings,
+                                              stop_ratio=args.stop_ratio, **options)
                     if args.class_policy == "full":
-                        full, steps = gl.glimpses(loaded, image, 3, method=args.method, settings=boxes,
-                                                  map_scale=map_scale, class_index=full.cam_class,
-                                                  stop_ratio=args.stop_ratio)
+                        full, steps = gl.glimpses(loaded, image, 3, method=args.method, settings=settings,
+                                                  class_index=full.cam_class, stop_ratio=args.stop_ratio, **options)
                     seen = [full, *steps]
                     for k in (1, 2, 3):
                         tops[f"{prefix} {k}"] = [i for i, _ in seen[min(k, len(seen) - 1)].top]
@@ -180,29 +183,24 @@ def main() -> int:
                         help="top: each view's own top-1 class places its box; full: the full view's top-1 throughout")
     parser.add_argument("--background", default="grey", choices=("grey", "noise"))
     parser.add_argument("--no-fovea", action="store_true")
-    parser.add_argument("--mixed", default="2,1", type=lambda text: tuple(int(v) for v in text.split(",")),
-                        help="map scales per look for the 'mixed' rows: the whole image's, then the glimpses' (default 2,1)")
-    parser.add_argument("--level-after", type=float, help="the mixed rows' level for the boxes after the first")
     parser.add_argument("--stop-ratio", type=float, default=0.9,
                         help="a glimpse is taken only while its box keeps less than this share of the last one's area")
     args = parser.parse_args()
 
     loaded = load_model()
-    mixed = f"maps at {'x, '.join(map(str, args.mixed))}x" + (f", later boxes at level {args.level_after}" if args.level_after else "")
     print(f"{loaded.name}, {args.method}, box {args.mode} level {args.level} margin {args.margin}, "
           f"class policy {args.class_policy}, {args.background} canvas {CANVAS[0]}×{CANVAS[1]}, "
-          f"stop ratio {args.stop_ratio}; mixed rows: {mixed}")
-    print(f"{'photo':<14} {'clean top-1':<16} full  centr g1    g2    g3    fine1 fine2 fine3 mix1  mix2  mix3  oracle")
+          f"stop ratio {args.stop_ratio}")
+    print(f"{'photo':<14} {'clean top-1':<16} full  centr g1    g2    g3    cls1  cls2  cls3  fine1 fine2 fine3 oracle")
     rates, rates5, ious = agreement(args, loaded)
     print()
     print(f"{'agreement with the clean top-1':<32} {'top-1':>7} {'in top-5':>9}")
     print(f"{'clean photo':<32} {1:7.1%} {1:9.1%}")
+    texts = {f"{prefix} {k}": text.format(k=k) for prefix, text, _ in CHAINS for k in (1, 2, 3)}
     for name in NAMES:
-        text = {f"fine {k}": f"glimpse {k}, maps at 2x" for k in (1, 2, 3)}.get(name, name)
-        text = {f"mixed {k}": f"glimpse {k}, mixed" for k in (1, 2, 3)}.get(name, text)
-        print(f"{text:<32} {rates[name]:7.1%} {rates5[name]:9.1%}")
-    print(f"first box IoU with the paste: {ious['glimpse 1']:.2f} (map at 2x: {ious['fine 1']:.2f}, "
-          f"mixed: {ious['mixed 1']:.2f})")
+        print(f"{texts.get(name, name):<32} {rates[name]:7.1%} {rates5[name]:9.1%}")
+    print(f"first box IoU with the paste: {ious['glimpse 1']:.2f} (class maps: {ious['class 1']:.2f}, "
+          f"at 2x: {ious['fine 1']:.2f})")
     if not args.no_fovea:
         per_second, render_ms = fovea_rate(loaded)
         print(f"fovea: {per_second:.1f} updates/s (render {render_ms:.1f} ms + normalise + forward, 224 px)")
@@ -210,8 +208,8 @@ def main() -> int:
     def recovered(row):
         return (rates[row] - rates["full canvas"]) / lost if lost > 0 else 1.0
 
-    for prefix, what in (("glimpse", "the glimpses recover"), ("fine", "maps at 2x recover"),
-                         ("mixed", "the mixed rule recovers")):
+    for prefix, what in (("glimpse", "the glimpses recover"), ("class", "class maps recover"),
+                         ("fine", "class maps at 2x recover")):
         print(f"of what shrinking lost, {what} "
               + ", ".join(f"{recovered(f'{prefix} {k}'):.0%} with {k}" for k in (1, 2, 3)))
     print(f"(a perfect box: {recovered('oracle box'):.0%})")

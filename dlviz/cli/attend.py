@@ -23,8 +23,11 @@ def add_parsers(commands) -> None:
     p.add_argument("--class", dest="target", metavar="INDEX|NAME",
                    help="the class whose map places the boxes (default: each view's own top-1 class)")
     p.add_argument("--layer", help="a layer with a C×H×W output (default: the last convolutional stage)")
-    p.add_argument("--map-scale", type=int, default=1, choices=(1, 2, 3), metavar="N",
-                   help="compute each map on the view at N × the input size: finer maps, tighter first boxes (default 1)")
+    p.add_argument("--first-map", choices=("activity", "class"),
+                   help="what places the first box: where the layer fires, any class (the default), "
+                        "or the class map (the default with --class)")
+    p.add_argument("--map-scale", type=int, choices=(1, 2, 3), metavar="N",
+                   help="compute every map on the view at N × the input size (default: 2 for the whole image, 1 after)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--out", metavar="DIR", help="write glimpse-1.png, ... (the crops) and path.png (the boxes on the image)")
     model_options(p)
@@ -90,7 +93,7 @@ def cmd_attend(args) -> int:
         target = class_index(loaded, args.target, np.zeros(len(loaded.labels) if loaded.labels else _classes(loaded)))
     with StderrProgress("Score-CAM", shown=args.method == "scorecam") as progress:
         full, steps = gl.glimpses(loaded, rgb, args.glimpses, method=args.method, layer=layer, class_index=target,
-                                  map_scale=args.map_scale, progress=progress)
+                                  map_scale=args.map_scale or (2, 1), first_map=args.first_map, progress=progress)
     out = out_folder(args.out) if args.out else None
     if out is not None:
         from PIL import Image

@@ -261,7 +261,8 @@ class Glimpse:
     view: the region the crop shows exactly (equals box unless it reaches past the image, as the
         letterboxed full view does); `to_original(b, view, crop side)` maps crop pixels back;
     crop: the uint8 input-size RGB the model saw;
-    cam: the class attention map over that crop (float32, in [0, 1]) for `cam_class`;
+    cam: the map the next box is placed on, over that crop (float32, in [0, 1]): the class
+        attention map for `cam_class`, or (map_kind "activity") where the layer fires, any class;
     probs: the class probabilities for the crop; top: the top 5 as (class index, prob).
     """
 
@@ -272,12 +273,65 @@ class Glimpse:
     cam_class: int
     probs: np.ndarray
     top: list[tuple[int, float]]
+    map_kind: str = "class"
 
     @property
     def fixation(self) -> tuple[float, float]:
         """The centre of the box, in original pixels."""
         x0, y0, x1, y1 = self.box
         return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+MAP_KINDS = ("class", "activity")
+
+
+def activity_map(loaded, x, layer: str) -> np.ndarray:
+    """Where `layer` fires, whatever the class: the mean over its channels of the positive part
+    of its output for the one image `x`, upsampled bilinearly to the input's size and scaled to
+    [0, 1] (a flat map is all zero). On a photo pasted into a plain or cluttered canvas it peaks
+    on the photo even where the whole view's top class is wrong, which a class map does not."""
+    import torch
+    import torch.nn.functional as F
+
+    from dlviz.core.activations import run
+
+    tensor = run(loaded, x, layers=[layer]).activations.tensor(layer)
+    with torch.inference_mode():
+        m = F.relu(tensor[0].float()).mean(0).reshape(1, 1, *tensor.shape[-2:])
+        m = F.interpolate(m, size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False)[0, 0]
+        m = m - m.min()
+        top = float(m.max())
+        m = m / top if top > 0 and math.isfinite(top) else torch.zeros_like(m)
+    from dlviz.core import devices
+
+    return devices.to_numpy(m).astype(np.float32)
+
+
+def _map(loaded, rgb, view, x, layer, target, method, kind, map_scale, progress):
+    """The `kind` map of `view` at the crop's size; None if stopped. With `map_scale` > 1 it is
+    computed on the view cut at that multiple of the input size and shrunk to the crop's; a model
+    that refuses the larger input gets the map at the input size."""
+    from dlviz.core import attribution
+
+    preprocess = loaded.preprocess
+
+    def make(batch):
+        if kind == "activity":
+            return None if given(progress).should_stop() else activity_map(loaded, batch, layer)
+        return attribution.cam(loaded.model, batch, layer, target, method, progress=progress)
+
+    if map_scale > 1:
+        size = preprocess.crop * int(map_scale)
+        fine = crop_original(rgb, view, size, fill=fill_colour(preprocess), resample=preprocess.interpolation)
+        try:
+            heat = make(preprocess.normalise(fine))
+        except (RuntimeError, ValueError):  # a model with a fixed input size (a ViT, a flatten before the head)
+            return make(x)
+        if heat is None:
+            return None
+        small = Image.fromarray(heat, mode="F").resize((preprocess.crop, preprocess.crop), Image.Resampling.BOX)
+        return np.clip(np.asarray(small, np.float32), 0.0, 1.0)
+    return make(x)
 
 
 def look(
@@ -290,10 +344,12 @@ def look(
     class_index: int | None = None,
     box: Box | None = None,
     map_scale: int = 1,
+    map_kind: str = "class",
     progress: Progress | None = None,
 ) -> Glimpse | None:
     """Crop `view` from the original at full resolution, classify it and map the attention for
-    `class_index` (default: the crop's own top-1 class). None if stopped.
+    `class_index` (default: the crop's own top-1 class), or with `map_kind` "activity" where the
+    layer fires, any class (`activity_map`). None if stopped.
 
     With `map_scale` > 1 the map is computed on the same view cut at `map_scale` × the input
     size (the network is convolutional up to its global pooling, so its last maps get
@@ -303,6 +359,8 @@ def look(
     from dlviz.core import attribution
     from dlviz.core.activations import run
 
+    if map_kind not in MAP_KINDS:
+        raise ValueError(f"unknown map kind '{map_kind}'; use one of {', '.join(MAP_KINDS)}")
     preprocess = loaded.preprocess
     height, width = rgb.shape[:2]
     crop = crop_original(rgb, view, preprocess.crop, fill=fill_colour(preprocess), resample=preprocess.interpolation)
@@ -310,20 +368,13 @@ def look(
     forward = run(loaded, x, layers=[])
     target = int(np.argmax(forward.probs)) if class_index is None else int(class_index)
     layer = layer or attribution.default_cam_layer(loaded)
-    if map_scale > 1:
-        size = preprocess.crop * int(map_scale)
-        fine = crop_original(rgb, view, size, fill=fill_colour(preprocess), resample=preprocess.interpolation)
-        heat = attribution.cam(loaded.model, preprocess.normalise(fine), layer, target, method, progress=progress)
-        if heat is not None:
-            small = Image.fromarray(heat, mode="F").resize((preprocess.crop, preprocess.crop), Image.Resampling.BOX)
-            heat = np.clip(np.asarray(small, np.float32), 0.0, 1.0)
-    else:
-        heat = attribution.cam(loaded.model, x, layer, target, method, progress=progress)
+    heat = _map(loaded, rgb, view, x, layer, target, method, map_kind, map_scale, progress)
     if heat is None:
         return None
     if box is None:
         box = (max(0.0, view[0]), max(0.0, view[1]), min(float(width), view[2]), min(float(height), view[3]))
-    return Glimpse(tuple(float(v) for v in box), tuple(float(v) for v in view), crop, heat, target, forward.probs, forward.top(5))
+    return Glimpse(tuple(float(v) for v in box), tuple(float(v) for v in view), crop, heat, target, forward.probs,
+                   forward.top(5), map_kind)
 
 
 def next_view(
@@ -357,31 +408,44 @@ def glimpses(
     settings: BoxSettings | tuple[BoxSettings, ...] | None = None,
     min_side: float | None = None,
     stop_ratio: float = 0.9,
-    map_scale: int | tuple[int, ...] = 1,
+    map_scale: int | tuple[int, ...] = (2, 1),
+    first_map: str | None = None,
     progress: Progress | None = None,
 ) -> tuple[Glimpse, list[Glimpse]]:
     """(full, steps): the whole image letterboxed, then up to `k` glimpses, each attending
-    inside the one before. `class_index` fixes the class whose map places each box; by default
-    each view follows its own top-1 class. Steps stop early when a box would keep more than
-    `stop_ratio` of the previous one's area (nothing left to zoom into). Boxes are at least
-    `min_side` original pixels wide and high (default: the model's input size, so a crop is
-    never magnified: below that, zooming adds no detail the original has, it only enlarges
-    fewer pixels of it; 0 lets the boxes shrink freely). Each look reports; when the work is
-    stopped the looks so far are returned (full is None if it was stopped before the first look
-    finished). `map_scale` and `settings` may differ per look: map_scale (2, 1) computes the
-    whole image's map at twice the input size and the glimpses' maps at the input size; settings
+    inside the one before.
+
+    The first box is placed on the whole image's `first_map`: "activity" (where the layer fires,
+    any class: see `activity_map`), the default unless `class_index` is given, or "class". The
+    later boxes follow each view's class map: its own top-1 class by default, `class_index` when
+    given. The whole image's top class is often wrong on a small object (it reads the canvas),
+    so its class map often lies off the object; the activity map does not care which class.
+
+    Steps stop early when a box would keep more than `stop_ratio` of the previous one's area
+    (nothing left to zoom into). Boxes are at least `min_side` original pixels wide and high
+    (default: the model's input size, so a crop is never magnified: below that, zooming adds no
+    detail the original has, it only enlarges fewer pixels of it; 0 lets the boxes shrink
+    freely). Each look reports; when the work is stopped the looks so far are returned (full is
+    None if it was stopped before the first look finished).
+
+    `map_scale` and `settings` may differ per look. The default map_scale (2, 1) computes the
+    whole image's map at twice the input size (finer cells for a first box on a small object) and
+    the glimpses' maps at the input size (finer maps there zoom too far into parts); settings
     (a, b) places the first box by a and the later ones by b (the last value serves the rest).
+    benchmarks/attention_crop.py measured the defaults (docs/decisions/0007).
     """
     progress = given(progress)
     if k < 0:
         raise ValueError("k must be at least 0")
+    first_map = first_map or ("class" if class_index is not None else "activity")
     rgb = np.asarray(rgb)
     height, width = rgb.shape[:2]
     layer = layer or _default_layer(loaded)
     min_side = float(loaded.preprocess.crop if min_side is None else min_side)
     options = {"method": method, "layer": layer, "class_index": class_index}
     full = look(loaded, rgb, letterbox_view(width, height), box=(0.0, 0.0, float(width), float(height)),
-                map_scale=_for_look(map_scale, 0), progress=progress.within(0, 1 / (k + 1)), **options)
+                map_scale=_for_look(map_scale, 0), map_kind=first_map, progress=progress.within(0, 1 / (k + 1)),
+                **options)
     steps: list[Glimpse] = []
     progress.report(1 / (k + 1), "full view")
     if full is None:

@@ -62,6 +62,23 @@ def test_json_schema_boxes_and_files(pasted, tmp_path):
     assert (drawing != 128).any(axis=2)[500:760, 100:500].mean() > 0.2
 
 
+def test_the_first_box_rule_can_be_chosen(pasted):
+    """By default the first box goes around where the network fires (tight on the photo); with
+    --first-map class --map-scale 1 it follows the whole canvas's top class, looser here."""
+    path, paste = pasted
+
+    def first_box(*options):
+        done = cli("attend", path, "--glimpses", "1", "--json", *options)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)["glimpses"][0]["box"]
+
+    def area(box):
+        return (box[2] - box[0]) * (box[3] - box[1])
+
+    tight, loose = first_box(), first_box("--first-map", "class", "--map-scale", "1")
+    assert area(tight) < 2.5 * area(paste) < area(loose)
+
+
 def test_table_with_a_named_class(tmp_path):
     done = cli("attend", COFFEE, "--class", "cup", "--method", "layercam")
     assert done.returncode == 0, done.stderr

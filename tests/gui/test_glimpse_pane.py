@@ -58,11 +58,13 @@ def test_box_over_the_pasted_photo_filmstrip_and_changes(make_window, qtbot, com
     rect = pane.original.boxes[0].rect()
     assert (rect.x(), rect.y(), rect.right(), rect.bottom()) == pytest.approx(first)
     assert pane.original.boxes[0].isVisible()
-    assert _overlap(first, PASTED) > 0.9
+    # most of the photo inside a box less than twice its area
+    assert _overlap(first, PASTED) > 0.8
+    assert (first[2] - first[0]) * (first[3] - first[1]) < 2 * (PASTED[2] - PASTED[0]) * (PASTED[3] - PASTED[1])
     fx, fy = run.steps[-1].fixation
     assert PASTED[0] < fx < PASTED[2] and PASTED[1] < fy < PASTED[3]
     assert pane.original.points.data["x"][-1] == pytest.approx(fx)  # the saccade path ends there
-    # The crop is cut from the original: a 700 px wide box, not a piece of the 224 px input.
+    # The crop is cut from the original: a box wider than the input, not a piece of the 224 px input.
     assert first[2] - first[0] > 224 and run.steps[0].crop.shape == (224, 224, 3)
 
     # Before and after side by side, with the changes marked.
@@ -80,7 +82,10 @@ def test_box_over_the_pasted_photo_filmstrip_and_changes(make_window, qtbot, com
     with qtbot.waitSignal(pane.glimpses_shown, timeout=30_000):
         pane.k.setValue(3)
     assert pane.run.k == 3
-    assert len(_shown_frames(pane)) == len(pane.run.steps) == 3
+    steps = pane.run.steps
+    assert len(_shown_frames(pane)) == len(steps) >= 2
+    if len(steps) < 3:  # a third box would hold almost all of the second: the strip says so
+        assert not pane.strip_note.isHidden() and pane.strip_note.text().startswith(f"Stopped after {len(steps)}")
     assert pane.run.steps[1].box == pytest.approx(run.steps[1].box)  # the same looks, one more
 
     # A filmstrip frame chooses the glimpse the crop and the "after" list show.

@@ -161,12 +161,11 @@ def test_first_glimpse_box_covers_the_pasted_photo(composed):
     canvas, pasted, full, steps = composed
     box = steps[0].box
     iou, cover = iou_and_cover(box, pasted)
-    assert cover >= 0.9, (box, pasted)
-    assert (box[2] - box[0]) * (box[3] - box[1]) <= 0.5 * CANVAS[0] * CANVAS[1]
+    assert cover >= 0.9 and iou >= 0.45, (box, pasted)
     assert full.box == (0.0, 0.0, 1200.0, 900.0)
-    # the second look, inside the first, is tight on the photo (three times the first's IoU)
+    # the second look, inside the first, stays on the photo
     iou2, cover2 = iou_and_cover(steps[1].box, pasted)
-    assert iou2 >= 0.4 and iou2 >= 3 * iou and cover2 >= 0.8
+    assert iou2 >= 0.4 and cover2 >= 0.7
     b1, b2 = steps[0].box, steps[1].box
     assert b1[0] <= b2[0] + 1e-6 and b1[1] <= b2[1] + 1e-6 and b2[2] <= b1[2] + 1e-6 and b2[3] <= b1[3] + 1e-6
 
@@ -269,3 +268,59 @@ def test_map_scale_and_box_settings_may_differ_per_look(bundled, coffee):
     # the glimpses' maps at the input size: the same as a look at scale 1 of that view
     again = gl.look(bundled, canvas, steps[0].view, box=steps[0].box, map_scale=1)
     assert np.allclose(steps[0].cam, again.cam)
+
+# --------------------------------------------------------------------------- the first box
+
+
+def test_the_activity_map_boxes_a_small_photo_on_grey_and_on_clutter(bundled, coffee):
+    """Where the last layer fires, any class, read at twice the input size as the first look
+    reads it: the box around its peak holds most of the photo and not much more."""
+    from dlviz.core.attribution import default_cam_layer
+
+    layer = default_cam_layer(bundled)
+    for background in ("grey", "noise"):
+        for place in ((0.75, 0.25), (0.25, 0.7), (0.5, 0.5)):
+            canvas, pasted = compose(coffee, 0.3, place, background=background)
+            view = gl.letterbox_view(CANVAS[0], CANVAS[1])
+            crop = gl.crop_original(canvas, view, 448, fill=gl.fill_colour(bundled.preprocess))
+            heat = gl.activity_map(bundled, bundled.preprocess.normalise(crop), layer)
+            assert heat.shape == (448, 448) and heat.dtype == np.float32
+            assert heat.min() == 0.0 and heat.max() == pytest.approx(1.0)
+            box = gl.to_original(gl.attention_box(heat), view, 448)
+            iou, cover = iou_and_cover(box, pasted)
+            assert iou >= 0.4 and cover >= 0.8, (background, place, box, pasted)
+
+
+def test_the_first_box_is_tight_on_a_small_photo_in_a_corner(bundled, coffee):
+    """A cup 300 px tall in a corner of a 1600×1200 canvas (the case the class map of the whole
+    canvas boxed loosely, IoU 0.28): the first box now sits on it, and its crop is the cup."""
+    width, height = 1600, 1200
+    canvas = np.full((height, width, 3), 128, np.uint8)
+    ph, pw = coffee.shape[:2]
+    w = round(pw * 300 / ph)
+    canvas[height - 330:height - 30, 30:30 + w] = np.asarray(Image.fromarray(coffee).resize((w, 300), Image.Resampling.LANCZOS))
+    pasted = (30, height - 330, 30 + w, height - 30)
+    full, steps = gl.glimpses(bundled, canvas, 1)
+    assert full.map_kind == "activity" and steps[0].map_kind == "class"
+    iou, cover = iou_and_cover(steps[0].box, pasted)
+    assert iou >= 0.5 and cover >= 0.9, (steps[0].box, pasted)
+    assert bundled.label(steps[0].top[0][0]) in ("espresso", "cup")
+    # the same with the whole canvas's class map places it loosely
+    _, before = gl.glimpses(bundled, canvas, 1, first_map="class", map_scale=1)
+    assert iou_and_cover(before[0].box, pasted)[0] < iou
+
+
+def test_a_model_that_refuses_a_larger_input_gets_its_map_at_the_input_size():
+    import torch
+    from torch import nn
+
+    from dlviz.core.models import LoadedModel
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 32 * 32, 5)).eval()
+    loaded = LoadedModel("fixed", net, Preprocess(resize=32, crop=32), None, "test")
+    rgb = np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8)
+    for kind in gl.MAP_KINDS:
+        glimpse = gl.look(loaded, rgb, gl.letterbox_view(60, 40), layer="1", map_scale=2, map_kind=kind)
+        assert glimpse.cam.shape == (32, 32) and glimpse.map_kind == kind
+        assert np.allclose(glimpse.cam, gl.look(loaded, rgb, gl.letterbox_view(60, 40), layer="1", map_kind=kind).cam)

@@ -1,9 +1,9 @@
 """Attention crop: where the network looks, and what it sees when it refocuses there.
 
-The original photo at full resolution with the class attention map of its top class over it, and
-the box around the attended region; the crop cut from the ORIGINAL (not from the 224 px input)
-and resized to the model's input; the top-5 before and after side by side, with what changed
-marked. Glimpses repeat attend, crop, re-attend up to K times: a filmstrip of the crops and the
+The original photo at full resolution with where the network fires over it (any class: the map
+the first box is placed on), and the box around the attended region; the crop cut from the
+ORIGINAL (not from the 224 px input) and resized to the model's input, with its class attention
+map; the top-5 before and after side by side, with what changed marked. Glimpses repeat attend, crop, re-attend up to K times: a filmstrip of the crops and the
 saccade path (numbered fixations and nested boxes) on the photo. Fovea mode renders the photo
 sharp at a fixation and coarser towards the edges (Mnih et al., 2014); drag the fixation and the
 top-5 follows live.
@@ -89,7 +89,7 @@ class GlimpsePane(Pane):
         self.k = spin(1, 5, 3, prefix="K = ")
         self.k.setToolTip("How many glimpses: each one attends inside the crop before it")
         self.jump = QPushButton("Jump to attention peak")
-        self.jump.setToolTip("Move the fixation to where the attention map is strongest")
+        self.jump.setToolTip("Move the fixation to where the network fires most on the whole photo")
         self.box_mode = combo({"threshold": "threshold", "percentile": "percentile"},
                               "threshold: the region above level × the peak; percentile: above the level-th percentile of the map")
         self.level = QSlider(Qt.Horizontal)
@@ -324,7 +324,8 @@ class GlimpsePane(Pane):
             self.original.show_photo(self.session.preview, width, height)
             self.original.fit(width, height)
             self.original.caption.setText(f"{self.session.image_name or 'The photo'} · {width}×{height} px")
-            self.original.caption.setToolTip("The original at full resolution, with the attention map of the top class")
+            self.original.caption.setToolTip("The original at full resolution, with where the last layer fires over it"
+                                             " (any class): the first box goes around its peak")
         self.original.heat.clear()
         self.crop.clear()
         self.crop_heat.clear()
