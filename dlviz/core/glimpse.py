@@ -18,6 +18,7 @@ No Qt here: plain numpy, scipy.ndimage, PIL and torch.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from dlviz.core.preprocess import RESAMPLE
 from dlviz.core.progress import Progress, given
 
 Box = tuple[float, float, float, float]
+
+log = logging.getLogger(__name__)
 
 BOX_MODES = ("threshold", "percentile")
 
@@ -325,7 +328,10 @@ def _map(loaded, rgb, view, x, layer, target, method, kind, map_scale, progress)
         fine = crop_original(rgb, view, size, fill=fill_colour(preprocess), resample=preprocess.interpolation)
         try:
             heat = make(preprocess.normalise(fine))
-        except (RuntimeError, ValueError):  # a model with a fixed input size (a ViT, a flatten before the head)
+        except (RuntimeError, ValueError, AssertionError) as exc:
+            # A model with a fixed input size (torchvision's and timm's ViTs assert it, a flatten
+            # before the head fails in its Linear), or no memory for the larger pass.
+            log.info("the map at %d× the input failed (%s); computing it at the input size", map_scale, exc)
             return make(x)
         if heat is None:
             return None

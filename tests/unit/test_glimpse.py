@@ -310,6 +310,22 @@ def test_the_first_box_is_tight_on_a_small_photo_in_a_corner(bundled, coffee):
     assert iou_and_cover(before[0].box, pasted)[0] < iou
 
 
+class _SizeChecked(__import__("torch").nn.Module):
+    """A stem that asserts its input's size, as torchvision's and timm's ViTs do."""
+
+    def __init__(self):
+        from torch import nn
+
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        import torch
+
+        torch._assert(x.shape[-1] == 32, "wrong image width")
+        return self.conv(x)
+
+
 def test_a_model_that_refuses_a_larger_input_gets_its_map_at_the_input_size():
     import torch
     from torch import nn
@@ -317,10 +333,14 @@ def test_a_model_that_refuses_a_larger_input_gets_its_map_at_the_input_size():
     from dlviz.core.models import LoadedModel
 
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 32 * 32, 5)).eval()
-    loaded = LoadedModel("fixed", net, Preprocess(resize=32, crop=32), None, "test")
     rgb = np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8)
-    for kind in gl.MAP_KINDS:
-        glimpse = gl.look(loaded, rgb, gl.letterbox_view(60, 40), layer="1", map_scale=2, map_kind=kind)
-        assert glimpse.cam.shape == (32, 32) and glimpse.map_kind == kind
-        assert np.allclose(glimpse.cam, gl.look(loaded, rgb, gl.letterbox_view(60, 40), layer="1", map_kind=kind).cam)
+    flattening = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 32 * 32, 5))
+    asserting = nn.Sequential(_SizeChecked(), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 5))
+    for net, layer in ((flattening, "1"), (asserting, "1")):  # a Linear's RuntimeError, a ViT-like AssertionError
+        loaded = LoadedModel("fixed", net.eval(), Preprocess(resize=32, crop=32), None, "test")
+        for kind in gl.MAP_KINDS:
+            glimpse = gl.look(loaded, rgb, gl.letterbox_view(60, 40), layer=layer, map_scale=2, map_kind=kind)
+            assert glimpse.cam.shape == (32, 32) and glimpse.map_kind == kind
+            assert np.allclose(glimpse.cam, gl.look(loaded, rgb, gl.letterbox_view(60, 40), layer=layer, map_kind=kind).cam)
+        full, steps = gl.glimpses(loaded, rgb, 1, layer=layer, min_side=0)  # the defaults (2x first) work too
+        assert full.map_kind == "activity" and full.cam.shape == (32, 32)
