@@ -5,6 +5,7 @@ numba or Qt load, by every entry point (the window, the command line, the self-t
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import sys
 import threading
@@ -27,6 +28,52 @@ def prepare() -> None:
         sys.stdout = open(os.devnull, "w")
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")
+
+
+_preloaded: set[str] = set()
+
+
+def preload(package: str, library: str) -> None:
+    """Load the shared library `library` (a path inside `package`'s folder) on the calling thread
+    without holding the GIL, before `package` is imported there.
+
+    CPython holds the GIL while it loads an extension module, and ctypes holds it too while it
+    loads a library, so the dynamic loader's work (300-450 ms for torch._C, which brings in
+    libtorch and its CUDA libraries, about 1 GB of code; tens of ms for numba's libllvmlite)
+    held every other thread, the GUI thread's event loop included. Called first from a worker,
+    the loader runs through a plain foreign call, which releases the GIL; the import then finds
+    the library in place. Linux only (the platform measured: benchmarks/stalls.py,
+    docs/decisions/0009); anything unexpected leaves the loading to the import, as before.
+    Once per library; it imports nothing."""
+    key = f"{package}/{library}"
+    if key in _preloaded or package in sys.modules or not sys.platform.startswith("linux"):
+        return
+    _preloaded.add(key)
+    try:
+        import ctypes
+        import importlib.util
+        from pathlib import Path
+
+        spec = importlib.util.find_spec(package)
+        folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+        path = next((Path(folder) / library for folder in folders if (Path(folder) / library).is_file()), None)
+        if path is None:
+            return
+        if package == "torch" and (path.parent / "libtorch_cuda.so").is_file() and not (path.parents[2] / "nvidia").is_dir():
+            # A CUDA build whose CUDA libraries are not beside it: torch's import finds them in its own
+            # order (pip's copies before the system's), which loading libtorch first would bypass.
+            return
+        dlopen = ctypes.CDLL(None).dlopen  # a foreign call: ctypes lets go of the GIL around it
+        dlopen.restype, dlopen.argtypes = ctypes.c_void_p, (ctypes.c_char_p, ctypes.c_int)
+        if not dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL):  # kept for good
+            logging.getLogger(__name__).debug("preloading %s failed; the import loads it", path)
+    except Exception:  # noqa: BLE001 - an optimisation only: the import does the loading instead
+        logging.getLogger(__name__).debug("preloading %s/%s failed", package, library, exc_info=True)
+
+
+def preload_torch() -> None:
+    """torch's libraries (libtorch, which needs the rest), before the first `import torch`."""
+    preload("torch", "lib/libtorch.so")
 
 
 _DEVICE_LOCK = threading.RLock()

@@ -454,6 +454,7 @@ def warm_up() -> str:
         began = time.perf_counter()
         x = np.random.default_rng(0).normal(size=(64, 8)).astype(np.float32)
         with runtime.settling("layout kernels"):  # numba, umap and openTSNE load here for good
+            runtime.preload("llvmlite", "binding/libllvmlite.so")  # numba's compiler, without the GIL
             embed(x, Settings(method="umap", iterations=4))
             embed(x, Settings(method="umap", iterations=2, reproducible=True))
             import openTSNE  # noqa: F401  (its compiled parts load in a second or so)

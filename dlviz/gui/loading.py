@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
@@ -25,6 +25,10 @@ from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
 
 log = logging.getLogger("dlviz")
+
+
+PAINTED_MS = 50  # from a photo handed to the session until its first paint is done
+MODEL_WAIT_MS = 1000  # the longest start-up's model waits for the photo
 
 
 class Loader(QObject):
@@ -44,9 +48,11 @@ class Loader(QObject):
         self.clear_error = clear_error  # an error sentence goes once an image opens fine
         self.requested: tuple[ModelSpec, str | None] | None = None  # the model asked for and the layer to open on
         self.requested_image = None  # the image (a path, or pasted bytes) asked for last
+        self._deferred_model = None  # start-up's model arguments, until the photo is painted
 
     # ---------------------------------------------------------------- jobs
     def load_model(self, name=None, weights=None, labels=None, layer=None):
+        self._deferred_model = None  # start-up's, if it had not gone yet: this ask replaces it
         self.runner.cancel(*kinds.stale_after_model(self.runner.table))
         spec = ModelSpec(name, str(weights) if weights else None, str(labels) if labels else None)
         self.requested = (spec, layer)
@@ -109,13 +115,38 @@ class Loader(QObject):
             self.requested = (self.session.model_spec, layer)  # so the next ask for the failed one tries anew
         self.model_refused.emit(sentence, spec)
 
+    def start(self, image, name=None, weights=None, labels=None, layer=None):
+        """Start-up: the photo first, the model once the photo is painted (50 ms after the photo
+        is on screen or has failed, a second after start-up at most). Loading torch's libraries,
+        about 1 GB, while the window painted its first frames held the GUI thread 80-130 ms, and
+        after them under 60 ms (2 cores; docs/decisions/0009). `requested` names the model at
+        once; any other ask for a model (a session opened meanwhile) replaces this one."""
+        self.requested = (ModelSpec(name, str(weights) if weights else None, str(labels) if labels else None), layer)
+        self._deferred_model = (name, weights, labels, layer)
+        self.open_image(image)
+        QTimer.singleShot(MODEL_WAIT_MS, self, self._load_deferred_model)
+
+    def stop(self):
+        """The window closes: start-up's model is no longer wanted."""
+        self._deferred_model = None
+
+    def _load_deferred_model(self):
+        if self._deferred_model is not None:
+            self.load_model(*self._deferred_model)
+
+    def _after_image(self, *_):
+        if self._deferred_model is not None:
+            QTimer.singleShot(PAINTED_MS, self, self._load_deferred_model)  # the loader as context: gone with the window
+
     def open_image(self, source, name=None):
         self.runner.cancel(*kinds.stale_after_input(self.runner.table))
         self.image_requested.emit()
         self.requested_image = source
-        self.runner.submit(kinds.IMAGE, jobs.load_image, source, name, done=self._image_loaded)
+        self.runner.submit(kinds.IMAGE, jobs.load_image, source, name, done=self._image_loaded,
+                           failed=self._after_image, cancelled=self._after_image)
 
     def _image_loaded(self, result):
+        self._after_image()
         self.clear_error()
         self.session.set_image(result.rgb, InputSource.of(result.path, result.name), result.preview)
         if result.path is not None:

@@ -136,9 +136,10 @@ class MainWindow(SessionFiles, QMainWindow):
         self.loader.model_refused.connect(lambda text, spec: self.tour.playing or self.notices.append(
             notice(self, f"Could not load {spec.describe()}", text)))  # a tour says it over its view
         s.model_changed.connect(lambda: self.setWindowTitle(f"dlviz — {s.model.name}"))
-        if video is None or image is not None:
-            self.loader.open_image(image or paths.default_image())  # first, so the photo shows while torch loads
-        self.loader.load_model(model, weights, labels, layer)
+        if video is None or image is not None:  # the photo first; torch loads once it is on screen
+            self.loader.start(image or paths.default_image(), model, weights, labels, layer)
+        else:
+            self.loader.load_model(model, weights, labels, layer)
         if video:  # a path; False: frames will be handed in (`dlviz video --view window`), no photo first
             self.live.open_video(video)
         if camera:
@@ -342,5 +343,6 @@ class MainWindow(SessionFiles, QMainWindow):
         if self.explorer is not None:
             self.explorer.shutdown()  # ends its worker thread
             self.explorer.close()
+        self.loader.stop()  # start-up's model, if the window closes before the photo came
         self.runner.shutdown(15000)
         super().closeEvent(event)

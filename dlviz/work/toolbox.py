@@ -34,11 +34,12 @@ def load_model(state, name=None, weights=None, labels=None, device=None):
     from dlviz import runtime
 
     with runtime.settling("model"):  # the first time: torch and timm import, their objects stay for good
+        state.report(0.0, "importing torch")
+        runtime.preload_torch()  # its libraries loaded without the GIL: the GUI thread keeps ticking
         from dlviz.core import models
         from dlviz.core.memory import tune_allocator
 
         tune_allocator()
-        state.report(0.0, "importing torch")
         loaded = models.load_model(name, weights, labels, progress=state, device=device)
         # The first pass through a model is several times slower than the rest (allocations, kernel
         # choices). Paying it here, while "loading" is on screen, keeps the first image's timing honest.

@@ -180,6 +180,32 @@ def test_window_appears_before_the_model_is_loaded(make_window):
     assert window.isVisible() and window.session.model is None
 
 
+def test_the_model_is_asked_for_once_the_photo_is_on_screen(make_window, qtbot, monkeypatch):
+    """Start-up shows the photo first and loads the model after it (its libraries loading during
+    the first paints held the GUI thread); the model still comes, once."""
+    from dlviz.gui import loading
+    from dlviz.gui.loading import Loader
+
+    monkeypatch.setattr(loading, "MODEL_WAIT_MS", 60_000)  # no cap: the photo, however slow, comes first
+
+    asked = []
+    original = Loader.load_model
+
+    def spy(self, *args, **kwargs):
+        asked.append(self.session.rgb is not None)
+        return original(self, *args, **kwargs)
+
+    Loader.load_model = spy
+    try:
+        window = make_window(wait=False)
+        assert asked == []  # not yet: the photo is on its way
+        with qtbot.waitSignal(window.ready, timeout=90_000):
+            pass
+    finally:
+        Loader.load_model = original
+    assert asked == [True] and window.session.model is not None
+
+
 def test_resize_retiles_the_grid_to_the_pane(window, qtbot):
     channels = window.grid.layout_.channels
     window.resize(1600, 600)
@@ -267,9 +293,10 @@ def test_page_down_follows_the_data_not_the_module_tree(window, qtbot):
     assert s.layer.startswith("blocks.0.0")
 
 
-def test_progress_bar_shows_while_a_model_loads(make_window):
-    window = make_window(wait=False)
-    assert window.status.progress_bar.isVisibleTo(window) and window.status.cancel_button.isVisibleTo(window)
+def test_progress_bar_shows_while_a_model_loads(make_window, qtbot):
+    window = make_window(wait=False)  # the model is asked for once the photo is painted
+    qtbot.waitUntil(lambda: window.status.progress_bar.isVisibleTo(window), timeout=5000)
+    assert window.status.cancel_button.isVisibleTo(window) and window.session.model is None
 
 
 def test_view_settings_are_remembered(make_window, settings):

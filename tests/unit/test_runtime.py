@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gc
+import sys
+from pathlib import Path
 import threading
+
+import pytest
 
 from dlviz import runtime
 
@@ -75,3 +79,27 @@ def test_work_on_a_device_that_one_thread_at_a_time_may_use_takes_turns():
             thread.join()
         assert max(most) == expected
     runtime.one_thread_on_the_device(False)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="preloading is done on Linux only")
+def test_preloading_torchs_libraries_loads_them_without_importing_torch():
+    """In a fresh process: libtorch is mapped in, torch is not imported, and the import that
+    follows works; a package that is not there is passed over."""
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "from dlviz import runtime\n"
+        "runtime.preload('no_such_package_here', 'lib/x.so')\n"
+        "runtime.preload_torch()\n"
+        "runtime.preload_torch()\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "assert 'torch' not in sys.modules\n"
+        "assert 'libtorch_cpu.so' in maps, 'libtorch was not loaded'\n"
+        "import torch\n"
+        "print(float((torch.ones(3) * 2).sum()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=str(Path(__file__).resolve().parents[2]))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "6.0"
