@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 from dlviz import paths
 
+log = logging.getLogger(__name__)
+
 
 def prepare() -> None:
     """Idempotent: a later call changes nothing a user or an earlier call has set."""
@@ -33,6 +35,16 @@ def prepare() -> None:
 _preloaded: set[str] = set()
 
 
+def _package_file(package: str, relative: str):
+    """The path of `relative` inside `package`'s folder, found without importing it; None if absent."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec(package)
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    return next((Path(folder) / relative for folder in folders if (Path(folder) / relative).is_file()), None)
+
+
 def preload(package: str, library: str) -> None:
     """Load the shared library `library` (a path inside `package`'s folder) on the calling thread
     without holding the GIL, before `package` is imported there.
@@ -51,29 +63,30 @@ def preload(package: str, library: str) -> None:
     _preloaded.add(key)
     try:
         import ctypes
-        import importlib.util
-        from pathlib import Path
 
-        spec = importlib.util.find_spec(package)
-        folders = list(spec.submodule_search_locations or ()) if spec is not None else []
-        path = next((Path(folder) / library for folder in folders if (Path(folder) / library).is_file()), None)
+        path = _package_file(package, library)
         if path is None:
-            return
-        if package == "torch" and (path.parent / "libtorch_cuda.so").is_file() and not (path.parents[2] / "nvidia").is_dir():
-            # A CUDA build whose CUDA libraries are not beside it: torch's import finds them in its own
-            # order (pip's copies before the system's), which loading libtorch first would bypass.
             return
         dlopen = ctypes.CDLL(None).dlopen  # a foreign call: ctypes lets go of the GIL around it
         dlopen.restype, dlopen.argtypes = ctypes.c_void_p, (ctypes.c_char_p, ctypes.c_int)
         if not dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL):  # kept for good
-            logging.getLogger(__name__).debug("preloading %s failed; the import loads it", path)
+            log.debug("preloading %s failed; the import loads it", path)
     except Exception:  # noqa: BLE001 - an optimisation only: the import does the loading instead
-        logging.getLogger(__name__).debug("preloading %s/%s failed", package, library, exc_info=True)
+        log.debug("preloading %s/%s failed", package, library, exc_info=True)
 
 
 def preload_torch() -> None:
-    """torch's libraries (libtorch, which needs the rest), before the first `import torch`."""
-    preload("torch", "lib/libtorch.so")
+    """torch's libraries (libtorch, which needs the rest), before the first `import torch`. Not
+    for a CUDA build whose CUDA libraries are not beside it: torch's import then finds them in
+    its own order (pip's copies before the system's), which loading libtorch first would bypass."""
+    if "torch" in sys.modules or not sys.platform.startswith("linux"):
+        return
+    try:
+        cuda = _package_file("torch", "lib/libtorch_cuda.so")
+    except Exception:  # noqa: BLE001 - as in preload: the import decides
+        return
+    if cuda is None or (cuda.parents[2] / "nvidia").is_dir():
+        preload("torch", "lib/libtorch.so")
 
 
 _DEVICE_LOCK = threading.RLock()

@@ -73,6 +73,11 @@ class ModelSpec:
         return {"name": self.name, "weights": self.weights, "labels": self.labels}
 
     @staticmethod
+    def of(name=None, weights=None, labels=None) -> "ModelSpec":
+        """The spec for a load's arguments (the weights and labels as paths or text)."""
+        return ModelSpec(name, str(weights) if weights else None, str(labels) if labels else None)
+
+    @staticmethod
     def from_dict(data) -> "ModelSpec":
         data = data if isinstance(data, dict) else {}
         return ModelSpec(*(_text(data.get(key)) for key in ("name", "weights", "labels")))

@@ -54,7 +54,7 @@ class Loader(QObject):
     def load_model(self, name=None, weights=None, labels=None, layer=None):
         self._deferred_model = None  # start-up's, if it had not gone yet: this ask replaces it
         self.runner.cancel(*kinds.stale_after_model(self.runner.table))
-        spec = ModelSpec(name, str(weights) if weights else None, str(labels) if labels else None)
+        spec = ModelSpec.of(name, weights, labels)
         self.requested = (spec, layer)
         self.say(f"Loading {spec.describe()}…")
         self.runner.submit(kinds.MODEL_LOAD, jobs.load_model, name, weights, labels, self.device,
@@ -121,7 +121,7 @@ class Loader(QObject):
         about 1 GB, while the window painted its first frames held the GUI thread 80-130 ms, and
         after them under 60 ms (2 cores; docs/decisions/0009). `requested` names the model at
         once; any other ask for a model (a session opened meanwhile) replaces this one."""
-        self.requested = (ModelSpec(name, str(weights) if weights else None, str(labels) if labels else None), layer)
+        self.requested = (ModelSpec.of(name, weights, labels), layer)
         self._deferred_model = (name, weights, labels, layer)
         self.open_image(image)
         QTimer.singleShot(MODEL_WAIT_MS, self, self._load_deferred_model)

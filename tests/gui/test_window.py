@@ -195,14 +195,11 @@ def test_the_model_is_asked_for_once_the_photo_is_on_screen(make_window, qtbot, 
         asked.append(self.session.rgb is not None)
         return original(self, *args, **kwargs)
 
-    Loader.load_model = spy
-    try:
-        window = make_window(wait=False)
-        assert asked == []  # not yet: the photo is on its way
-        with qtbot.waitSignal(window.ready, timeout=90_000):
-            pass
-    finally:
-        Loader.load_model = original
+    monkeypatch.setattr(Loader, "load_model", spy)
+    window = make_window(wait=False)
+    assert asked == []  # not yet: the photo is on its way
+    with qtbot.waitSignal(window.ready, timeout=90_000):
+        pass
     assert asked == [True] and window.session.model is not None
 
 

@@ -3,8 +3,9 @@
 The original photo at full resolution with where the network fires over it (any class: the map
 the first box is placed on), and the box around the attended region; the crop cut from the
 ORIGINAL (not from the 224 px input) and resized to the model's input, with its class attention
-map; the top-5 before and after side by side, with what changed marked. Glimpses repeat attend, crop, re-attend up to K times: a filmstrip of the crops and the
-saccade path (numbered fixations and nested boxes) on the photo. Fovea mode renders the photo
+map; the top-5 before and after side by side, with what changed marked. Glimpses repeat attend,
+crop, re-attend up to K times: a filmstrip of the crops and the saccade path (numbered fixations
+and nested boxes) on the photo. Fovea mode renders the photo
 sharp at a fixation and coarser towards the edges (Mnih et al., 2014); drag the fixation and the
 top-5 follows live.
 
