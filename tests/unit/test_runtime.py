@@ -84,7 +84,8 @@ def test_work_on_a_device_that_one_thread_at_a_time_may_use_takes_turns():
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="preloading is done on Linux only")
 def test_preloading_torchs_libraries_loads_them_without_importing_torch():
     """In a fresh process: libtorch is mapped in, torch is not imported, and the import that
-    follows works; a package that is not there is passed over."""
+    follows works; a package that is not there is passed over. triton's extension (a CUDA build's)
+    is mapped in too, when it is installed."""
     import subprocess
 
     script = (
@@ -96,6 +97,8 @@ def test_preloading_torchs_libraries_loads_them_without_importing_torch():
         "maps = open('/proc/self/maps').read()\n"
         "assert 'torch' not in sys.modules\n"
         "assert 'libtorch_cpu.so' in maps, 'libtorch was not loaded'\n"
+        "triton = runtime._package_file('triton', '_C/libtriton.so')\n"
+        "assert triton is None or ('libtriton.so' in maps and 'triton' not in sys.modules)\n"
         "import torch\n"
         "print(float((torch.ones(3) * 2).sum()))\n"
     )
