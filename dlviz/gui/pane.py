@@ -8,6 +8,8 @@ of each kind.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -24,6 +26,9 @@ class Pane(QWidget):
         self.session, self.runner = session, runner
         self._looking = False
         self._deferred: dict = {}  # drawing put off while the pane could not be seen, by function
+        self._places: dict[str, tuple] = {}  # kind -> (the cursor place last asked for, when it was first asked)
+        self._resting: dict[str, QTimer] = {}  # kind -> the timer of a request waiting for the cursor to rest
+        self._held: dict[str, tuple] = {}  # kind -> (fn, args) of that request
         if self.name:
             session.register(self.name, self.state, self.restore)
 
@@ -103,8 +108,51 @@ class Pane(QWidget):
             cancelled=lambda: self.job_cancelled(kind),
         )
 
+    REST_MS = 150  # a cursor that moves again sooner than this is still moving (a held key repeats every ~30 ms)
+
+    def submit_at_rest(self, kind: str, place, fn, *args) -> None:
+        """Submit a job that follows the cursor to `place` (a layer, a unit): at once when the
+        cursor had rested, else once it rests REST_MS, with whatever ran for the places it passed
+        dropped at once. A held PgDn asked for a picture of every layer in turn, each replaced
+        30 ms later, which kept the worker (and both cores) busy while the window drew the layers
+        it passed. A request for the same place (a new frame, an option) is never held back longer
+        than the cursor's."""
+        now = time.monotonic()
+        last = self._places.get(kind)
+        moving = last is not None and place != last[0] and now - last[1] < self.REST_MS / 1000
+        if place != (last[0] if last else object()):
+            self._places[kind] = (place, now)
+        timer = self._resting.get(kind)
+        if not moving and (timer is None or not timer.isActive()):
+            self.submit(kind, fn, *args)
+            return
+        if timer is None:
+            timer = self._resting[kind] = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(lambda: self._rested(kind))
+        if self.runner.waiting(kind):
+            self.cancel(kind)
+        self._held[kind] = (fn, args)
+        if moving or not timer.isActive():
+            timer.start(self.REST_MS)
+
+    def _rested(self, kind: str) -> None:
+        held = self._held.pop(kind, None)
+        if held is not None:
+            self.submit(kind, held[0], *held[1])
+
+    def waiting_to_rest(self, kind: str) -> bool:
+        """Whether a request of `kind` waits for the cursor to rest."""
+        return kind in self._held
+
+    def drop_held(self, kind: str) -> None:
+        """Forget a request of `kind` waiting for the cursor to rest (what it was for is gone)."""
+        self._held.pop(kind, None)
+
     def cancel(self, *kinds: str) -> None:
         """Forget this pane's requests of these kinds (all of its kinds if none is named)."""
+        for kind in kinds or self.kinds:
+            self._held.pop(kind, None)
         self.runner.cancel(*(kinds or self.kinds))
 
     def job_done(self, kind: str, result) -> None:

@@ -33,6 +33,23 @@ def test_backprop_follows_the_cursor_and_cycles_methods(window, qtbot):
     assert pane.image.image.shape == (224, 224, 3)
 
 
+def test_a_moving_cursor_gets_its_picture_where_it_rests(window, qtbot):
+    """A held key steps the cursor every ~30 ms: the first step is explained at once, the places
+    passed are not, and the place where the cursor rests is."""
+    pane = window.backprop
+    qtbot.waitUntil(lambda: pane.grad is not None and not window.runner.waiting("backprop"), timeout=60_000)
+    qtbot.wait(pane.REST_MS + 50)  # the cursor has rested
+    asked, dropped = [], []
+    window.runner.submitted.connect(lambda kind: asked.append(kind))
+    window.runner.cancelled.connect(lambda kind: dropped.append(kind))
+    for unit in range(1, 7):
+        window.session.set_unit(unit)
+    assert pane.waiting_to_rest("backprop") and asked.count("backprop") == 1
+    assert dropped.count("backprop") == 1  # the first step's job, for a place already passed
+    qtbot.waitUntil(lambda: pane.shown == (window.session.layer, 6, "gradient"), timeout=60_000)
+    assert asked.count("backprop") == 2 and "computing" not in pane.caption.text()
+
+
 def test_frozen_source_stays_while_the_cursor_moves(window, qtbot):
     pane = window.backprop
     qtbot.waitUntil(lambda: pane.grad is not None, timeout=60_000)

@@ -84,16 +84,22 @@ class BackpropPane(Pane):
         is taken off at once (never shown as if it were current), a new one asked for when on screen."""
         wanted = self.wanted()
         if wanted == self.shown_key:
+            if self._asked is not None or self.waiting_to_rest(kinds.BACKPROP):
+                self.cancel(kinds.BACKPROP)  # the cursor came back: a picture of where it went would replace this one
             return
         if self.shown_key is not None and not self._a_frame_behind(wanted):
             self.grad, self.shown_key = None, None
             self.image.clear()
         self._update_caption()
-        if wanted is None or not self.on_screen() or wanted == self._asked:
+        if wanted is None or not self.on_screen():
+            self.drop_held(kinds.BACKPROP)
             return
-        self._asked = wanted
+        if wanted == self._asked:
+            return
         _, _, layer, unit, method = wanted
-        self.submit(kinds.BACKPROP, jobs.backprop, self.session.model, self.session.rgb, layer, unit, method)
+        self.submit_at_rest(kinds.BACKPROP, (layer, unit), jobs.backprop, self.session.model, self.session.rgb,
+                            layer, unit, method)
+        self._asked = wanted  # after: dropping a request for a place passed resets it
 
     def _a_frame_behind(self, wanted) -> bool:
         """Live input: the picture on screen is of the same unit and model, an earlier frame. It

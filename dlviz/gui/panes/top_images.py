@@ -106,8 +106,9 @@ class TopImagesPane(Pane):
         s = self.session
         if (s.model is None or not s.model.hookable or s.layer_info() is None or self.current() is not None
                 or not self.on_screen()):
+            self.drop_held(kinds.SCAN)  # a layer passed on the way here
             return
-        self.submit(kinds.SCAN, jobs.scan_folder, s.model, self.folder, s.layer, 9, paths.cache_dir("topimages"))
+        self.submit_at_rest(kinds.SCAN, s.layer, jobs.scan_folder, s.model, self.folder, s.layer, 9, paths.cache_dir("topimages"))
         self._scanning, self.problem, self.scan_progress = s.layer, "", ""
         self._update_caption()
 
@@ -115,9 +116,10 @@ class TopImagesPane(Pane):
         """The guided-backprop views of the current unit's crops."""
         scan = self.current()
         if scan is None or not self.on_screen():
+            self.drop_held(kinds.TOP_VIEWS)
             return
         s = self.session
-        self.submit(kinds.TOP_VIEWS, jobs.top_backprops, s.model, scan, s.layer, s.unit)
+        self.submit_at_rest(kinds.TOP_VIEWS, (s.layer, s.unit), jobs.top_backprops, s.model, scan, s.layer, s.unit)
 
     def came_on_screen(self):
         self.request()
@@ -193,7 +195,7 @@ class TopImagesPane(Pane):
         where = f"<b>{escape(self.folder.name)}</b>"
         if scan is None and self.problem:
             self.caption.setText(f"<span style='color:#ff8a80'>{escape(self.problem)}</span> Scan Folder… picks another.")
-        elif scan is None and self.runner is not None and self.runner.waiting(kinds.SCAN):
+        elif scan is None and self.runner is not None and (self.runner.waiting(kinds.SCAN) or self.waiting_to_rest(kinds.SCAN)):
             self.caption.setText(f"Scanning {where} and its subfolders{self.scan_progress}…")
         elif scan is None:
             self.caption.setText(f"Top images of {where}: scanned when this tab is open.")
