@@ -29,6 +29,7 @@ class Pane(QWidget):
         self._places: dict[str, tuple] = {}  # kind -> (the cursor place last asked for, when it was first asked)
         self._resting: dict[str, QTimer] = {}  # kind -> the timer of a request waiting for the cursor to rest
         self._held: dict[str, tuple] = {}  # kind -> (fn, args) of that request
+        self._passing: set[str] = set()  # kinds whose job is being dropped for a place the cursor passed
         if self.name:
             session.register(self.name, self.state, self.restore)
 
@@ -105,7 +106,7 @@ class Pane(QWidget):
             failed=lambda sentence: self.job_failed(kind, sentence),
             partial=lambda partial: self.job_partial(kind, partial),
             progress=lambda fraction, text: self.job_progress(kind, fraction, text),
-            cancelled=lambda: self.job_cancelled(kind),
+            cancelled=lambda: None if kind in self._passing else self.job_cancelled(kind),
         )
 
     REST_MS = 150  # a cursor that moves again sooner than this is still moving (a held key repeats every ~30 ms)
@@ -130,8 +131,12 @@ class Pane(QWidget):
             timer = self._resting[kind] = QTimer(self)
             timer.setSingleShot(True)
             timer.timeout.connect(lambda: self._rested(kind))
-        if self.runner.waiting(kind):
-            self.cancel(kind)
+        if self.runner.waiting(kind):  # for a place passed: dropped without the pane hearing a cancel
+            self._passing.add(kind)
+            try:
+                self.runner.cancel(kind)
+            finally:
+                self._passing.discard(kind)
         self._held[kind] = (fn, args)
         if moving or not timer.isActive():
             timer.start(self.REST_MS)

@@ -17,6 +17,7 @@ def test_feature_images_fill_the_grid_as_they_form_and_come_back_from_disk(make_
     window = make_window()
     s, grid = window.session, window.grid
     s.set_layer("blocks.0.0.conv_pw")  # 16 units: one batch
+    qtbot.waitUntil(lambda: not window.runner.is_busy() and not window.backprop.waiting_to_rest("backprop"), timeout=60_000)
     partials = []
     window.runner.partial.connect(lambda kind, p: kind == "featureimages" and partials.append(sorted(p)))
     with qtbot.waitSignal(window.runner.finished, timeout=180_000, check_params_cb=finished("featureimages")):
@@ -113,3 +114,27 @@ def test_a_new_fit_does_not_stop_them_and_a_vector_layer_says_it_has_no_pictures
     with qtbot.waitSignal(window.message, timeout=5_000) as said:
         grid.cycle_patterns()
     assert "layers with maps" in said.args[0] and not grid.pattern_shown
+
+
+def test_layers_passed_in_pattern_mode_are_not_made_and_the_one_stopped_at_is(make_window, qtbot, monkeypatch, tmp_path):
+    """A held PgDn in pattern mode: the layer being made when the key went down, and the layers
+    passed, are dropped without the grid taking it for a Stop; the layer where it rests is made."""
+    monkeypatch.setenv("DLVIZ_HOME", str(tmp_path))
+    window = make_window()
+    s, grid = window.session, window.grid
+    s.set_layer("blocks.0.0.conv_dw")  # 32 units
+    qtbot.waitUntil(lambda: not window.runner.is_busy() and not window.backprop.waiting_to_rest("backprop"), timeout=60_000)
+    grid.set_patterns(FEATURES)
+    qtbot.waitUntil(lambda: window.runner.running_kind() == "featureimages", timeout=60_000)
+    qtbot.wait(grid.REST_MS + 50)
+    asked = []
+    window.runner.submitted.connect(lambda kind: kind == "featureimages" and asked.append(s.layer))
+    for name in ("blocks.0.0.bn1.act", "blocks.0.0.bn1", "blocks.0.0.conv_pw"):  # back to back, as a held key steps
+        s.set_layer(name)
+    assert asked == ["blocks.0.0.bn1.act"]  # the first step is answered at once, as a click is
+    assert grid.waiting_to_rest("featureimages")
+    assert not window.runner.waiting("featureimages")  # and dropped at the next step, with the first layer's batch
+    qtbot.waitUntil(lambda: len(grid.features.results) == 16, timeout=180_000)
+    assert set(asked[1:]) == {"blocks.0.0.conv_pw"}  # nothing of the layer passed between
+    assert grid.features.of(s.model, "blocks.0.0.conv_pw") and not grid.features.stopped
+    assert "all 16 made" in grid.header.text()

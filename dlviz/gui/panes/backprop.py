@@ -97,9 +97,9 @@ class BackpropPane(Pane):
         if wanted == self._asked:
             return
         _, _, layer, unit, method = wanted
+        self._asked = wanted
         self.submit_at_rest(kinds.BACKPROP, (layer, unit), jobs.backprop, self.session.model, self.session.rgb,
                             layer, unit, method)
-        self._asked = wanted  # after: dropping a request for a place passed resets it
 
     def _a_frame_behind(self, wanted) -> bool:
         """Live input: the picture on screen is of the same unit and model, an earlier frame. It

@@ -293,15 +293,18 @@ class GridPane(Pane):
         f = self.features
         if not f.of(s.model, s.layer):
             self.features = f = _Features(s.model, s.layer)
-        if f.asked or f.stopped or len(f.results) >= channels:
+        if f.asked:
+            return
+        if f.stopped or len(f.results) >= channels:
+            self.drop_held(kinds.FEATURE_IMAGES)  # held for a layer passed on the way here
             return
         self._submit_features(channels)
 
     def _submit_features(self, channels: int) -> None:
         s, f = self.session, self.features
         f.asked, paused, f.paused = True, f.paused, None  # a paused batch goes to one job only
-        self.submit(kinds.FEATURE_IMAGES, jobs.feature_images, s.model, s.layer, channels, dict(f.results), paused,
-                    paths.cache_dir("featurevis"))  # job_done looks at the scan as it is then
+        self.submit_at_rest(kinds.FEATURE_IMAGES, s.layer, jobs.feature_images, s.model, s.layer, channels,
+                            dict(f.results), paused, paths.cache_dir("featurevis"))  # job_done looks at the scan as it is then
 
     def scan_done(self) -> None:
         """A Top images scan is done: crops to show, and feature images' dead units to look at again."""
