@@ -69,16 +69,19 @@ class LoadedModel:
     # How a pass records every layer (activations.plan): the layer list it was made for, whether
     # the plan held when checked, and the plans by layer shown.
     plan: tuple | None = field(default=None, repr=False, compare=False)
+    _index: tuple | None = field(default=None, init=False, repr=False, compare=False)  # (layers, name -> info)
 
     def put(self, tensor: torch.Tensor) -> torch.Tensor:
         """An input on the model's device."""
         return devices.put(tensor, self.device)
 
     def layer(self, name: str) -> LayerInfo:
-        for info in self.layers:
-            if info.name == name:
-                return info
-        raise KeyError(name)
+        """The layer called `name` (KeyError if none): looked up by name, since stepping through
+        the layers asks for every one of them at each step (a scan of the list took 1 ms a step)."""
+        index = self._index
+        if index is None or index[0] is not self.layers or len(index[1]) != len(self.layers):
+            index = self._index = (self.layers, {info.name: info for info in reversed(self.layers)})
+        return index[1][name]
 
     @property
     def layer_names(self) -> list[str]:

@@ -23,7 +23,13 @@ COLORMAPS = tuple(_ANCHORS)
 
 
 def colormap_lut(name: str = "ember") -> np.ndarray:
-    """A 256×3 uint8 lookup table."""
+    """A 256×3 uint8 lookup table (the caller's own copy: made once per name, asked for at every
+    unit view drawn)."""
+    return _lut(name).copy()
+
+
+@lru_cache(maxsize=None)
+def _lut(name: str) -> np.ndarray:
     anchors = np.asarray(_ANCHORS[name], dtype=np.float32)
     xs = np.linspace(0.0, 1.0, len(anchors))
     grid = np.linspace(0.0, 1.0, 256)
