@@ -158,3 +158,36 @@ def settling(stage: str):
             _quiet_depth -= 1
             if _quiet_depth == 0:
                 gc.enable()
+
+
+SHORT_TURN_S = 0.0005
+_turns = threading.Lock()
+_turns_depth = 0
+_turns_before = 0.005
+
+
+@contextmanager
+def short_turns():
+    """Around work on a worker that lets go of the GIL and takes it back itself, often (reading a
+    file a piece at a time), or that is Python from end to end (tracing a model): a thread that
+    wants the GIL asks for it after 0.5 ms instead of Python's 5 ms.
+
+    A waiting thread asks the holder to let go only when no switch happened during its wait, and
+    a worker taking the GIL back itself counts as one: the GUI thread never asked, and a 400k-row
+    read kept the window from ticking for 0.3-2.7 s at a time. Not for good: with every job under
+    it, the window's own drawing was cut into 0.5 ms turns too, and stepping through layers or a
+    t-SNE run drew more slowly (docs/decisions/0009). Work on two threads shares the setting; the
+    interval goes back when the last ends."""
+    global _turns_depth, _turns_before
+    with _turns:
+        _turns_depth += 1
+        if _turns_depth == 1:
+            _turns_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(SHORT_TURN_S, _turns_before))
+    try:
+        yield
+    finally:
+        with _turns:
+            _turns_depth -= 1
+            if _turns_depth == 0:
+                sys.setswitchinterval(_turns_before)

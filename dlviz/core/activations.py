@@ -23,6 +23,7 @@ from torch.nn.modules.module import (
     register_module_forward_pre_hook,
 )
 
+from dlviz import runtime
 from dlviz.core import devices
 from dlviz.core.errors import Cancelled
 from dlviz.core.models import LoadedModel
@@ -426,7 +427,7 @@ def _trace(loaded: LoadedModel, batch: torch.Tensor):
     # the values (a branch, a NumPy detour), and a second input shows it up.
     noise = torch.randn(batch.shape, generator=torch.Generator().manual_seed(0)).to(batch.device, batch.dtype)
     try:
-        with torch.no_grad(), warnings.catch_warnings(), torch.jit.optimized_execution(False), _short_turns():
+        with torch.no_grad(), warnings.catch_warnings(), torch.jit.optimized_execution(False), runtime.short_turns():
             warnings.simplefilter("ignore")  # the tracer's notes on shape arithmetic done in Python
             graph = torch.jit.trace(recording, batch, check_trace=False)
             names = recording.recorded
@@ -449,15 +450,6 @@ def _for_a_while(get, put, value):
         yield
     finally:
         put(before)
-
-
-def _short_turns(seconds: float = 0.0005):
-    """Python hands its lock to a waiting thread every `seconds` instead of every 5 ms while a
-    trace is made: tracing is Python from end to end, and the GUI thread drawing meanwhile waited
-    up to 5 ms each time it came back from Qt (300 ms of it at a trace's start)."""
-    import sys
-
-    return _for_a_while(sys.getswitchinterval, sys.setswitchinterval, seconds)
 
 
 def _same(outputs, names: list[str], eager: Forward) -> bool:

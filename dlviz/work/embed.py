@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlviz import runtime
 from dlviz.core.embedding import Control
 from dlviz.core.errors import Cancelled, DlvizError
 
@@ -66,7 +67,14 @@ class Source:
 def read_source(state, fn, args, limit: int, seed: int) -> Source:
     """`fn(state, *args)`, one of the jobs below that make points, then their random sample when
     there are more than `limit`: drawn and copied here, off the GUI thread (for 400k points that
-    took the window 100-500 ms)."""
+    took the window 100-500 ms). All of it in short turns of the GIL (`runtime.short_turns`),
+    from before the worker first holds it: a wait for the GIL that the GUI thread began at
+    Python's 5 ms keeps that interval until it ends."""
+    with runtime.short_turns():
+        return _read_source(state, fn, args, limit, seed)
+
+
+def _read_source(state, fn, args, limit: int, seed: int) -> Source:
     points = fn(state, *args)
     if points is None or len(points) <= limit:
         return Source(points)

@@ -106,3 +106,38 @@ def test_preloading_torchs_libraries_loads_them_without_importing_torch():
                           cwd=str(Path(__file__).resolve().parents[2]))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "6.0"
+
+
+def test_short_turns_on_two_threads_give_the_interval_back_when_the_last_ends():
+    """A file read and a trace at once: the switch interval is short while either runs, and goes
+    back to what it was (not to the other's short value) when both have ended."""
+    before = sys.getswitchinterval()
+    first_in, second_done = threading.Event(), threading.Event()
+    seen = []
+
+    def reader():
+        with runtime.short_turns():
+            first_in.set()
+            second_done.wait(10)
+            seen.append(sys.getswitchinterval())
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    first_in.wait(10)
+    with runtime.short_turns():
+        seen.append(sys.getswitchinterval())
+    second_done.set()
+    thread.join(10)
+    assert seen == [runtime.SHORT_TURN_S, runtime.SHORT_TURN_S]
+    assert sys.getswitchinterval() == before
+
+
+def test_a_file_is_read_with_short_turns_and_the_interval_is_given_back(tmp_path):
+    from dlviz.core import textfile
+
+    path = tmp_path / "rows.tsv"
+    path.write_text("1\t2\n3\t4\n", encoding="utf-8")
+    before, during = sys.getswitchinterval(), []
+    for _, line in textfile.text_lines(path):
+        during.append(sys.getswitchinterval())
+    assert during == [runtime.SHORT_TURN_S] * 2 and sys.getswitchinterval() == before
