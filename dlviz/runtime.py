@@ -175,19 +175,45 @@ def short_turns():
     A waiting thread asks the holder to let go only when no switch happened during its wait, and
     a worker taking the GIL back itself counts as one: the GUI thread never asked, and a 400k-row
     read kept the window from ticking for 0.3-2.7 s at a time. Not for good: with every job under
-    it, the window's own drawing was cut into 0.5 ms turns too, and stepping through layers or a
-    t-SNE run drew more slowly (docs/decisions/0009). Work on two threads shares the setting; the
-    interval goes back when the last ends."""
+    it, the window's own drawing was cut into 0.5 ms turns too, and stepping through layers drew
+    more slowly (docs/decisions/0009). Work on two threads shares the setting; the interval goes
+    back when the last ends. `begin_short_turns`/`end_short_turns` are the same for a span that is
+    not one block (live input, from play to stop)."""
+    begin_short_turns()
+    try:
+        yield
+    finally:
+        end_short_turns()
+
+
+def begin_short_turns() -> None:
     global _turns_depth, _turns_before
     with _turns:
         _turns_depth += 1
         if _turns_depth == 1:
             _turns_before = sys.getswitchinterval()
             sys.setswitchinterval(min(SHORT_TURN_S, _turns_before))
+
+
+def end_short_turns() -> None:
+    global _turns_depth
+    with _turns:
+        _turns_depth = max(0, _turns_depth - 1)
+        if _turns_depth == 0:
+            sys.setswitchinterval(_turns_before)
+
+
+def make_way_for_the_window(step: int = 10) -> None:
+    """Lower the calling thread's scheduling priority by `step`: every worker thread calls it as it
+    starts, so that when the cores are all busy the GUI thread is the one that runs. Linux only,
+    where each thread has its own nice value (Qt's thread priorities do nothing under Linux's
+    default scheduler); threads a worker starts (torch's, numba's) inherit it. Live input with two
+    frames in flight on two cores: the longest GUI pause 70-100 ms -> 48-73 ms
+    (docs/decisions/0010)."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
-        yield
-    finally:
-        with _turns:
-            _turns_depth -= 1
-            if _turns_depth == 0:
-                sys.setswitchinterval(_turns_before)
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + step))
+    except (OSError, AttributeError):
+        log.debug("could not lower a worker's priority", exc_info=True)

@@ -66,6 +66,7 @@ class _Worker(QThread):
 
     def run(self):
         runner = self.runner
+        runtime.make_way_for_the_window()  # the GUI thread runs first when the cores are busy
         while True:
             job = runner._next_job()
             if job is None:

@@ -141,3 +141,21 @@ def test_a_file_is_read_with_short_turns_and_the_interval_is_given_back(tmp_path
     for _, line in textfile.text_lines(path):
         during.append(sys.getswitchinterval())
     assert during == [runtime.SHORT_TURN_S] * 2 and sys.getswitchinterval() == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_a_thread_that_makes_way_for_the_window_runs_at_a_lower_priority():
+    import os
+
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = []
+
+    def worker():
+        runtime.make_way_for_the_window()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(10)
+    assert seen == [min(19, mine + 10)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # this thread's own is unchanged
