@@ -14,8 +14,12 @@ unless QT_QPA_PLATFORM says otherwise) with the bundled EfficientNet-Lite0 and w
 - capture to screen: from the frame leaving the decoder to its activations set in the window,
   median, at the video's own rate (target ≤ 2 frame times of the video);
 - the longest GUI-thread stall (a 10 ms QTimer; target ≤ 50 ms);
-- how much of the time the worker spent on live frames, and a live frame's median time there
-  (against the bare pass: what sharing two cores with the drawing and the decoder costs it).
+- how much of the time the workers spent on live frames (summed: two frames in flight can make
+  it more than 1), and a live frame's median time there (against the bare pass: what sharing two
+  cores with the drawing and the decoder costs it).
+
+`--lanes 1|2` sets how many frames may be in flight at once (the window's own choice: two on four
+cores or more, docs/decisions/0010).
 
 Two layouts are measured: "grid" (the grid, unit, predictions and input panes follow the frames;
 the explanation tabs show Feature vis, which waits for a click) and "default" (the Backprop tab in
@@ -27,7 +31,7 @@ With `--soak MINUTES` it instead plays the sample video (looping, the default la
 model) for that long and prints how much the process grew after the first minute (target: under
 50 MB in ten minutes); the last line is then `ratio: X` = growth / 50 MB.
 
-    .venv/bin/python benchmarks/live.py [--seconds 8]
+    .venv/bin/python benchmarks/live.py [--seconds 8] [--lanes 1|2]
     .venv/bin/python benchmarks/live.py --soak 10
 """
 
@@ -190,6 +194,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds each run plays (default 8)")
     parser.add_argument("--soak", type=float, metavar="MINUTES", help="play this long and report memory growth instead")
+    parser.add_argument("--lanes", type=int, choices=(1, 2),
+                        help="live frames in flight at most (default: the window's own, 2 on four cores or more)")
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QSettings
@@ -209,10 +215,14 @@ def main(argv=None) -> int:
     if not wait(lambda: window.session.result is not None, 180):
         print("error: the window did not get ready", file=sys.stderr)
         return 1
+    if args.lanes:
+        window.live.max_lanes = args.lanes
+    lanes = window.live.max_lanes
     if args.soak:
         return soak(window, args.soak)
     rate = VideoFile(paths.sample_video()).rate
-    print(f"sample video {rate:g} frames a second; {args.seconds:g} s a run; window 1600×1000 offscreen")
+    print(f"sample video {rate:g} frames a second; {args.seconds:g} s a run; window 1600×1000 offscreen; "
+          f"at most {lanes} frame{'s' if lanes > 1 else ''} in flight")
     from dlviz.gui.live import leave_a_core
 
     print(f"{'model':<20} {'layout':<8} {'bare fps':>8} {'shown fps':>9} {'ratio':>6} "

@@ -497,10 +497,19 @@ def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
     return Forward(_probabilities(outputs[0]), _for_any_thread(loaded, activations), forward_ms)
 
 
+def traced_ready(loaded: LoadedModel) -> bool:
+    """Whether `run_traced` has its trace for this model: from then on a live pass touches no
+    hook and no shared state, so two threads may run one each (the eager pass and the making of
+    the trace may not)."""
+    return any(isinstance(entry, tuple) for entry in list(loaded.traced.values()))
+
+
 @contextmanager
 def threads(count: int | None):
     """Run torch on `count` threads of this thread's (None: as it is), and put the count back
-    after: jobs that share a core with the GUI thread's drawing use fewer."""
+    after: jobs that share a core with the GUI thread's drawing use fewer. With OpenMP (torch's
+    CPU builds) the count is the calling thread's own, so two live lanes can each set theirs;
+    a thread started later begins with the last count set anywhere."""
     if count is None:
         yield
         return

@@ -22,6 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
+from dlviz import runtime
 from dlviz.core.errors import DlvizError
 from dlviz.core.frames import VIDEO_FILTER, Frame, Player
 from dlviz.gui.widgets.saving import write_for_user
@@ -30,11 +31,28 @@ from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
 
 
-def leave_a_core() -> int:
+def leave_a_core(lanes: int = 1) -> int:
     """Threads for a live frame's forward pass: all cores but one, which the GUI thread needs to
-    draw the frame. On 2 cores, one thread took the window from 13 to 18 frames a second with the
-    video offered faster than the model, and its longest pause from 69-81 ms to 49-53 ms."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    draw the frame, shared among the `lanes` frames in flight. On 2 cores, one thread took the
+    window from 13 to 18 frames a second with the video offered faster than the model, and its
+    longest pause from 69-81 ms to 49-53 ms."""
+    return max(1, ((os.cpu_count() or 2) - 1) // lanes)
+
+
+def default_lanes() -> int:
+    """Frames in flight at most: two where the CPU keeps a core for the GUI thread besides two
+    passes (four cores or more), else one. On two cores, two frames in flight gave resnet18 20-50%
+    more frames but the bundled model none, and the window's pauses grew (GUI 38-40 ms -> 46-85
+    ms): the two passes and the drawing shared two cores (docs/decisions/0010)."""
+    return 2 if (os.cpu_count() or 1) >= 4 else 1
+
+
+class _Lane:
+    """A worker a live frame goes through, and the frame it holds (None: free)."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.frame: Frame | None = None
 
 RATE_WINDOW_S = 2.0  # frame rates are counted over the last two seconds
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
@@ -91,7 +109,12 @@ class LiveFeed(QObject):
         self.speed = 1.0
         self._slot: Frame | None = None  # the newest frame not yet sent to the model
         self._lock = threading.Lock()  # the slot and the counts: the player fills them from its thread
-        self.in_flight: Frame | None = None  # the frame the model is working on
+        # The lanes frames go through: the window's runner, and with `max_lanes` 2 a second worker
+        # of the live feed's own, once the model's traced pass is made (docs/decisions/0010, "Two
+        # frames in flight").
+        self._lanes = [_Lane(runner)]
+        self.max_lanes = default_lanes()
+        self._short_turns = False  # runtime.begin_short_turns while a source plays (see _turns)
         self.shown: Frame | None = None  # the frame on screen
         self._step_target: int | None = None  # the frame a step asked for, until it is shown
         self._generation = 0  # goes up when a source stops: what an older one sends is ignored
@@ -104,9 +127,15 @@ class LiveFeed(QObject):
         self._ended.connect(self._source_ended)
         self._failed.connect(self._source_failed)
         runner.submitted.connect(self._job_submitted)
-        session.model_changed.connect(self._pump)
+        session.model_changed.connect(self._model_changed)
 
     # ---------------------------------------------------------------- state
+    @property
+    def in_flight(self) -> Frame | None:
+        """The oldest frame the model is working on, or None."""
+        frames = [lane.frame for lane in self._lanes if lane.frame is not None]
+        return min(frames, key=lambda frame: frame.captured) if frames else None
+
     @property
     def active(self) -> bool:
         return self.source_kind is not None
@@ -155,6 +184,7 @@ class LiveFeed(QObject):
             self.changed.emit()
             return
         self.player.play()
+        self._turns(True)
         rate = f"{source.rate:.3g} frames a second" if kind == "video" else f"one image every {1 / source.rate:g} s"
         self.say(f"Playing {source.name} ({rate}): space pauses, F freezes, comma and full stop step.")
         self.changed.emit()
@@ -174,6 +204,7 @@ class LiveFeed(QObject):
             return
         self.stop(quietly=True)
         self.camera = camera
+        self._turns(True)
         self.source_kind, self.source_name, self.source_path = "camera", camera.name, None
         self.say(f"Camera: {self.camera.name}. F freezes; C goes back to files.")
         self.changed.emit()
@@ -194,7 +225,9 @@ class LiveFeed(QObject):
         was = self.active
         self._generation += 1  # whatever the old source still sends is ignored from here on
         self.source_kind = None
-        self.in_flight = None
+        self._turns(False)
+        for lane in self._lanes:
+            lane.frame = None
         self.frozen = False
         self._at_end = False
         self._step_target = None
@@ -203,6 +236,8 @@ class LiveFeed(QObject):
             self.dropped = 0
             self.arrivals.clear()
         self.runner.cancel(kinds.VIDEO, kinds.LIVE)  # a video still opening would replace what comes next
+        for lane in self._lanes[1:]:
+            lane.runner.cancel(kinds.LIVE)
         if self.player is not None:
             self.player.close()
             self.player = None
@@ -408,27 +443,53 @@ class LiveFeed(QObject):
 
     def _pump(self) -> None:
         model = self.session.model
-        if self.in_flight is not None or model is None or not self.active:
+        if model is None or not self.active:
             return
-        frame = self._take()
-        if frame is None:
-            return
-        self.in_flight = frame
-        generation = self._generation
-        self.runner.submit(kinds.LIVE, jobs.live_frame, model, frame, leave_a_core(), self.session.layer,
-                           done=lambda result: self._frame_done(result, generation),
-                           failed=self._frame_failed, cancelled=self._frame_cancelled)
+        lanes = self._usable_lanes(model)
+        for lane in lanes:
+            if lane.frame is not None:
+                continue
+            frame = self._take()
+            if frame is None:
+                return
+            lane.frame = frame
+            generation = self._generation
+            lane.runner.submit(kinds.LIVE, jobs.live_frame, model, frame, leave_a_core(len(lanes)), self.session.layer,
+                               done=lambda result, lane=lane: self._frame_done(result, generation, lane),
+                               failed=lambda sentence, lane=lane: self._frame_failed(sentence, lane),
+                               cancelled=lambda lane=lane: self._frame_cancelled(lane))
+
+    def _usable_lanes(self, model) -> list[_Lane]:
+        """The lanes a frame may take now, the live feed's own first (the window's runner has other
+        work too). Two only when `max_lanes` allows, on a CPU with two cores or more, once the
+        model's live pass is traced: two traced passes share nothing, and alone on two cores they
+        gave 1.16-1.18 times the passes of one pass on both (benchmarks/parallel_frames.py)."""
+        from dlviz.core.activations import traced_ready
+
+        two = (self.max_lanes > 1 and (os.cpu_count() or 1) >= 2 and model.device.type == "cpu"
+               and traced_ready(model))
+        if not two:
+            return self._lanes[:1]
+        if len(self._lanes) == 1:
+            from dlviz.work.runner import JobRunner
+
+            self._lanes.insert(0, _Lane(JobRunner({kinds.LIVE: self.runner.table[kinds.LIVE]}, parent=self)))
+        return self._lanes
 
     def _source_of(self, frame: Frame) -> InputSource:
         return InputSource(self.source_kind, self.source_path, self.source_name, frame.index)
 
-    def _frame_done(self, result, generation: int) -> None:
+    def _frame_done(self, result, generation: int, lane: _Lane) -> None:
         if generation != self._generation:
             return  # a frame of a source that has stopped since
-        self.in_flight = None
+        lane.frame = None
         self._pump()  # the next frame goes to the worker first, and through the model while this one is drawn
         if result.loaded is self.session.model and self.active and not self.frozen:
             frame = result.frame
+            if self.shown is not None and frame.captured < self.shown.captured:
+                with self._lock:  # the other lane's later frame is on screen already
+                    self.dropped += 1
+                return
             self.session.set_frame(frame.rgb, self._source_of(frame), result.preview, result.forward)
             self.shown = frame
             if frame.index == self._step_target:
@@ -437,13 +498,29 @@ class LiveFeed(QObject):
             self.latencies.append(time.perf_counter() - frame.captured)
             self.changed.emit()
 
-    def _frame_failed(self, sentence) -> None:
-        self.in_flight = None
+    def _frame_failed(self, sentence, lane: _Lane) -> None:
+        lane.frame = None
         self.say(sentence, error=True)
         self._pump()
 
-    def _frame_cancelled(self) -> None:
-        self.in_flight = None
+    def _frame_cancelled(self, lane: _Lane) -> None:
+        lane.frame = None
+        self._pump()
+
+    def _turns(self, on: bool) -> None:
+        """Short turns of the GIL while a source plays: two workers and the GUI thread all take it
+        many times a frame, and at Python's 5 ms the window waited for it (two frames in flight:
+        GUI pauses 48-73 ms at 5 ms, 46-85 ms and p99 32-43 ms at 0.5 ms; docs/decisions/0010)."""
+        if on != self._short_turns:
+            self._short_turns = on
+            (runtime.begin_short_turns if on else runtime.end_short_turns)()
+
+    def _model_changed(self) -> None:
+        """Frames going through the old model on the feed's own lane are dropped (the loader drops
+        the window runner's), and the next frames go through the new one."""
+        for lane in self._lanes:
+            if lane.runner is not self.runner:
+                lane.runner.cancel(kinds.LIVE)
         self._pump()
 
     def _source_ended(self, generation: int) -> None:
@@ -470,3 +547,6 @@ class LiveFeed(QObject):
 
     def close(self) -> None:
         self.stop(quietly=True)
+        for lane in self._lanes:
+            if lane.runner is not self.runner:
+                lane.runner.shutdown()

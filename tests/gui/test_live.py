@@ -179,8 +179,8 @@ def test_reloading_the_model_while_live_never_shows_the_old_models_frames(window
     shown_by = []  # for every live frame shown: was it made by the model on screen?
     done = window.live._frame_done
 
-    def spy(result, generation):
-        done(result, generation)
+    def spy(result, generation, lane):
+        done(result, generation, lane)
         if window.session.result is result.forward:
             shown_by.append(result.loaded is window.session.model)
 
@@ -450,3 +450,68 @@ def test_tabs_out_of_sight_wait_to_draw_until_they_are_shown(window, qtbot):
     assert pane.mode() == pane.OCCLUDE
     assert np.array_equal(pane.image.image, occlude(s.result.crop, pane.patch_rect(), pane.fill.currentData()))
     window.live.stop()
+
+
+def test_two_frames_go_through_the_model_at_once_and_are_shown_in_order(window, qtbot):
+    """With two lanes, once the live pass is traced, a second frame goes through the model while
+    the first still does, on the live feed's own worker; a frame that comes back
+    after a later one is on screen is dropped, never shown."""
+    import os
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("two frames in flight need two cores")
+    live = window.live
+    live.max_lanes = 2  # the default on four cores or more
+    most, lanes_used = [0], set()
+    real_submit = {}
+
+    def watch(lane):
+        submit = real_submit[lane] = lane.runner.submit
+
+        def counted(kind, *args, **callbacks):
+            lanes_used.add(id(lane.runner))
+            most[0] = max(most[0], sum(other.frame is not None for other in live._lanes))
+            return submit(kind, *args, **callbacks)
+
+        lane.runner.submit = counted
+
+    seen = frames_shown(window)
+    play_pattern(window, rate=200.0)  # faster than the model here
+    qtbot.waitUntil(lambda: len(live._lanes) == 2, timeout=60_000)  # after the pass is traced
+    for lane in live._lanes:
+        watch(lane)
+    start = len(seen)
+    qtbot.waitUntil(lambda: len(seen) >= start + 20, timeout=60_000)
+    live.stop()
+    assert most[0] == 2 and len(lanes_used) == 2  # both lanes, with two frames in flight at once
+    shown = seen[start:]
+    assert shown == sorted(shown), shown  # the pattern counts up: never an older frame after a newer
+    assert Pattern.index_in(window.session.rgb) == window.session.input.frame
+
+
+def test_one_frame_at_a_time_below_four_cores(window, qtbot, monkeypatch):
+    from dlviz.gui import live as live_module
+
+    monkeypatch.setattr(live_module.os, "cpu_count", lambda: 2)
+    assert live_module.default_lanes() == 1
+    monkeypatch.setattr(live_module.os, "cpu_count", lambda: 8)
+    assert live_module.default_lanes() == 2
+    live = window.live
+    live.max_lanes = 1
+    seen = frames_shown(window)
+    play_pattern(window, rate=200.0)
+    qtbot.waitUntil(lambda: len(seen) >= 8, timeout=60_000)
+    live.stop()
+    assert len(live._lanes) == 1 and live._lanes[0].runner is window.runner
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_the_workers_make_way_for_the_window(window, qtbot):
+    import os
+    import threading
+
+    asked = []
+    window.runner.submit(kinds.FORWARD, lambda state: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+                         done=asked.append)
+    qtbot.waitUntil(lambda: bool(asked), timeout=60_000)
+    assert asked[0] > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
