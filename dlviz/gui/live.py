@@ -114,7 +114,8 @@ class LiveFeed(QObject):
         # frames in flight").
         self._lanes = [_Lane(runner)]
         self.max_lanes = default_lanes()
-        self._short_turns = False  # runtime.begin_short_turns while a source plays (see _turns)
+        self._short_turns = False  # runtime.begin_short_turns while frames play (see _sync_turns)
+        self.changed.connect(self._sync_turns)  # every change of play state says so
         self.shown: Frame | None = None  # the frame on screen
         self._step_target: int | None = None  # the frame a step asked for, until it is shown
         self._generation = 0  # goes up when a source stops: what an older one sends is ignored
@@ -184,7 +185,6 @@ class LiveFeed(QObject):
             self.changed.emit()
             return
         self.player.play()
-        self._turns(True)
         rate = f"{source.rate:.3g} frames a second" if kind == "video" else f"one image every {1 / source.rate:g} s"
         self.say(f"Playing {source.name} ({rate}): space pauses, F freezes, comma and full stop step.")
         self.changed.emit()
@@ -204,7 +204,6 @@ class LiveFeed(QObject):
             return
         self.stop(quietly=True)
         self.camera = camera
-        self._turns(True)
         self.source_kind, self.source_name, self.source_path = "camera", camera.name, None
         self.say(f"Camera: {self.camera.name}. F freezes; C goes back to files.")
         self.changed.emit()
@@ -225,7 +224,6 @@ class LiveFeed(QObject):
         was = self.active
         self._generation += 1  # whatever the old source still sends is ignored from here on
         self.source_kind = None
-        self._turns(False)
         for lane in self._lanes:
             lane.frame = None
         self.frozen = False
@@ -236,7 +234,7 @@ class LiveFeed(QObject):
             self.dropped = 0
             self.arrivals.clear()
         self.runner.cancel(kinds.VIDEO, kinds.LIVE)  # a video still opening would replace what comes next
-        for lane in self._lanes[1:]:
+        for lane in self._own_lanes():
             lane.runner.cancel(kinds.LIVE)
         if self.player is not None:
             self.player.close()
@@ -469,12 +467,15 @@ class LiveFeed(QObject):
         two = (self.max_lanes > 1 and (os.cpu_count() or 1) >= 2 and model.device.type == "cpu"
                and traced_ready(model))
         if not two:
-            return self._lanes[:1]
+            return self._lanes[:1]  # the window's runner: eager passes and the making of a trace stay there
         if len(self._lanes) == 1:
             from dlviz.work.runner import JobRunner
 
-            self._lanes.insert(0, _Lane(JobRunner({kinds.LIVE: self.runner.table[kinds.LIVE]}, parent=self)))
-        return self._lanes
+            self._lanes.append(_Lane(JobRunner({kinds.LIVE: self.runner.table[kinds.LIVE]}, parent=self)))
+        return self._lanes[::-1]  # the feed's own first
+
+    def _own_lanes(self) -> list[_Lane]:
+        return self._lanes[1:]
 
     def _source_of(self, frame: Frame) -> InputSource:
         return InputSource(self.source_kind, self.source_path, self.source_name, frame.index)
@@ -507,20 +508,23 @@ class LiveFeed(QObject):
         lane.frame = None
         self._pump()
 
-    def _turns(self, on: bool) -> None:
-        """Short turns of the GIL while a source plays: two workers and the GUI thread all take it
-        many times a frame, and at Python's 5 ms the window waited for it (two frames in flight:
-        GUI pauses 48-73 ms at 5 ms, 46-85 ms and p99 32-43 ms at 0.5 ms; docs/decisions/0010)."""
+    def _sync_turns(self) -> None:
+        """Short turns of the GIL while frames play (not while paused, frozen or ended, when the
+        user steps through layers, which short turns slow): the workers and the GUI thread all
+        take it many times a frame, and at Python's 5 ms the window waited for it (two frames in
+        flight: GUI pauses 48-73 ms at 5 ms, 46-85 ms and p99 32-43 ms at 0.5 ms;
+        docs/decisions/0010)."""
+        on = self.active and self.playing and not self._at_end
         if on != self._short_turns:
             self._short_turns = on
             (runtime.begin_short_turns if on else runtime.end_short_turns)()
 
     def _model_changed(self) -> None:
-        """Frames going through the old model on the feed's own lane are dropped (the loader drops
-        the window runner's), and the next frames go through the new one."""
-        for lane in self._lanes:
-            if lane.runner is not self.runner:
-                lane.runner.cancel(kinds.LIVE)
+        """Frames going through the old model on the feed's own lane are dropped (the window
+        runner's were dropped when the load was asked for), and the next frames go through the new
+        one."""
+        for lane in self._own_lanes():
+            lane.runner.cancel(kinds.LIVE)
         self._pump()
 
     def _source_ended(self, generation: int) -> None:
@@ -547,6 +551,5 @@ class LiveFeed(QObject):
 
     def close(self) -> None:
         self.stop(quietly=True)
-        for lane in self._lanes:
-            if lane.runner is not self.runner:
-                lane.runner.shutdown()
+        for lane in self._own_lanes():
+            lane.runner.shutdown(15000)  # a trace being made finishes first

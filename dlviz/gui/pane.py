@@ -151,14 +151,26 @@ class Pane(QWidget):
         return kind in self._held
 
     def drop_held(self, kind: str) -> None:
-        """Forget a request of `kind` waiting for the cursor to rest (what it was for is gone)."""
-        self._held.pop(kind, None)
+        """Forget a request of `kind` waiting for the cursor to rest (what it was for is gone); the
+        pane hears `job_cancelled`, as for any request that will not be answered."""
+        if self._release(kind):
+            self.job_cancelled(kind)
+
+    def _release(self, kind: str) -> bool:
+        """Drop the held request of `kind`, if any; whether there was one."""
+        timer = self._resting.get(kind)
+        if timer is not None:
+            timer.stop()
+        return self._held.pop(kind, None) is not None
 
     def cancel(self, *kinds: str) -> None:
-        """Forget this pane's requests of these kinds (all of its kinds if none is named)."""
-        for kind in kinds or self.kinds:
-            self._held.pop(kind, None)
-        self.runner.cancel(*(kinds or self.kinds))
+        """Forget this pane's requests of these kinds (all of its kinds if none is named), held or
+        sent; each one dropped is answered with `job_cancelled`."""
+        kinds = kinds or self.kinds
+        unsent = [kind for kind in kinds if self._release(kind) and not self.runner.waiting(kind)]
+        self.runner.cancel(*kinds)  # a sent one hears it from the runner
+        for kind in unsent:
+            self.job_cancelled(kind)
 
     def job_done(self, kind: str, result) -> None:
         """The answer to this pane's newest request of `kind`."""

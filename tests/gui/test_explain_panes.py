@@ -50,6 +50,25 @@ def test_a_moving_cursor_gets_its_picture_where_it_rests(window, qtbot):
     assert asked.count("backprop") == 2 and "computing" not in pane.caption.text()
 
 
+def test_a_held_picture_dropped_while_hidden_is_asked_for_when_seen_again(window, qtbot):
+    """Held for the cursor to rest, then dropped because the pane went out of sight: back in
+    sight at the same place, the picture is asked for (it once waited for an answer that never
+    came, "computing" for good)."""
+    pane = window.backprop
+    qtbot.waitUntil(lambda: pane.grad is not None and not window.runner.waiting("backprop"), timeout=60_000)
+    qtbot.wait(pane.REST_MS + 50)
+    for unit in (1, 2, 3):
+        window.session.set_unit(unit)
+    assert pane.waiting_to_rest("backprop")
+    window.findChild(QDockWidget, "dock-attention").raise_()
+    qtbot.waitUntil(lambda: not pane.on_screen(), timeout=10_000)
+    pane.request()  # anything that asks while it cannot be seen (a new frame, an option)
+    assert not pane.waiting_to_rest("backprop")
+    window.findChild(QDockWidget, "dock-backprop").raise_()
+    qtbot.waitUntil(lambda: pane.shown == (window.session.layer, 3, "gradient"), timeout=60_000)
+    assert "computing" not in pane.caption.text()
+
+
 def test_frozen_source_stays_while_the_cursor_moves(window, qtbot):
     pane = window.backprop
     qtbot.waitUntil(lambda: pane.grad is not None, timeout=60_000)

@@ -486,6 +486,17 @@ def test_two_frames_go_through_the_model_at_once_and_are_shown_in_order(window, 
     assert most[0] == 2 and len(lanes_used) == 2  # both lanes, with two frames in flight at once
     shown = seen[start:]
     assert shown == sorted(shown), shown  # the pattern counts up: never an older frame after a newer
+    assert not live._lanes[1].runner.waiting(kinds.LIVE)  # the feed's own lane was stopped too
+
+    # Down to one lane (a model not yet traced, or max_lanes 1): frames go through the window's
+    # runner only, where eager passes and the making of a trace belong.
+    live.max_lanes = 1
+    lanes_used.clear()
+    count = len(seen)
+    play_pattern(window, rate=200.0)
+    qtbot.waitUntil(lambda: len(seen) >= count + 5, timeout=60_000)
+    live.stop()
+    assert lanes_used == {id(window.runner)}
     assert Pattern.index_in(window.session.rgb) == window.session.input.frame
 
 
@@ -515,3 +526,21 @@ def test_the_workers_make_way_for_the_window(window, qtbot):
                          done=asked.append)
     qtbot.waitUntil(lambda: bool(asked), timeout=60_000)
     assert asked[0] > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_short_gil_turns_only_while_frames_play(window, qtbot):
+    import sys
+
+    from dlviz import runtime
+
+    before = sys.getswitchinterval()
+    seen = frames_shown(window)
+    play_pattern(window, rate=30.0)
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=30_000)
+    assert sys.getswitchinterval() == runtime.SHORT_TURN_S
+    window.actions["play"].trigger()  # paused: the user may step through layers now
+    assert not window.live.playing and sys.getswitchinterval() == before
+    window.actions["play"].trigger()
+    assert sys.getswitchinterval() == runtime.SHORT_TURN_S
+    window.live.stop()
+    assert sys.getswitchinterval() == before
