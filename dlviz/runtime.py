@@ -131,8 +131,31 @@ def freeze_long_lived(stage: str) -> None:
         gc.freeze()
 
 
-_quiet = threading.Lock()
-_quiet_depth = 0
+class _WhileAny:
+    """A process-wide setting that threads share: made by the first of them to ask (`on`, which
+    returns what was there before), undone when the last is done (`off(before)`), whatever order
+    they end in."""
+
+    def __init__(self, on, off):
+        self._on, self._off = on, off
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._before = None
+
+    def enter(self) -> None:
+        with self._lock:
+            self._depth += 1
+            if self._depth == 1:
+                self._before = self._on()
+
+    def leave(self) -> None:
+        with self._lock:
+            self._depth = max(0, self._depth - 1)
+            if self._depth == 0:
+                self._off(self._before)
+
+
+_quiet = _WhileAny(gc.disable, lambda _: gc.enable())
 
 
 @contextmanager
@@ -142,28 +165,27 @@ def settling(stage: str):
     (`freeze_long_lived`). While torch imported, full collections walked the growing heap, 50-270
     ms each with every thread held, the GUI's too. Stages on two threads share the switch:
     collection resumes when the last one ends."""
-    global _quiet_depth
     if stage in _FROZEN:
         yield
         return
-    with _quiet:
-        _quiet_depth += 1
-        if _quiet_depth == 1:
-            gc.disable()
+    _quiet.enter()
     try:
         yield
     finally:
         freeze_long_lived(stage)
-        with _quiet:
-            _quiet_depth -= 1
-            if _quiet_depth == 0:
-                gc.enable()
+        _quiet.leave()
 
 
 SHORT_TURN_S = 0.0005
-_turns = threading.Lock()
-_turns_depth = 0
-_turns_before = 0.005
+
+
+def _shorten() -> float:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(SHORT_TURN_S, before))
+    return before
+
+
+_turns = _WhileAny(_shorten, sys.setswitchinterval)
 
 
 @contextmanager
@@ -178,29 +200,15 @@ def short_turns():
     it, the window's own drawing was cut into 0.5 ms turns too, and stepping through layers drew
     more slowly (docs/decisions/0009). Work on two threads shares the setting; the interval goes
     back when the last ends. `begin_short_turns`/`end_short_turns` are the same for a span that is
-    not one block (live input, from play to stop)."""
-    begin_short_turns()
+    not one block (live input, while its frames play)."""
+    _turns.enter()
     try:
         yield
     finally:
-        end_short_turns()
+        _turns.leave()
 
 
-def begin_short_turns() -> None:
-    global _turns_depth, _turns_before
-    with _turns:
-        _turns_depth += 1
-        if _turns_depth == 1:
-            _turns_before = sys.getswitchinterval()
-            sys.setswitchinterval(min(SHORT_TURN_S, _turns_before))
-
-
-def end_short_turns() -> None:
-    global _turns_depth
-    with _turns:
-        _turns_depth = max(0, _turns_depth - 1)
-        if _turns_depth == 0:
-            sys.setswitchinterval(_turns_before)
+begin_short_turns, end_short_turns = _turns.enter, _turns.leave
 
 
 def make_way_for_the_window(step: int = 10) -> None:

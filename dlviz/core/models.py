@@ -69,7 +69,7 @@ class LoadedModel:
     # How a pass records every layer (activations.plan): the layer list it was made for, whether
     # the plan held when checked, and the plans by layer shown.
     plan: tuple | None = field(default=None, repr=False, compare=False)
-    _index: tuple | None = field(default=None, init=False, repr=False, compare=False)  # (layers, name -> info)
+    _index: tuple | None = field(default=None, init=False, repr=False, compare=False)  # (layers, how many, name -> info)
 
     def put(self, tensor: torch.Tensor) -> torch.Tensor:
         """An input on the model's device."""
@@ -79,9 +79,9 @@ class LoadedModel:
         """The layer called `name` (KeyError if none): looked up by name, since stepping through
         the layers asks for every one of them at each step (a scan of the list took 1 ms a step)."""
         index = self._index
-        if index is None or index[0] is not self.layers or len(index[1]) != len(self.layers):
-            index = self._index = (self.layers, {info.name: info for info in reversed(self.layers)})
-        return index[1][name]
+        if index is None or index[0] is not self.layers or index[1] != len(self.layers):
+            index = self._index = (self.layers, len(self.layers), {info.name: info for info in reversed(self.layers)})
+        return index[2][name]
 
     @property
     def layer_names(self) -> list[str]:

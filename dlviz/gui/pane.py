@@ -121,7 +121,7 @@ class Pane(QWidget):
         now = time.monotonic()
         last = self._places.get(kind)
         moving = last is not None and place != last[0] and now - last[1] < self.REST_MS / 1000
-        if place != (last[0] if last else object()):
+        if last is None or place != last[0]:
             self._places[kind] = (place, now)
         timer = self._resting.get(kind)
         if not moving and (timer is None or not timer.isActive()):

@@ -490,3 +490,25 @@ def test_torchvision_model_offline_names_the_cache(torch_home, monkeypatch):
         load_model("resnet18")
     assert "resnet18-f37072fd.pth" in str(info.value)
     assert str(weights_cache_dir()) in str(info.value)
+
+
+def test_a_layer_is_found_by_name_in_the_list_as_it_is_now():
+    """LoadedModel.layer looks names up in an index: a replaced or grown list is seen, a name met
+    twice gives its first layer, as the scan of the list it replaced did, and a missing one is a
+    KeyError."""
+    import torch.nn as nn
+
+    from dlviz.core.models import LayerInfo, LoadedModel
+    from dlviz.core.preprocess import Preprocess
+
+    first, twin, other = LayerInfo("a", "Conv2d", (4, 2, 2), 0), LayerInfo("a", "ReLU", (4, 2, 2), 0), LayerInfo("b", "ReLU", (4,), 0)
+    loaded = LoadedModel("tiny", nn.Identity(), Preprocess(), None, "test", layers=[first, twin])
+    assert loaded.layer("a") is first
+    with pytest.raises(KeyError):
+        loaded.layer("b")
+    loaded.layers.append(other)
+    assert loaded.layer("b") is other
+    loaded.layers = [other]
+    assert loaded.layer("b") is other
+    with pytest.raises(KeyError):
+        loaded.layer("a")
