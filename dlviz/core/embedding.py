@@ -140,19 +140,68 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(norms, 1e-12)
 
 
-def _pca(x: np.ndarray, dims: int, seed: int, scale: float | None = 10.0) -> np.ndarray:
-    """The first `dims` principal components; scaled so the first spans ±scale when asked."""
-    from sklearn.decomposition import PCA
+_EXACT_PCA = 2048  # up to this many input dimensions (or points), PCA solves the exact eigenproblem
+_ROWS = 8192  # rows per block when PCA centres, sums and projects
 
+
+def _pca(x: np.ndarray, dims: int, seed: int, scale: float | None = 10.0) -> np.ndarray:
+    """The first `dims` principal components; scaled so the first spans ±scale when asked.
+
+    numpy alone does the work: its matrix products and solvers let go of the GIL, while the
+    LAPACK wrappers under scikit-learn's PCA hold it for the whole call, which paused the window
+    for up to 100 ms as every t-SNE and UMAP run started (decision 0009). Each axis points the way
+    its largest loading is positive, so a run is repeatable.
+    """
     wanted, dims = dims, min(dims, *x.shape)  # no more components than points or input dimensions
-    solver = "randomized" if min(x.shape) > 4 * dims else "full"
-    y = PCA(n_components=dims, svd_solver=solver, random_state=seed).fit_transform(x).astype(np.float32)
-    if y.shape[1] < wanted:  # fewer points or input dimensions than layout dimensions
-        y = np.hstack([y, np.zeros((len(y), wanted - y.shape[1]), np.float32)])
+    mean = x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    if min(x.shape) <= _EXACT_PCA:
+        axes = _exact_axes(x, mean, dims)
+    else:
+        axes = _randomized_axes(x, mean, dims, seed)
+    axes *= np.where(axes[np.abs(axes).argmax(axis=0), np.arange(dims)] < 0, -1, 1).astype(axes.dtype)
+    axes = axes.astype(np.float32)
+    y = np.empty((len(x), wanted), np.float32)
+    y[:, dims:] = 0  # fewer points or input dimensions than layout dimensions
+    for i in range(0, len(x), _ROWS):
+        np.matmul(x[i:i + _ROWS] - mean, axes, out=y[i:i + _ROWS, :dims])
     if scale is not None:
         spread = float(np.abs(y[:, 0]).max()) or 1.0
         y *= scale / spread
-    return np.ascontiguousarray(y)
+    return y
+
+
+def _exact_axes(x: np.ndarray, mean: np.ndarray, dims: int) -> np.ndarray:
+    """The top `dims` eigenvectors of the covariance, from whichever of its two forms is smaller:
+    features × features, or (with fewer points than features) points × points."""
+    if x.shape[1] <= len(x):
+        cov = np.zeros((x.shape[1], x.shape[1]))
+        for i in range(0, len(x), _ROWS):
+            block = x[i:i + _ROWS] - mean
+            cov += block.T @ block
+        return np.linalg.eigh(cov)[1][:, ::-1][:, :dims].copy()
+    centred = x - mean
+    gram = (centred @ centred.T).astype(np.float64)
+    top = np.linalg.eigh(gram)[1][:, ::-1][:, :dims].astype(np.float32)
+    axes = (centred.T @ top).astype(np.float64)
+    return axes / np.maximum(np.linalg.norm(axes, axis=0), 1e-30)
+
+
+def _randomized_axes(x: np.ndarray, mean: np.ndarray, dims: int, seed: int, rounds: int = 7) -> np.ndarray:
+    """The top `dims` axes by subspace iteration (Halko, Martinsson and Tropp), for inputs too
+    large in both directions for the exact form; the centring is folded into each product."""
+    width = min(dims + 10, *x.shape)
+    start = np.random.default_rng(seed).standard_normal((x.shape[1], width)).astype(np.float32)
+
+    def right(m):  # (x - mean) @ m
+        return x @ m - mean @ m
+
+    def left(q):  # (x - mean).T @ q
+        return x.T @ q - np.outer(mean, q.sum(axis=0))
+
+    q = np.linalg.qr(right(start))[0]
+    for _ in range(rounds):
+        q = np.linalg.qr(right(np.linalg.qr(left(q))[0]))[0]
+    return np.linalg.svd(left(q).T, full_matrices=False)[2][:dims].T.astype(np.float64)
 
 
 def _random_init(n: int, settings: Settings) -> np.ndarray:

@@ -54,6 +54,40 @@ def test_pca_is_the_principal_plane(digits):
         assert abs(np.corrcoef(layout[:, axis], expected[:, axis])[0, 1]) > 0.999
 
 
+def _exact_scores(x, k):
+    centred = x.astype(np.float64) - x.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    return u[:, :k] * s[:k]
+
+
+@pytest.mark.parametrize("shape", [(400, 30), (40, 300), (12, 12)], ids=["tall", "wide", "square"])
+def test_pca_scores_are_the_exact_principal_scores(shape):
+    """Covariance of features (tall input) or of points (wide input): the scores match an SVD up to
+    each axis's sign, and each axis's sign is set by its largest loading."""
+    rng = np.random.default_rng(3)
+    x = (rng.normal(size=shape) * np.linspace(4, 0.2, shape[1]) + 50).astype(np.float32)
+    k = min(5, *shape)
+    scores = embedding._pca(x, k, seed=0, scale=None)
+    expected = _exact_scores(x, k)
+    for axis in range(k):
+        sign = np.sign(scores[:, axis] @ expected[:, axis])
+        assert np.allclose(scores[:, axis], sign * expected[:, axis], atol=1e-3 * np.abs(expected).max())
+    loadings = (x - x.mean(axis=0)).T.astype(np.float64) @ scores  # each axis times its (positive) variance
+    largest = loadings[np.abs(loadings).argmax(axis=0), np.arange(k)]
+    assert (largest > 0).all()
+
+
+def test_pca_of_a_large_input_by_subspace_iteration_keeps_the_variance(monkeypatch):
+    monkeypatch.setattr(embedding, "_EXACT_PCA", 20)  # inputs above 20 × 20 take the randomized path
+    rng = np.random.default_rng(4)
+    x = (rng.normal(size=(600, 200)) * np.geomspace(10, 0.1, 200)).astype(np.float32)
+    scores = embedding._pca(x, 10, seed=0, scale=None)
+    expected = _exact_scores(x, 10)
+    assert scores.var(axis=0).sum() >= 0.99 * expected.var(axis=0).sum()
+    assert abs(np.corrcoef(scores[:, 0], expected[:, 0])[0, 1]) > 0.999
+    assert np.array_equal(scores, embedding._pca(x, 10, seed=0, scale=None))  # the same seed, the same layout
+
+
 def test_three_dimensions(digits):
     x, _ = digits
     layout = embed(x[:300], Settings(method="umap", dims=3, iterations=50))

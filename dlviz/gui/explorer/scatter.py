@@ -348,7 +348,9 @@ class ScatterView(pg.GraphicsView):
         mode = "density" if count > self.density_threshold else "points"
         if mode == "density":
             # Sorted by x once per layout, x and y kept contiguous: a view range is then a slice.
-            order = idx[np.argsort(self.pos[idx, 0], kind="stable")]
+            # numpy's default sort (vectorised) takes 1 ms for 100k points, its stable one 7 ms,
+            # at every partial layout; ties between equal x need no order.
+            order = idx[np.argsort(self.pos[idx, 0])]
             self._sorted = (order, np.ascontiguousarray(self.pos[order, 0]), np.ascontiguousarray(self.pos[order, 1]))
         else:
             self._sorted = None
