@@ -334,37 +334,20 @@ def _umap(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
 
 # ------------------------------------------------------------------------------------------ t-SNE
 def conditional_probabilities(distances: np.ndarray, perplexity: float, progress: Progress | None = None) -> np.ndarray:
-    """Rows p(j|i) ∝ exp(-β_i d_ij²) over each point's neighbours (n × k), with β_i bisected until
-    the row's entropy is log(perplexity). A stop is checked between bisection steps."""
+    """Rows p(j|i) ∝ exp(-β_i d_ij²) over each point's neighbours (n × k, nearest first), with β_i
+    bisected until the row's entropy is log(perplexity). Rows go in blocks, with a stop checked
+    and progress reported between them."""
+    from dlviz.core import tsne_kernels
+
     progress = given(progress)
-    d2 = distances.astype(np.float64) ** 2
-    d2 -= d2[:, :1]  # relative to the nearest: the same p, without underflow far from everyone
-    n = len(d2)
-    target = math.log(perplexity)
-    scale = d2.mean(axis=1)
-    beta = np.where(scale > 0, 1.0 / np.where(scale > 0, scale, 1.0), 1.0)  # a start near the answer
-    low = np.zeros(n)
-    high = np.full(n, np.inf)
-    active = np.arange(n)  # rows not yet at the target entropy: only they are computed again
-    for _ in range(100):
+    distances = np.ascontiguousarray(distances, dtype=np.float32)
+    out = np.empty(distances.shape, np.float64)
+    n = len(distances)
+    for start in range(0, n, _ROWS):
         progress.check()
-        d, b = d2[active], beta[active]
-        p = np.exp(-d * b[:, None])
-        total = p.sum(axis=1)
-        entropy = np.log(total) + b * (d * p).sum(axis=1) / total
-        open_ = np.abs(entropy - target) >= 1e-5
-        spread_out = entropy > target  # too flat: sharpen (raise beta)
-        lo, hi = low[active], high[active]
-        lo = np.where(spread_out, b, lo)
-        hi = np.where(spread_out, hi, b)
-        step = np.where(np.isinf(hi), b * 2, (lo + hi) / 2)
-        low[active], high[active] = lo, hi
-        beta[active] = np.where(open_, step, b)
-        active = active[open_]
-        if not len(active):
-            break
-    p = np.exp(-d2 * beta[:, None])
-    return p / p.sum(axis=1, keepdims=True)
+        tsne_kernels.conditional_rows(distances[start:start + _ROWS], math.log(perplexity), out[start:start + _ROWS])
+        progress.report(min(n, start + _ROWS) / n)
+    return out
 
 
 def perplexity_affinities(indices: np.ndarray, distances: np.ndarray, perplexity: float,
@@ -372,10 +355,14 @@ def perplexity_affinities(indices: np.ndarray, distances: np.ndarray, perplexity
     """t-SNE's input similarities: P = (C + Cᵀ) / 2n (scipy CSR) from the conditional rows C."""
     from scipy import sparse
 
-    n, k = indices.shape
-    p = conditional_probabilities(distances, perplexity, progress)
-    conditional = sparse.csr_matrix((p.ravel(), (np.repeat(np.arange(n), k), indices.ravel())), shape=(n, n))
-    return ((conditional + conditional.T) / (2 * n)).tocsr()
+    from dlviz.core import tsne_kernels
+
+    progress = given(progress)
+    p = conditional_probabilities(distances, perplexity, progress.within(0.0, 0.9))
+    indptr, columns, data = tsne_kernels.joint(np.ascontiguousarray(indices, dtype=np.int64), p, progress.check)
+    progress.report(1.0)
+    n = len(indices)
+    return sparse.csr_matrix((data, columns, indptr), shape=(n, n))
 
 
 def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control) -> np.ndarray:
@@ -388,12 +375,10 @@ def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
                             f"{perplexity:.3g} used for {n}")
     k = min(n - 1, int(3 * perplexity))
     indices, distances = _neighbours(x, k, settings, _Stage(control, 0.0, 0.2, "finding neighbours"))
-    stage = _Stage(control, 0.25, 1.0)
-    stage.check()
-    control.report(0.2, "affinities")
-    threads = _threads(settings)
     affinities = affinity.PrecomputedAffinities(
-        perplexity_affinities(indices, distances, perplexity, stage))
+        perplexity_affinities(indices, distances, perplexity, _Stage(control, 0.2, 0.25, "affinities")))
+    stage = _Stage(control, 0.25, 1.0)
+    threads = _threads(settings)
     start = init.astype(np.float64)
     start *= 1e-4 / max(float(start[:, 0].std()), 1e-12)  # t-SNE starts tiny (openTSNE's advice)
     layout = TSNEEmbedding(start, affinities, n_jobs=threads, random_state=settings.seed, verbose=False)
@@ -506,6 +491,10 @@ def warm_up() -> str:
             runtime.preload("llvmlite", "binding/libllvmlite.so")  # numba's compiler, without the GIL
             embed(x, Settings(method="umap", iterations=4))
             embed(x, Settings(method="umap", iterations=2, reproducible=True))
+            from dlviz.core.neighbours import knn
+
+            indices, distances = knn(x, 10, exact=True)
+            perplexity_affinities(indices, distances, 3.0)  # t-SNE's kernels
             import openTSNE  # noqa: F401  (its compiled parts load in a second or so)
 
         _warm = True

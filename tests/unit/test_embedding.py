@@ -247,6 +247,26 @@ def test_tsne_similarities_match_the_perplexity(digits):
     assert np.isclose(p.sum(), 1.0) and abs(p - p.T).max() < 1e-15  # a symmetric joint distribution
 
 
+def test_tsne_similarities_show_progress_and_stop_between_blocks():
+    """100k points' similarities take seconds: the bar moves through them, and a stop is heard
+    within a block of rows, not after the whole bisection."""
+    from dlviz.core.progress import Callbacks
+
+    rng = np.random.default_rng(5)
+    n, k = 3 * embedding._ROWS + 10, 20
+    distances = np.sort(rng.random((n, k)), axis=1).astype(np.float32)
+    indices = rng.integers(0, n, (n, k))
+    fractions = []
+    embedding.perplexity_affinities(indices, distances, 5.0, Callbacks(lambda f, t, p: fractions.append(f)))
+    assert len(fractions) >= 5 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert fractions[0] < 0.5  # the first block's rows are reported before the rest are done
+    seen = []
+    stop = Callbacks(lambda f, t, p: seen.append(f), should_stop=lambda: len(seen) >= 1)
+    with pytest.raises(Cancelled):
+        embedding.perplexity_affinities(indices, distances, 5.0, stop)
+    assert len(seen) == 1
+
+
 def test_tsne_similarities_agree_with_opentsne(digits):
     from openTSNE import affinity, nearest_neighbors
 
