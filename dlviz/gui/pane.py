@@ -153,11 +153,12 @@ class Pane(QWidget):
     def drop_held(self, kind: str) -> None:
         """Forget a request of `kind` waiting for the cursor to rest (what it was for is gone); the
         pane hears `job_cancelled`, as for any request that will not be answered."""
-        if self._release(kind):
+        if self.release_held(kind):
             self.job_cancelled(kind)
 
-    def _release(self, kind: str) -> bool:
-        """Drop the held request of `kind`, if any; whether there was one."""
+    def release_held(self, kind: str) -> bool:
+        """Drop the held request of `kind`, if any, without an answer; whether there was one. For a
+        pane that undoes itself what the request had set."""
         timer = self._resting.get(kind)
         if timer is not None:
             timer.stop()
@@ -167,7 +168,7 @@ class Pane(QWidget):
         """Forget this pane's requests of these kinds (all of its kinds if none is named), held or
         sent; each one dropped is answered with `job_cancelled`."""
         kinds = kinds or self.kinds
-        unsent = [kind for kind in kinds if self._release(kind) and not self.runner.waiting(kind)]
+        unsent = [kind for kind in kinds if self.release_held(kind) and not self.runner.waiting(kind)]
         self.runner.cancel(*kinds)  # a sent one hears it from the runner
         for kind in unsent:
             self.job_cancelled(kind)

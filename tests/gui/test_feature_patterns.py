@@ -138,3 +138,29 @@ def test_layers_passed_in_pattern_mode_are_not_made_and_the_one_stopped_at_is(ma
     assert set(asked[1:]) == {"blocks.0.0.conv_pw"}  # nothing of the layer passed between
     assert grid.features.of(s.model, "blocks.0.0.conv_pw") and not grid.features.stopped
     assert "all 16 made" in grid.header.text()
+
+
+def test_a_cursor_that_rests_on_bars_in_pattern_mode_makes_nothing_for_the_maps_it_passed(make_window, qtbot, monkeypatch, tmp_path):
+    """Bars have no feature images: what was held for the map layers passed on the way is dropped
+    when the cursor rests on the bars, and the last of them asks again once it is shown."""
+    monkeypatch.setenv("DLVIZ_HOME", str(tmp_path))
+    window = make_window()
+    s, grid = window.session, window.grid
+    maps = [name for name in s.displayable_layers() if s.model.layer(name).kind == "map"]
+    bars = [name for name in s.displayable_layers() if s.model.layer(name).kind == "vector"]
+    s.set_layer(maps[-3])
+    qtbot.waitUntil(lambda: not window.runner.is_busy() and not window.backprop.waiting_to_rest("backprop"), timeout=60_000)
+    grid.set_patterns(FEATURES)
+    qtbot.waitUntil(lambda: window.runner.running_kind() == "featureimages", timeout=60_000)
+    qtbot.wait(grid.REST_MS + 50)
+    asked = []
+    window.runner.submitted.connect(lambda kind: kind == "featureimages" and asked.append(s.layer))
+    for name in (maps[-2], maps[-1], bars[0]):  # back to back, as a held key steps
+        s.set_layer(name)
+    assert asked == [maps[-2]]  # the first step is answered at once, as a click is
+    qtbot.wait(3 * grid.REST_MS)
+    assert asked == [maps[-2]] and not grid.waiting_to_rest("featureimages")  # nothing made for maps[-1]
+    assert not window.runner.waiting("featureimages")
+    s.set_layer(maps[-1])
+    qtbot.waitUntil(lambda: asked[-1:] == [maps[-1]], timeout=5_000)
+    assert grid.features.of(s.model, maps[-1]) and not grid.features.stopped

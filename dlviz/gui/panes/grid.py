@@ -190,6 +190,8 @@ class GridPane(Pane):
         self.header.setText(f"{session.layer}  ·  {kind}  ·  {shape_text(info.shape if info else act.shape)}")
         self.header.setToolTip(self.header.text())
         if act.ndim == 1:
+            if self.release_held(kinds.FEATURE_IMAGES):  # held for a layer of maps passed on the way to these bars
+                self.features.asked = False  # that layer asks again when it is shown
             self._draw_bars(act)
         elif self.patterns and (patterns := self._pattern_mosaic(act)) is not None:
             rgb, self.layout_ = patterns
@@ -298,7 +300,7 @@ class GridPane(Pane):
         if f.asked:
             return
         if f.stopped or len(f.results) >= channels:
-            self.drop_held(kinds.FEATURE_IMAGES)  # held for a layer passed on the way here
+            self.release_held(kinds.FEATURE_IMAGES)  # held for a layer passed on the way here, whose state is gone
             return
         self._submit_features(channels)
 
