@@ -376,7 +376,7 @@ def _tsne(x: np.ndarray, init: np.ndarray, settings: Settings, control: Control)
     k = min(n - 1, int(3 * perplexity))
     indices, distances = _neighbours(x, k, settings, _Stage(control, 0.0, 0.2, "finding neighbours"))
     affinities = affinity.PrecomputedAffinities(
-        perplexity_affinities(indices, distances, perplexity, _Stage(control, 0.2, 0.25, "affinities")))
+        perplexity_affinities(indices, distances, perplexity, _Stage(control, 0.2, 0.25, "similarities")))
     stage = _Stage(control, 0.25, 1.0)
     threads = _threads(settings)
     start = init.astype(np.float64)
