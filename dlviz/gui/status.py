@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QToolButton
 from dlviz.core.catalogue import DEVICES
 from dlviz.gui import style
 from dlviz.gui.widgets.notice import tell
+from dlviz.gui.widgets.steady import SteadyLabel
 from dlviz.gui.widgets.text import duration
 from dlviz.work import kinds
 
@@ -42,7 +43,7 @@ class StatusBar(QObject):
         self.bar, self.runner, self.session = bar, runner, session
         self.long = kinds.long_kinds(runner.table)
         self._started: dict[str, tuple | None] = {}  # per long kind: (time, fraction) of its current request's first report
-        self.info = QLabel("starting…")
+        self.info = SteadyLabel("starting…", wrap=False)  # its figures change at every step: the window is not laid out again for each
         self.info.setMinimumWidth(40)  # clipped on a narrow window rather than widening it
         self.info.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         self.progress_bar = QProgressBar()
@@ -140,6 +141,9 @@ class StatusBar(QObject):
         live = getattr(self, "live", None)
         if plain and (live is None or not live.active):  # live, the frame figures need the room
             parts.append(f"γ {s.gamma:g} · contrast {s.contrast:g}")
+        if (s.model, plain) != getattr(self, "_info_for", None):  # another model, or the presenter scale: other lengths
+            self._info_for = (s.model, plain)
+            self.info.settle()
         self.info.setText("  ·  ".join(parts))
 
     # ---------------------------------------------------------------- long work

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout
 
 from dlviz.core import catalogue
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, set_checked
+from dlviz.gui.widgets.steady import SteadyLabel
 from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
 
@@ -29,8 +30,7 @@ class BackpropPane(Pane):
         self.grad: np.ndarray | None = None
         self.shown_key = None  # what the picture on screen is of (see `wanted`)
         self._asked = None  # what the request in flight asks for
-        self.caption = QLabel("Select a unit to see which pixels drive it")
-        self.caption.setWordWrap(True)
+        self.caption = SteadyLabel("Select a unit to see which pixels drive it")
         self.method = combo(catalogue.BACKPROP_METHODS, "How the unit's gradient is sent back to the pixels (key b cycles)")
         self.filter = combo({name: name for name in catalogue.FILTERS},
                             "How the gradient is drawn (key m cycles): " + "; ".join(catalogue.FILTERS.values()))

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,6 +30,7 @@ from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, dspin, set_number, spin
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.gui.widgets.scrolling import scroll_area
+from dlviz.gui.widgets.steady import SteadyLabel
 from dlviz.gui.widgets.text import duration
 from dlviz.work import estimates, kinds
 from dlviz.work import toolbox as jobs
@@ -44,8 +44,7 @@ class FeatureVisPane(Pane):
         super().__init__(session, runner, parent)
         self.image_data: np.ndarray | None = None
         self.scan_best = lambda layer: None  # the window's: (each unit's best value on a scan, the scan in words) or None
-        self.caption = QLabel("Press Run to make the image the selected unit likes most")
-        self.caption.setWordWrap(True)
+        self.caption = SteadyLabel("Press Run to make the image the selected unit likes most")
         self.canvas = pg.GraphicsLayoutWidget()
         self.view = style.image_view(self.canvas)
         self.canvas.setMinimumHeight(120)

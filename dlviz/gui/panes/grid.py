@@ -33,6 +33,7 @@ from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import combo
 from dlviz.gui.widgets.images import qimage
 from dlviz.gui.widgets.saving import write_for_user
+from dlviz.gui.widgets.steady import SteadyLabel
 from dlviz.gui.widgets.text import duration, shape_text
 from dlviz.work import estimates, kinds
 from dlviz.work import toolbox as jobs
@@ -55,10 +56,9 @@ class GridPane(Pane):
         self.values = None  # the raw activation on screen
         self._first_picture = True
 
-        self.header = QLabel("")
+        self.header = SteadyLabel("")
         style.set_font(self.header, 11)
         self.header.setMinimumWidth(40)  # a long layer name wraps, and never widens the window
-        self.header.setWordWrap(True)
         self.header.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         self.readout = QLabel("Hover over a unit to read it; click to select it")
         style.set_sheet(self.readout, "color: {muted}")
@@ -94,6 +94,7 @@ class GridPane(Pane):
         # Vectors: bars.
         self.bar_plot = pg.PlotWidget()
         self.bar_plot.setMenuEnabled(False)
+        style.plain_axes(self.bar_plot.getPlotItem())
         # Horizontal lines at the value axis's ticks, drawn as lines: pyqtgraph's own grid
         # (showGrid) took 11 ms of every paint of this pane, the bars themselves 2 ms.
         self.bar_grid: list[pg.InfiniteLine] = []

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout
 
 from dlviz import paths
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import set_checked
 from dlviz.gui.widgets.pictures import Picture
+from dlviz.gui.widgets.steady import SteadyLabel
 from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
 
@@ -50,8 +51,7 @@ class TopImagesPane(Pane):
         self.problem = ""  # why the last scan failed (a folder without images, say)
         self.scan_progress = ""
         self.scans: dict[tuple[str, str], object] = {}  # (folder, layer) -> jobs.ScanResult
-        self.caption = QLabel("")
-        self.caption.setWordWrap(True)
+        self.caption = SteadyLabel("")
         self.choose = QPushButton("Scan Folder…")
         self.choose.setToolTip("Find, for every unit of this layer, the images of a folder that excite it most")
         self.choose.clicked.connect(self.choose_folder)

@@ -10,14 +10,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStackedWidget, QVBo
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.heat import heat_rgba, upsample
+from dlviz.gui.widgets.steady import SteadyLabel
 
 
 class UnitPane(Pane):
     def __init__(self, session, runner, parent=None):
         super().__init__(session, runner, parent)
-        self.title = QLabel("No unit selected")
+        self.title = SteadyLabel("No unit selected")
         style.set_font(self.title, 11)
-        self.title.setWordWrap(True)
 
         # The map enlarged, with a colour bar of its values.
         self.canvas = pg.GraphicsLayoutWidget()
@@ -33,6 +33,7 @@ class UnitPane(Pane):
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=style.colormap(session.cmap), interactive=False, width=14)
         self._bar_cmap = session.cmap
         self.bar.setImageItem(self.map, insert_in=self.plot)
+        style.plain_axes(self.plot, self.bar)
 
         # The map over the crop.
         self.overlay_canvas = pg.GraphicsLayoutWidget()
