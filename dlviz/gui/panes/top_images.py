@@ -30,6 +30,8 @@ class _Tile(Picture):
         self.image = self.add_image()
 
     def set(self, rgb, caption, tip):
+        if rgb is None and self.image.image is None and self.caption.text() == caption and self.toolTip() == tip:
+            return  # empty already: a layer without a scan, passed at every PgDn step, costs no repaint
         if rgb is None:
             self.image.clear()
         else:
