@@ -181,9 +181,14 @@ def _exact_axes(x: np.ndarray, mean: np.ndarray, dims: int) -> np.ndarray:
         return np.linalg.eigh(cov)[1][:, ::-1][:, :dims].copy()
     centred = x - mean
     gram = (centred @ centred.T).astype(np.float64)
-    top = np.linalg.eigh(gram)[1][:, ::-1][:, :dims].astype(np.float32)
+    values, vectors = np.linalg.eigh(gram)
+    values, top = values[::-1][:dims], vectors[:, ::-1][:, :dims].astype(np.float32)
     axes = (centred.T @ top).astype(np.float64)
-    return axes / np.maximum(np.linalg.norm(axes, axis=0), 1e-30)
+    axes /= np.maximum(np.linalg.norm(axes, axis=0), 1e-30)
+    # Past the data's rank (n - 1 at most, fewer with repeated points) an axis is rounding noise,
+    # which the division above would stretch to a unit vector with large scores: it is zero.
+    axes[:, values <= max(float(values[0]), 0.0) * 1e-5] = 0.0
+    return axes
 
 
 def _randomized_axes(x: np.ndarray, mean: np.ndarray, dims: int, seed: int, rounds: int = 7) -> np.ndarray:
@@ -493,8 +498,9 @@ def warm_up() -> str:
             embed(x, Settings(method="umap", iterations=2, reproducible=True))
             from dlviz.core.neighbours import knn
 
-            indices, distances = knn(x, 10, exact=True)
-            perplexity_affinities(indices, distances, 3.0)  # t-SNE's kernels
+            with _RUNNING:  # numba's parallel kernels abort the process if two threads enter them at once
+                indices, distances = knn(x, 10, exact=True)
+                perplexity_affinities(indices, distances, 3.0)  # t-SNE's kernels
             import openTSNE  # noqa: F401  (its compiled parts load in a second or so)
 
         _warm = True

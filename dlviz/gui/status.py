@@ -141,8 +141,9 @@ class StatusBar(QObject):
         live = getattr(self, "live", None)
         if plain and (live is None or not live.active):  # live, the frame figures need the room
             parts.append(f"γ {s.gamma:g} · contrast {s.contrast:g}")
-        if (s.model, plain) != getattr(self, "_info_for", None):  # another model, or the presenter scale: other lengths
-            self._info_for = (s.model, plain)
+        shape = (s.model, plain, live is not None and live.active)  # another model, scale or live: other lengths
+        if shape != getattr(self, "_info_for", None):
+            self._info_for = shape
             self.info.settle()
         self.info.setText("  ·  ".join(parts))
 

@@ -42,3 +42,27 @@ def test_a_one_line_label_asks_for_its_widest_text_until_it_settles(qtbot):
     assert label.sizeHint().width() == wide
     label.settle()
     assert label.sizeHint().width() == short
+
+
+def test_a_new_font_gives_back_the_room_kept_for_the_old_one(qtbot):
+    """The presenter scale sets a larger font and back: the title is as tall as its text again."""
+    from PySide6.QtGui import QFont
+
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    title = SteadyLabel("short words that wrap at any size: one two three four five six seven eight nine ten")
+    layout.addWidget(title)
+    layout.addWidget(QLabel("the map"), 1)
+    qtbot.addWidget(box)
+    box.setFixedSize(300, 400)
+    box.show()
+    qtbot.waitExposed(box)
+    normal = title.height()
+    big = QFont(title.font())
+    big.setPointSizeF(big.pointSizeF() * 2)
+    title.setFont(big)
+    qtbot.waitUntil(lambda: title.height() > normal)
+    small = QFont(big)
+    small.setPointSizeF(big.pointSizeF() / 2)
+    title.setFont(small)
+    qtbot.waitUntil(lambda: title.height() == normal)

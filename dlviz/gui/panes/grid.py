@@ -219,7 +219,8 @@ class GridPane(Pane):
         self.header.setToolTip(self.header.text())
         if act.ndim == 1:
             if self.release_held(kinds.FEATURE_IMAGES):  # held for a layer of maps passed on the way to these bars
-                self.features.asked = False  # that layer asks again when it is shown
+                f = self.features
+                f.asked, f.paused = False, f.sent_paused  # that layer asks again when shown, going on from its batch
             self._draw_bars(act)
         elif self.patterns and (patterns := self._pattern_mosaic(act)) is not None:
             rgb, self.layout_ = patterns
@@ -335,6 +336,7 @@ class GridPane(Pane):
     def _submit_features(self, channels: int) -> None:
         s, f = self.session, self.features
         f.asked, paused, f.paused = True, f.paused, None  # a paused batch goes to one job only
+        f.sent_paused = paused  # back to `paused` if the request is dropped while held
         self.submit_at_rest(kinds.FEATURE_IMAGES, s.layer, jobs.feature_images, s.model, s.layer, channels,
                             dict(f.results), paused, paths.cache_dir("featurevis"))  # job_done looks at the scan as it is then
 
@@ -593,6 +595,7 @@ class _Features:
         self.results: dict = {}  # unit -> dlviz.core.featurevis.Result
         self.tiles: dict = {}  # unit -> the tile drawn (made and forming)
         self.paused = None  # a batch paused for other work, to go on with
+        self.sent_paused = None  # the paused batch the last request took along
         self.asked = False  # a request is out
         self.drawn = 0.0  # when forming images were last drawn (time.monotonic)
         self.stopped = False  # cancelled: no more until asked again

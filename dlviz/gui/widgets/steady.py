@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QLabel
 
 
 class SteadyLabel(QLabel):
-    """A label that keeps the most room its texts have needed: word-wrapped (`wrap`), the tallest
-    height at its present width, given back only when its width changes; on one line, the widest
-    width, given back by `settle()`.
+    """A label that keeps the most room its texts have needed: word-wrapped (`wrap`, then drawn
+    from the top), the tallest height at each width it is given; on one line, the widest width,
+    given back by `settle()`. A new font starts both again.
 
     A label whose size hint changes makes Qt lay out again what holds it. The unit pane's title
     ("Unit 0 of blocks.4.2.conv_pw · 14×14 · max 3.21") took one line for some layers and two
@@ -20,8 +20,16 @@ class SteadyLabel(QLabel):
     def __init__(self, text: str = "", parent=None, wrap: bool = True):
         super().__init__(text, parent)
         self.setWordWrap(wrap)
+        if wrap:
+            self.setAlignment(Qt.AlignLeft | Qt.AlignTop)  # a short text in room kept for two lines: at the top, not floating
         self._tallest: dict[int, int] = {}  # width asked about -> the tallest height needed there
         self._widest = 0
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.FontChange:  # the presenter scale: the room kept was for another size
+            self._tallest.clear()
+            self._widest = 0
+        super().changeEvent(event)
 
     def heightForWidth(self, width: int) -> int:
         needed = super().heightForWidth(width)
