@@ -114,6 +114,7 @@ class LiveFeed(QObject):
         # frames in flight").
         self._lanes = [_Lane(runner)]
         self.max_lanes = default_lanes()
+        self._views_follow = False  # the last frame shown set the window's runner work of its own (a backprop view)
         self._short_turns = False  # runtime.begin_short_turns while frames play (see _sync_turns)
         self.changed.connect(self._sync_turns)  # every change of play state says so
         self.shown: Frame | None = None  # the frame on screen
@@ -229,6 +230,7 @@ class LiveFeed(QObject):
         self.frozen = False
         self._at_end = False
         self._step_target = None
+        self._views_follow = False  # the next source's first frame says again
         with self._lock:
             self._slot = None
             self.dropped = 0
@@ -461,18 +463,25 @@ class LiveFeed(QObject):
         """The lanes a frame may take now, the live feed's own first (the window's runner has other
         work too). Two only when `max_lanes` allows, on a CPU with two cores or more, once the
         model's live pass is traced: two traced passes share nothing, and alone on two cores they
-        gave 1.16-1.18 times the passes of one pass on both (benchmarks/parallel_frames.py)."""
+        gave 1.16-1.18 times the passes of one pass on both (benchmarks/parallel_frames.py).
+        With one, the feed's own lane instead of the window's runner while the last frame shown
+        set that runner work of its own (the backprop view's backward pass): on two cores this
+        took the Backprop tab from 11.4 to 19.7 frames a second (bundled model)."""
         from dlviz.core.activations import traced_ready
 
-        two = (self.max_lanes > 1 and (os.cpu_count() or 1) >= 2 and model.device.type == "cpu"
-               and traced_ready(model))
-        if not two:
+        own = (self.max_lanes > 1 or self._views_follow) and (os.cpu_count() or 1) >= 2 and model.device.type == "cpu"
+        if not (own and traced_ready(model)):
             return self._lanes[:1]  # the window's runner: eager passes and the making of a trace stay there
         if len(self._lanes) == 1:
             from dlviz.work.runner import JobRunner
 
             self._lanes.append(_Lane(JobRunner({kinds.LIVE: self.runner.table[kinds.LIVE]}, parent=self)))
-        return self._lanes[::-1]  # the feed's own first
+        if self.max_lanes > 1:
+            return self._lanes[::-1]  # the feed's own first
+        # One frame at a time, on the feed's own lane, while the window's runner works for the
+        # views that follow each frame (the backprop view, the fovea): the pass of the next frame
+        # and the backward pass of this one run side by side (docs/decisions/0010).
+        return self._lanes[1:]
 
     def _own_lanes(self) -> list[_Lane]:
         return self._lanes[1:]
@@ -492,6 +501,7 @@ class LiveFeed(QObject):
                     self.dropped += 1
                 return
             self.session.set_frame(frame.rgb, self._source_of(frame), result.preview, result.forward)
+            self._views_follow = self.runner.awaited(but=(kinds.LIVE,))  # the panes asked the window's runner for more
             self.shown = frame
             if frame.index == self._step_target:
                 self._step_target = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QDockWidget
 
 from dlviz import paths
 from dlviz.core.activations import run
@@ -488,9 +489,11 @@ def test_two_frames_go_through_the_model_at_once_and_are_shown_in_order(window, 
     assert shown == sorted(shown), shown  # the pattern counts up: never an older frame after a newer
     assert not live._lanes[1].runner.waiting(kinds.LIVE)  # the feed's own lane was stopped too
 
-    # Down to one lane (a model not yet traced, or max_lanes 1): frames go through the window's
-    # runner only, where eager passes and the making of a trace belong.
+    # Down to one lane (a model not yet traced, or max_lanes 1), with no view in front that asks
+    # for work at every frame: frames go through the window's runner only, where eager passes and
+    # the making of a trace belong.
     live.max_lanes = 1
+    window.findChild(QDockWidget, "dock-feature vis").raise_()
     lanes_used.clear()
     count = len(seen)
     play_pattern(window, rate=200.0)
@@ -509,11 +512,50 @@ def test_one_frame_at_a_time_below_four_cores(window, qtbot, monkeypatch):
     assert live_module.default_lanes() == 2
     live = window.live
     live.max_lanes = 1
+    window.findChild(QDockWidget, "dock-feature vis").raise_()  # nothing in front follows each frame with a job
     seen = frames_shown(window)
     play_pattern(window, rate=200.0)
     qtbot.waitUntil(lambda: len(seen) >= 8, timeout=60_000)
     live.stop()
     assert len(live._lanes) == 1 and live._lanes[0].runner is window.runner
+
+
+def test_with_the_backprop_view_in_front_the_next_pass_runs_beside_this_frames_backward_pass(window, qtbot):
+    """One frame in flight, but on the feed's own lane once the backprop view asks the window's
+    runner for a backward pass at every frame: the two run side by side, and the view still
+    follows the frames."""
+    live = window.live
+    live.max_lanes = 1
+    window.findChild(QDockWidget, "dock-backprop").raise_()
+    frames_at_once, backprops = [0], []
+    count_backprops = lambda kind: kind == kinds.BACKPROP and backprops.append(kind)  # noqa: E731
+    window.runner.submitted.connect(count_backprops)
+    seen = frames_shown(window)
+    play_pattern(window, rate=200.0)
+    qtbot.waitUntil(lambda: len(live._lanes) == 2, timeout=60_000)  # after the pass is traced and a backprop followed
+    own = live._lanes[1].runner
+    real = own.submit
+
+    def counted(kind, *args, **callbacks):
+        frames_at_once[0] = max(frames_at_once[0], sum(lane.frame is not None for lane in live._lanes))
+        return real(kind, *args, **callbacks)
+
+    own.submit = counted
+    start, asked = len(seen), len(backprops)
+    qtbot.waitUntil(lambda: len(seen) >= start + 10 and len(backprops) >= asked + 3, timeout=60_000)
+    live.stop()
+    assert frames_at_once[0] == 1  # still one frame at a time
+    shown = seen[start:]
+    assert shown == sorted(shown)
+    window.findChild(QDockWidget, "dock-feature vis").raise_()  # nothing follows the frames now
+    window.runner.submitted.disconnect(count_backprops)
+    count = len(seen)
+    play_pattern(window, rate=200.0)
+    qtbot.waitUntil(lambda: len(seen) >= count + 6, timeout=60_000)
+    on_window = []
+    window.runner.submitted.connect(lambda kind: kind == kinds.LIVE and on_window.append(kind))
+    qtbot.waitUntil(lambda: len(on_window) >= 2, timeout=30_000)  # back on the window's runner
+    live.stop()
 
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="a thread's own nice value is Linux's")
