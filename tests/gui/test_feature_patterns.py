@@ -116,19 +116,27 @@ def test_a_new_fit_does_not_stop_them_and_a_vector_layer_says_it_has_no_pictures
     assert "layers with maps" in said.args[0] and not grid.pattern_shown
 
 
-def test_layers_passed_in_pattern_mode_are_not_made_and_the_one_stopped_at_is(make_window, qtbot, monkeypatch, tmp_path):
-    """A held PgDn in pattern mode: the layer being made when the key went down, and the layers
-    passed, are dropped without the grid taking it for a Stop; the layer where it rests is made."""
-    monkeypatch.setenv("DLVIZ_HOME", str(tmp_path))
-    window = make_window()
+def _making_feature_images_of(window, qtbot, layer):
+    """Pattern mode on `layer`, its feature images being made and the cursor at rest; the list of
+    layers the feature-images requests from then on are for."""
     s, grid = window.session, window.grid
-    s.set_layer("blocks.0.0.conv_dw")  # 32 units
+    s.set_layer(layer)
     qtbot.waitUntil(lambda: not window.runner.is_busy() and not window.backprop.waiting_to_rest("backprop"), timeout=60_000)
     grid.set_patterns(FEATURES)
     qtbot.waitUntil(lambda: window.runner.running_kind() == "featureimages", timeout=60_000)
     qtbot.wait(grid.REST_MS + 50)
     asked = []
     window.runner.submitted.connect(lambda kind: kind == "featureimages" and asked.append(s.layer))
+    return asked
+
+
+def test_layers_passed_in_pattern_mode_are_not_made_and_the_one_stopped_at_is(make_window, qtbot, monkeypatch, tmp_path):
+    """A held PgDn in pattern mode: the layer being made when the key went down, and the layers
+    passed, are dropped without the grid taking it for a Stop; the layer where it rests is made."""
+    monkeypatch.setenv("DLVIZ_HOME", str(tmp_path))
+    window = make_window()
+    s, grid = window.session, window.grid
+    asked = _making_feature_images_of(window, qtbot, "blocks.0.0.conv_dw")  # 32 units
     for name in ("blocks.0.0.bn1.act", "blocks.0.0.bn1", "blocks.0.0.conv_pw"):  # back to back, as a held key steps
         s.set_layer(name)
     assert asked == ["blocks.0.0.bn1.act"]  # the first step is answered at once, as a click is
@@ -148,13 +156,7 @@ def test_a_cursor_that_rests_on_bars_in_pattern_mode_makes_nothing_for_the_maps_
     s, grid = window.session, window.grid
     maps = [name for name in s.displayable_layers() if s.model.layer(name).kind == "map"]
     bars = [name for name in s.displayable_layers() if s.model.layer(name).kind == "vector"]
-    s.set_layer(maps[-3])
-    qtbot.waitUntil(lambda: not window.runner.is_busy() and not window.backprop.waiting_to_rest("backprop"), timeout=60_000)
-    grid.set_patterns(FEATURES)
-    qtbot.waitUntil(lambda: window.runner.running_kind() == "featureimages", timeout=60_000)
-    qtbot.wait(grid.REST_MS + 50)
-    asked = []
-    window.runner.submitted.connect(lambda kind: kind == "featureimages" and asked.append(s.layer))
+    asked = _making_feature_images_of(window, qtbot, maps[-3])
     for name in (maps[-2], maps[-1], bars[0]):  # back to back, as a held key steps
         s.set_layer(name)
     assert asked == [maps[-2]]  # the first step is answered at once, as a click is
