@@ -81,46 +81,42 @@ def _transpose(indices, values, n):
     return indptr, columns, out
 
 
+@numba.njit(cache=True, inline="always")
+def _merge_row(i, indices, order, values, t_indptr, t_columns, t_values, scale, columns, data, at, write):
+    """Walk row i of C (its columns in `order`) beside row i of Cᵀ; with `write`, put the merged
+    row into `columns` and `data` from `at` on, equal columns summed and every value times
+    `scale`. The merged row's length."""
+    k = indices.shape[1]
+    a, b, end, count = 0, t_indptr[i], t_indptr[i + 1], 0
+    while a < k or b < end:
+        mine = a < k and (b == end or indices[i, order[i, a]] <= t_columns[b])
+        theirs = b < end and (a == k or t_columns[b] <= indices[i, order[i, a]])
+        if write:
+            columns[at + count] = indices[i, order[i, a]] if mine else t_columns[b]
+            data[at + count] = ((values[i, order[i, a]] if mine else 0.0) + (t_values[b] if theirs else 0.0)) * scale
+        a += mine
+        b += theirs
+        count += 1
+    return count
+
+
 @numba.njit(cache=True, parallel=True, nogil=True)
 def _count(indices, t_indptr, t_columns, lo, hi, order, lengths):
     """For rows lo to hi: the order that sorts each row of C by column (into `order`), and the
     length of the row merged with Cᵀ's (into `lengths[i + 1]`)."""
-    k = indices.shape[1]
+    nothing_i, nothing_f = np.empty(0, np.int32), np.empty(0, np.float64)
+    none = np.empty((0, 0), np.float64)
     for i in numba.prange(lo, hi):
         order[i] = np.argsort(indices[i])
-        a, b, count = 0, t_indptr[i], 0
-        while a < k or b < t_indptr[i + 1]:
-            if b == t_indptr[i + 1] or (a < k and indices[i, order[i, a]] < t_columns[b]):
-                a += 1
-            elif a == k or t_columns[b] < indices[i, order[i, a]]:
-                b += 1
-            else:
-                a += 1
-                b += 1
-            count += 1
-        lengths[i + 1] = count
+        lengths[i + 1] = _merge_row(i, indices, order, none, t_indptr, t_columns, nothing_f, 1.0, nothing_i, nothing_f, 0,
+                                    False)
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
 def _fill(indices, values, order, t_indptr, t_columns, t_values, scale, lo, hi, indptr, columns, data):
-    """For rows lo to hi: row i of C merged with row i of Cᵀ into CSR at `indptr[i]`; equal
-    columns are summed, and every value is multiplied by `scale`."""
-    k = indices.shape[1]
+    """For rows lo to hi: row i of C merged with row i of Cᵀ into CSR at `indptr[i]`."""
     for i in numba.prange(lo, hi):
-        a, b, at = 0, t_indptr[i], indptr[i]
-        while a < k or b < t_indptr[i + 1]:
-            if b == t_indptr[i + 1] or (a < k and indices[i, order[i, a]] < t_columns[b]):
-                columns[at], data[at] = indices[i, order[i, a]], values[i, order[i, a]] * scale
-                a += 1
-            elif a == k or t_columns[b] < indices[i, order[i, a]]:
-                columns[at], data[at] = t_columns[b], t_values[b] * scale
-                b += 1
-            else:
-                columns[at] = t_columns[b]
-                data[at] = (values[i, order[i, a]] + t_values[b]) * scale
-                a += 1
-                b += 1
-            at += 1
+        _merge_row(i, indices, order, values, t_indptr, t_columns, t_values, scale, columns, data, indptr[i], True)
 
 
 def joint(indices: np.ndarray, values: np.ndarray, check=lambda: None, rows: int = 16384):
