@@ -14,6 +14,8 @@ unless QT_QPA_PLATFORM says otherwise) with the bundled EfficientNet-Lite0 and w
 - capture to screen: from the frame leaving the decoder to its activations set in the window,
   median, at the video's own rate (target ≤ 2 frame times of the video);
 - the longest GUI-thread stall (a 10 ms QTimer; target ≤ 50 ms);
+- backprop pictures drawn per second (the default layout: the backward pass that follows the
+  frames; a job replaced at every frame once drew almost none);
 - how much of the time the workers spent on live frames (summed: two frames in flight can make
   it more than 1), and a live frame's median time there (against the bare pass: what sharing two
   cores with the drawing and the decoder costs it).
@@ -107,7 +109,7 @@ def play(window, seconds: float, speed: float) -> dict:
     """Play the sample video at `speed` for `seconds` (after one second to settle); the figures."""
     from dlviz import paths
     from dlviz.core.frames import VideoFile
-    from dlviz.work import toolbox
+    from dlviz.work import kinds, toolbox
 
     one_frame = toolbox.live_frame
     spans = []  # when the worker ran each frame through the model
@@ -132,12 +134,16 @@ def play(window, seconds: float, speed: float) -> dict:
     shown = []
     count = lambda: shown.append(time.perf_counter())  # noqa: E731
     window.session.forward_changed.connect(count)
+    pictures = []
+    drawn = lambda kind, result: kind == kinds.BACKPROP and pictures.append(time.perf_counter())  # noqa: E731
+    window.runner.finished.connect(drawn)
     ticks.start()
     start = time.perf_counter()
     wait(lambda: False, seconds)
     elapsed = time.perf_counter() - start
     longest, p99, _ = ticks.stop()
     window.session.forward_changed.disconnect(count)
+    window.runner.finished.disconnect(drawn)
     dropped = live.dropped - dropped_before
     latencies = sorted(live.latencies)
     live.stop(quietly=True)
@@ -146,7 +152,7 @@ def play(window, seconds: float, speed: float) -> dict:
     inside = [(a, b) for a, b in spans if a >= start]
     busy = sum(b - a for a, b in inside) / elapsed
     model_ms = 1000 * statistics.median(b - a for a, b in inside) if inside else float("nan")
-    return {"fps": len(shown) / elapsed, "dropped": dropped, "frames": len(shown), "busy": busy, "model_ms": model_ms,
+    return {"fps": len(shown) / elapsed, "backprop": len([t for t in pictures if t <= start + elapsed]) / elapsed, "dropped": dropped, "frames": len(shown), "busy": busy, "model_ms": model_ms,
             "latency_ms": 1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
             "stall_ms": longest, "p99_ms": p99}
 
@@ -227,7 +233,7 @@ def main(argv=None) -> int:
 
     print(f"{'model':<20} {'layout':<8} {'bare fps':>8} {'shown fps':>9} {'ratio':>6} "
           f"{f'bare {leave_a_core()}t':>8} {'ratio':>6} {'dropped':>8} "
-          f"{'latency (1×)':>13} {'frames':>7} {'GUI stall':>10} {'p99':>6} {'worker busy':>11} {'frame ms':>8}")
+          f"{'latency (1×)':>13} {'frames':>7} {'GUI stall':>10} {'p99':>6} {'backprop/s':>10} {'worker busy':>11} {'frame ms':>8}")
     ratios = []
     made = []
     window.runner.submit(kinds.FORWARD, lambda state: resnet18_random(), done=made.append)  # torch stays on the worker
@@ -252,7 +258,7 @@ def main(argv=None) -> int:
             print(f"{loaded.name:<20} {name:<8} {bare:8.1f} {fast['fps']:9.1f} {ratio:6.2f} "
                   f"{bare_live:8.1f} {fast['fps'] / bare_live:6.2f} {fast['dropped']:8d} "
                   f"{real['latency_ms']:7.0f} ms {frames:3.1f}f {real['frames']:7d} {stall:7.0f} ms {p99:3.0f} ms "
-                  f"{fast['busy']:11.2f} {fast['model_ms']:8.1f}",
+                  f"{fast['backprop']:10.1f} {fast['busy']:11.2f} {fast['model_ms']:8.1f}",
                   flush=True)
     window.close()
     QApplication.processEvents()

@@ -114,7 +114,7 @@ class LiveFeed(QObject):
         # frames in flight").
         self._lanes = [_Lane(runner)]
         self.max_lanes = default_lanes()
-        self._views_follow = False  # the last frame shown set the window's runner work of its own (a backprop view)
+        self._views_follow = False  # the last frame shown set the window's runner work of its own (see _usable_lanes)
         self._short_turns = False  # runtime.begin_short_turns while frames play (see _sync_turns)
         self.changed.connect(self._sync_turns)  # every change of play state says so
         self.shown: Frame | None = None  # the frame on screen
@@ -464,24 +464,22 @@ class LiveFeed(QObject):
         work too). Two only when `max_lanes` allows, on a CPU with two cores or more, once the
         model's live pass is traced: two traced passes share nothing, and alone on two cores they
         gave 1.16-1.18 times the passes of one pass on both (benchmarks/parallel_frames.py).
-        With one, the feed's own lane instead of the window's runner while the last frame shown
-        set that runner work of its own (the backprop view's backward pass): on two cores this
-        took the Backprop tab from 11.4 to 19.7 frames a second (bundled model)."""
+        Only the window's runner while the last frame shown set that runner work of its own (the
+        backprop view's backward pass, the attention maps): frames and those views take turns
+        there, so each frame's views are done before the next frame lands. Landed from a lane of
+        their own, frames came faster than the views could follow: the Backprop tab drew 2.2-2.8
+        pictures a second at 17-18 frames (docs/decisions/0010)."""
         from dlviz.core.activations import traced_ready
 
-        own = (self.max_lanes > 1 or self._views_follow) and (os.cpu_count() or 1) >= 2 and model.device.type == "cpu"
-        if not (own and traced_ready(model)):
+        two = (self.max_lanes > 1 and not self._views_follow and (os.cpu_count() or 1) >= 2
+               and model.device.type == "cpu" and traced_ready(model))
+        if not two:
             return self._lanes[:1]  # the window's runner: eager passes and the making of a trace stay there
         if len(self._lanes) == 1:
             from dlviz.work.runner import JobRunner
 
             self._lanes.append(_Lane(JobRunner({kinds.LIVE: self.runner.table[kinds.LIVE]}, parent=self)))
-        if self.max_lanes > 1:
-            return self._lanes[::-1]  # the feed's own first
-        # One frame at a time, on the feed's own lane, while the window's runner works for the
-        # views that follow each frame (the backprop view, the fovea): the pass of the next frame
-        # and the backward pass of this one run side by side (docs/decisions/0010).
-        return self._lanes[1:]
+        return self._lanes[::-1]  # the feed's own first
 
     def _own_lanes(self) -> list[_Lane]:
         return self._lanes[1:]
@@ -493,7 +491,18 @@ class LiveFeed(QObject):
         if generation != self._generation:
             return  # a frame of a source that has stopped since
         lane.frame = None
-        self._pump()  # the next frame goes to the worker first, and through the model while this one is drawn
+        if self._views_follow:
+            # The views' jobs for this frame go to the window's runner before the next frame does:
+            # an idle worker took a frame sent first at once, and the views then followed every
+            # other frame only.
+            self._land(result)
+            self._pump()
+        else:
+            self._pump()  # the next frame goes to the worker first, and through the model while this one is drawn
+            self._land(result)
+
+    def _land(self, result) -> None:
+        """A frame's pass is done: the frame goes on screen, unless it is outdated."""
         if result.loaded is self.session.model and self.active and not self.frozen:
             frame = result.frame
             if self.shown is not None and frame.captured < self.shown.captured:
