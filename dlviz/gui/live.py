@@ -48,11 +48,25 @@ def default_lanes() -> int:
 
 
 class _Lane:
-    """A worker a live frame goes through, and the frame it holds (None: free)."""
+    """A worker a live frame goes through: whether a frame was sent to it, and the frame its job
+    took from the slot (None until the job starts)."""
 
     def __init__(self, runner):
         self.runner = runner
+        self.sent = False
         self.frame: Frame | None = None
+
+    def free(self) -> None:
+        self.sent, self.frame = False, None
+
+
+def newest_frame(state, take, loaded, threads=None, layer=None):
+    """The live job: the newest frame in the slot when the worker gets to it, through the model
+    (None if the slot is empty by then). Taken when the job was sent, a frame sent behind the
+    views' jobs (the backprop view's backward pass) waited out that pass and came on screen that
+    much older (docs/decisions/0010)."""
+    frame = take()
+    return None if frame is None else jobs.live_frame(state, loaded, frame, threads, layer)
 
 RATE_WINDOW_S = 2.0  # frame rates are counted over the last two seconds
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
@@ -135,7 +149,7 @@ class LiveFeed(QObject):
     @property
     def in_flight(self) -> Frame | None:
         """The oldest frame the model is working on, or None."""
-        frames = [lane.frame for lane in self._lanes if lane.frame is not None]
+        frames = [lane.frame for lane in self._lanes if lane.sent and lane.frame is not None]
         return min(frames, key=lambda frame: frame.captured) if frames else None
 
     @property
@@ -226,7 +240,7 @@ class LiveFeed(QObject):
         self._generation += 1  # whatever the old source still sends is ignored from here on
         self.source_kind = None
         for lane in self._lanes:
-            lane.frame = None
+            lane.free()
         self.frozen = False
         self._at_end = False
         self._step_target = None
@@ -429,6 +443,15 @@ class LiveFeed(QObject):
             frame, self._slot = self._slot, None
             return frame
 
+    def _take_for(self, lane: _Lane) -> Frame | None:
+        """On the lane's worker, as its job starts: the slot's frame is the lane's."""
+        lane.frame = self._take()
+        return lane.frame
+
+    def _waiting(self) -> bool:
+        with self._lock:
+            return self._slot is not None
+
     def _frame_arrived(self) -> None:
         if not self.active:
             self._take()
@@ -446,18 +469,18 @@ class LiveFeed(QObject):
         if model is None or not self.active:
             return
         lanes = self._usable_lanes(model)
-        for lane in lanes:
-            if lane.frame is not None:
-                continue
-            frame = self._take()
-            if frame is None:
-                return
-            lane.frame = frame
-            generation = self._generation
-            lane.runner.submit(kinds.LIVE, jobs.live_frame, model, frame, leave_a_core(len(lanes)), self.session.layer,
-                               done=lambda result, lane=lane: self._frame_done(result, generation, lane),
-                               failed=lambda sentence, lane=lane: self._frame_failed(sentence, lane),
-                               cancelled=lambda lane=lane: self._frame_cancelled(lane))
+        if not self._waiting() or any(lane.sent and lane.frame is None for lane in lanes):
+            return  # no frame, or a lane sent for the one in the slot has not taken it yet
+        lane = next((lane for lane in lanes if not lane.sent), None)
+        if lane is None:
+            return
+        lane.sent, lane.frame = True, None
+        generation = self._generation
+        lane.runner.submit(kinds.LIVE, newest_frame, lambda: self._take_for(lane), model,
+                           leave_a_core(len(lanes)), self.session.layer,
+                           done=lambda result: self._frame_done(result, generation, lane),
+                           failed=lambda sentence: self._frame_failed(sentence, lane),
+                           cancelled=lambda: self._frame_cancelled(lane))
 
     def _usable_lanes(self, model) -> list[_Lane]:
         """The lanes a frame may take now, the live feed's own first (the window's runner has other
@@ -490,7 +513,10 @@ class LiveFeed(QObject):
     def _frame_done(self, result, generation: int, lane: _Lane) -> None:
         if generation != self._generation:
             return  # a frame of a source that has stopped since
-        lane.frame = None
+        lane.free()
+        if result is None:  # the slot was empty when the job started (another lane took its frame)
+            self._pump()
+            return
         if self._views_follow:
             # The views' jobs for this frame go to the window's runner before the next frame does:
             # an idle worker took a frame sent first at once, and the views then followed every
@@ -519,12 +545,12 @@ class LiveFeed(QObject):
             self.changed.emit()
 
     def _frame_failed(self, sentence, lane: _Lane) -> None:
-        lane.frame = None
+        lane.free()
         self.say(sentence, error=True)
         self._pump()
 
     def _frame_cancelled(self, lane: _Lane) -> None:
-        lane.frame = None
+        lane.free()
         self._pump()
 
     def _sync_turns(self) -> None:

@@ -458,6 +458,43 @@ def test_a_view_slower_than_the_frames_draws_every_frame_shown(window, qtbot, mo
     assert len(shown) - len(answered) <= 1
 
 
+def test_a_frame_sent_behind_a_views_job_is_the_newest_when_the_model_gets_to_it(window, qtbot, monkeypatch):
+    """Taken from the slot when it was sent, the next frame waited out the backprop view's
+    backward pass (made slower than a frame here) and came on screen that much older: the frame
+    landed after each backward pass is one offered after that pass ended."""
+    import threading
+    import time
+
+    from dlviz.work import toolbox
+
+    live = window.live
+    events, lock = [], threading.Lock()  # ("end", newest frame offered then) from the worker, ("shown", frame)
+    newest = [-1]
+    offer, real = live.offer, toolbox.backprop
+
+    def spy_offer(frame, *generation):
+        with lock:
+            offer(frame, *generation)
+            newest[0] = max(newest[0], frame.index)
+
+    def slow(state, *args):
+        time.sleep(0.25)
+        result = real(state, *args)
+        with lock:
+            events.append(("end", newest[0]))
+        return result
+
+    live.offer = spy_offer
+    monkeypatch.setattr(toolbox, "backprop", slow)
+    window.session.forward_changed.connect(
+        lambda: window.session.input.live and events.append(("shown", window.session.input.frame)))
+    play_pattern(window, rate=30.0)
+    pairs = lambda: [(a[1], b[1]) for a, b in zip(events, events[1:]) if a[0] == "end" and b[0] == "shown"]  # noqa: E731
+    qtbot.waitUntil(lambda: len(pairs()) >= 4, timeout=60_000)
+    live.stop()
+    assert all(shown >= offered for offered, shown in pairs()), pairs()
+
+
 def test_tabs_out_of_sight_wait_to_draw_until_they_are_shown(window, qtbot):
     """The attention-crop and perturb tabs behind the grid drew every frame while live, for no one."""
     window.views.setCurrentWidget(window.grid)
@@ -505,7 +542,7 @@ def test_two_frames_go_through_the_model_at_once_and_are_shown_in_order(window, 
 
         def counted(kind, *args, **callbacks):
             lanes_used.add(id(lane.runner))
-            most[0] = max(most[0], sum(other.frame is not None for other in live._lanes))
+            most[0] = max(most[0], sum(other.sent for other in live._lanes))
             return submit(kind, *args, **callbacks)
 
         lane.runner.submit = counted
