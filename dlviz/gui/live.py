@@ -19,7 +19,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from dlviz import runtime
@@ -65,7 +65,7 @@ def newest_frame(state, take, loaded, threads=None, layer=None):
     (None if the slot is empty by then). Taken when the job was sent, a frame sent behind the
     views' jobs (the backprop view's backward pass) waited out that pass and came on screen that
     much older (docs/decisions/0010)."""
-    frame = take()
+    frame = take(state, loaded)
     return None if frame is None else jobs.live_frame(state, loaded, frame, threads, layer)
 
 RATE_WINDOW_S = 2.0  # frame rates are counted over the last two seconds
@@ -129,6 +129,7 @@ class LiveFeed(QObject):
         self._lanes = [_Lane(runner)]
         self.max_lanes = default_lanes()
         self._views_follow = False  # the last frame shown set the window's runner work of its own (see _usable_lanes)
+        self._asked = 0  # requests to the window's runner other than live frames, counted as they come
         self._short_turns = False  # runtime.begin_short_turns while frames play (see _sync_turns)
         self.changed.connect(self._sync_turns)  # every change of play state says so
         self.shown: Frame | None = None  # the frame on screen
@@ -143,6 +144,8 @@ class LiveFeed(QObject):
         self._ended.connect(self._source_ended)
         self._failed.connect(self._source_failed)
         runner.submitted.connect(self._job_submitted)
+        runner.failed.connect(self._load_ended)
+        runner.cancelled.connect(self._load_ended)
         session.model_changed.connect(self._model_changed)
 
     # ---------------------------------------------------------------- state
@@ -438,15 +441,23 @@ class LiveFeed(QObject):
         if not replaced:
             self._arrived.emit()
 
-    def _take(self) -> Frame | None:
+    def _take(self, lane: _Lane | None = None) -> Frame | None:
+        """The slot's frame, and the slot emptied; with `lane`, the frame is that lane's in the
+        same step (so `_pump` never sees the slot empty and the lane still waiting for it)."""
         with self._lock:
             frame, self._slot = self._slot, None
+            if lane is not None:
+                lane.frame = frame
             return frame
 
-    def _take_for(self, lane: _Lane) -> Frame | None:
-        """On the lane's worker, as its job starts: the slot's frame is the lane's."""
-        lane.frame = self._take()
-        return lane.frame
+    def _take_for(self, lane: _Lane, state, model) -> Frame | None:
+        """On the lane's worker, as its job starts: the slot's frame is the lane's. None, and the
+        frame left for the next job, when the job is no longer wanted or its model is on its way
+        out: a frame sent before a model load ran through the old model after it, and was thrown
+        away."""
+        if state.should_stop() or model is not self.session.model or self.runner.waiting(kinds.MODEL_LOAD):
+            return None
+        return self._take(lane)
 
     def _waiting(self) -> bool:
         with self._lock:
@@ -466,17 +477,19 @@ class LiveFeed(QObject):
 
     def _pump(self) -> None:
         model = self.session.model
-        if model is None or not self.active:
-            return
+        if model is None or not self.active or self.runner.waiting(kinds.MODEL_LOAD):
+            return  # during a load, frames wait for the new model (_model_changed, _load_ended send them)
         lanes = self._usable_lanes(model)
-        if not self._waiting() or any(lane.sent and lane.frame is None for lane in lanes):
-            return  # no frame, or a lane sent for the one in the slot has not taken it yet
+        if not self._waiting() or any(lane.sent and lane.frame is None and lane.runner.running_kind() in (None, kinds.LIVE)
+                                      for lane in lanes):
+            return  # no frame, or a lane sent for the one in the slot is about to take it
+        # (one sent behind other work on the window's runner does not hold a free lane back)
         lane = next((lane for lane in lanes if not lane.sent), None)
         if lane is None:
             return
         lane.sent, lane.frame = True, None
         generation = self._generation
-        lane.runner.submit(kinds.LIVE, newest_frame, lambda: self._take_for(lane), model,
+        lane.runner.submit(kinds.LIVE, newest_frame, lambda state, loaded: self._take_for(lane, state, loaded), model,
                            leave_a_core(len(lanes)), self.session.layer,
                            done=lambda result: self._frame_done(result, generation, lane),
                            failed=lambda sentence: self._frame_failed(sentence, lane),
@@ -514,15 +527,17 @@ class LiveFeed(QObject):
         if generation != self._generation:
             return  # a frame of a source that has stopped since
         lane.free()
-        if result is None:  # the slot was empty when the job started (another lane took its frame)
+        if result is None:  # nothing taken: the slot was emptied (a freeze, a step) or a model is on its way
             self._pump()
             return
         if self._views_follow:
             # The views' jobs for this frame go to the window's runner before the next frame does:
             # an idle worker took a frame sent first at once, and the views then followed every
             # other frame only.
-            self._land(result)
-            self._pump()
+            try:
+                self._land(result)
+            finally:
+                self._pump()  # whatever happened to this frame, the next one goes in
         else:
             self._pump()  # the next frame goes to the worker first, and through the model while this one is drawn
             self._land(result)
@@ -535,8 +550,11 @@ class LiveFeed(QObject):
                 with self._lock:  # the other lane's later frame is on screen already
                     self.dropped += 1
                 return
+            asked = self._asked
             self.session.set_frame(frame.rgb, self._source_of(frame), result.preview, result.forward)
-            self._views_follow = self.runner.awaited(but=(kinds.LIVE,))  # the panes asked the window's runner for more
+            # Whether the panes asked the window's runner for work at this frame: work it had
+            # before (a job the Backprop tab asked for as it came up) does not make frames wait.
+            self._views_follow = self._asked != asked
             self.shown = frame
             if frame.index == self._step_target:
                 self._step_target = None
@@ -551,7 +569,9 @@ class LiveFeed(QObject):
 
     def _frame_cancelled(self, lane: _Lane) -> None:
         lane.free()
-        self._pump()
+        # On the next turn of the event loop: a model load cancels the frames before it asks for
+        # itself, and a frame sent in between went through the old model after the load.
+        QTimer.singleShot(0, self._pump)
 
     def _sync_turns(self) -> None:
         """Short turns of the GIL while frames play (not while paused, frozen or ended, when the
@@ -566,11 +586,16 @@ class LiveFeed(QObject):
 
     def _model_changed(self) -> None:
         """Frames going through the old model on the feed's own lane are dropped (the window
-        runner's were dropped when the load was asked for), and the next frames go through the new
-        one."""
+        runner's were dropped when the load was asked for, and none was sent during the load), and
+        the next frames go through the new one."""
         for lane in self._own_lanes():
             lane.runner.cancel(kinds.LIVE)
         self._pump()
+
+    def _load_ended(self, kind, *_) -> None:
+        """A model load failed or was cancelled: the frames go on through the model there is."""
+        if kind == kinds.MODEL_LOAD:
+            self._pump()
 
     def _source_ended(self, generation: int) -> None:
         if generation != self._generation or self.player is None:
@@ -588,6 +613,8 @@ class LiveFeed(QObject):
 
     def _job_submitted(self, kind) -> None:
         """Seconds of work on a snapshot freezes the input first: it is never restarted by a frame."""
+        if kind != kinds.LIVE:
+            self._asked += 1
         spec = self.runner.table.get(kind)
         if spec is None or spec.frames != kinds.FROZEN or not spec.long:
             return

@@ -64,9 +64,9 @@ def test_the_newest_frame_wins_and_frames_are_never_queued(window, qtbot):
             offer(frame, *generation)
             offered.append(frame.index)
 
-    def spy_take():
+    def spy_take(*lane):
         with both:
-            frame = take()
+            frame = take(*lane)
             if frame is not None:
                 taken.append((frame.index, max(offered)))
             return frame
@@ -175,26 +175,41 @@ def test_opening_an_image_ends_live_input(window, qtbot, chelsea):
     assert len(seen) == shown and window.session.input.kind == "file"
 
 
-def test_reloading_the_model_while_live_never_shows_the_old_models_frames(window, qtbot):
+def test_reloading_the_model_while_live_never_shows_the_old_models_frames(window, qtbot, monkeypatch):
+    from dlviz.work import toolbox
+
     seen = frames_shown(window)
     shown_by = []  # for every live frame shown: was it made by the model on screen?
     done = window.live._frame_done
+    through, one_frame = [], toolbox.live_frame  # the model of every live pass, as it starts
 
     def spy(result, generation, lane):
         done(result, generation, lane)
-        if window.session.result is result.forward:
+        if result is not None and window.session.result is result.forward:
             shown_by.append(result.loaded is window.session.model)
 
+    def passes(state, loaded, *args):
+        through.append(loaded)
+        return one_frame(state, loaded, *args)
+
     window.live._frame_done = spy
+    monkeypatch.setattr(toolbox, "live_frame", passes)
     play_pattern(window, rate=30.0)
     qtbot.waitUntil(lambda: len(seen) >= 2, timeout=30_000)
     old = window.session.model
+    # The worker busy when the load is asked for, as it is behind a backward pass: a frame sent
+    # then waited behind the load, and went through the old model after it.
+    window.runner.submit(kinds.FORWARD, lambda state: __import__("time").sleep(0.3))
+    qtbot.waitUntil(lambda: window.runner.running_kind() == kinds.FORWARD, timeout=30_000)
+    asked = len(through)
     window.loader.load_model(None)
     qtbot.waitUntil(lambda: window.session.model is not old, timeout=60_000)
     count = len(seen)
     qtbot.waitUntil(lambda: len(seen) >= count + 3, timeout=30_000)
     window.live.stop()
     assert len(shown_by) >= 3 and all(shown_by)
+    # From the load on, no frame went through the old model only to be thrown away.
+    assert all(loaded is not old for loaded in through[asked:]), [loaded is old for loaded in through[asked:]]
 
 
 @pytest.mark.slow
@@ -587,6 +602,30 @@ def test_one_frame_at_a_time_below_four_cores(window, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: len(seen) >= 8, timeout=60_000)
     live.stop()
     assert len(live._lanes) == 1 and live._lanes[0].runner is window.runner
+
+
+def test_a_frame_waiting_behind_other_work_does_not_hold_the_free_lane_back(window, qtbot):
+    """Two lanes: a frame sent to the window's runner while it works on something else (a job the
+    Backprop tab asked for as it came up, a Score-CAM) must not keep the feed's own lane idle."""
+    import os
+    import time
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("two frames in flight need two cores")
+    live = window.live
+    live.max_lanes = 2
+    window.findChild(QDockWidget, "dock-feature vis").raise_()  # nothing in front follows each frame with a job
+    seen = frames_shown(window)
+    play_pattern(window, rate=60.0)
+    qtbot.waitUntil(lambda: len(live._lanes) == 2, timeout=60_000)  # after the pass is traced
+    busy = []
+    window.runner.submit(kinds.FORWARD, lambda state: time.sleep(1.5), done=busy.append)
+    qtbot.waitUntil(lambda: window.runner.running_kind() == kinds.FORWARD, timeout=30_000)
+    start = len(seen)
+    qtbot.waitUntil(lambda: bool(busy), timeout=30_000)
+    during = len(seen) - start
+    live.stop()
+    assert during >= 5, during  # the feed's own lane went on while the window's runner was busy
 
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="a thread's own nice value is Linux's")
