@@ -229,7 +229,7 @@ def main(argv=None) -> int:
     rate = VideoFile(paths.sample_video()).rate
     print(f"sample video {rate:g} frames a second; {args.seconds:g} s a run; window 1600×1000 offscreen; "
           f"at most {lanes} frame{'s' if lanes > 1 else ''} in flight")
-    from dlviz.gui.live import leave_a_core
+    from dlviz.gui.lanes import leave_a_core
 
     print(f"{'model':<20} {'layout':<8} {'bare fps':>8} {'shown fps':>9} {'ratio':>6} "
           f"{f'bare {leave_a_core()}t':>8} {'ratio':>6} {'dropped':>8} "

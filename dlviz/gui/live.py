@@ -25,48 +25,12 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 from dlviz import runtime
 from dlviz.core.errors import DlvizError
 from dlviz.core.frames import VIDEO_FILTER, Frame, Player
+from dlviz.gui.lanes import Lane, default_lanes, leave_a_core, newest_frame
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.session import InputSource
 from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
 
-
-def leave_a_core(lanes: int = 1) -> int:
-    """Threads for a live frame's forward pass: all cores but one, which the GUI thread needs to
-    draw the frame, shared among the `lanes` frames in flight. On 2 cores, one thread took the
-    window from 13 to 18 frames a second with the video offered faster than the model, and its
-    longest pause from 69-81 ms to 49-53 ms."""
-    return max(1, ((os.cpu_count() or 2) - 1) // lanes)
-
-
-def default_lanes() -> int:
-    """Frames in flight at most: two where the CPU keeps a core for the GUI thread besides two
-    passes (four cores or more), else one. On two cores, two frames in flight gave resnet18 20-50%
-    more frames but the bundled model none, and the window's pauses grew (GUI 38-40 ms -> 46-85
-    ms): the two passes and the drawing shared two cores (docs/decisions/0010)."""
-    return 2 if (os.cpu_count() or 1) >= 4 else 1
-
-
-class _Lane:
-    """A worker a live frame goes through: whether a frame was sent to it, and the frame its job
-    took from the slot (None until the job starts)."""
-
-    def __init__(self, runner):
-        self.runner = runner
-        self.sent = False
-        self.frame: Frame | None = None
-
-    def free(self) -> None:
-        self.sent, self.frame = False, None
-
-
-def newest_frame(state, take, loaded, threads=None, layer=None):
-    """The live job: the newest frame in the slot when the worker gets to it, through the model
-    (None if the slot is empty by then). Taken when the job was sent, a frame sent behind the
-    views' jobs (the backprop view's backward pass) waited out that pass and came on screen that
-    much older (docs/decisions/0010)."""
-    frame = take(state, loaded)
-    return None if frame is None else jobs.live_frame(state, loaded, frame, threads, layer)
 
 RATE_WINDOW_S = 2.0  # frame rates are counted over the last two seconds
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
@@ -126,7 +90,7 @@ class LiveFeed(QObject):
         # The lanes frames go through: the window's runner, and with `max_lanes` 2 a second worker
         # of the live feed's own, once the model's traced pass is made (docs/decisions/0010, "Two
         # frames in flight").
-        self._lanes = [_Lane(runner)]
+        self._lanes = [Lane(runner)]
         self.max_lanes = default_lanes()
         self._views_follow = False  # the last frame shown set the window's runner work of its own (see _usable_lanes)
         self._asked = 0  # requests to the window's runner other than live frames, counted as they come
@@ -441,7 +405,7 @@ class LiveFeed(QObject):
         if not replaced:
             self._arrived.emit()
 
-    def _take(self, lane: _Lane | None = None) -> Frame | None:
+    def _take(self, lane: Lane | None = None) -> Frame | None:
         """The slot's frame, and the slot emptied; with `lane`, the frame is that lane's in the
         same step (so `_pump` never sees the slot empty and the lane still waiting for it)."""
         with self._lock:
@@ -450,7 +414,7 @@ class LiveFeed(QObject):
                 lane.frame = frame
             return frame
 
-    def _take_for(self, lane: _Lane, state, model) -> Frame | None:
+    def _take_for(self, lane: Lane, state, model) -> Frame | None:
         """On the lane's worker, as its job starts: the slot's frame is the lane's. None, and the
         frame left for the next job, when the job is no longer wanted or its model is on its way
         out: a frame sent before a model load ran through the old model after it, and was thrown
@@ -495,7 +459,7 @@ class LiveFeed(QObject):
                            failed=lambda sentence: self._frame_failed(sentence, lane),
                            cancelled=lambda: self._frame_cancelled(lane))
 
-    def _usable_lanes(self, model) -> list[_Lane]:
+    def _usable_lanes(self, model) -> list[Lane]:
         """The lanes a frame may take now, the live feed's own first (the window's runner has other
         work too). Two only when `max_lanes` allows, on a CPU with two cores or more, once the
         model's live pass is traced: two traced passes share nothing, and alone on two cores they
@@ -514,16 +478,16 @@ class LiveFeed(QObject):
         if len(self._lanes) == 1:
             from dlviz.work.runner import JobRunner
 
-            self._lanes.append(_Lane(JobRunner({kinds.LIVE: self.runner.table[kinds.LIVE]}, parent=self)))
+            self._lanes.append(Lane(JobRunner({kinds.LIVE: self.runner.table[kinds.LIVE]}, parent=self)))
         return self._lanes[::-1]  # the feed's own first
 
-    def _own_lanes(self) -> list[_Lane]:
+    def _own_lanes(self) -> list[Lane]:
         return self._lanes[1:]
 
     def _source_of(self, frame: Frame) -> InputSource:
         return InputSource(self.source_kind, self.source_path, self.source_name, frame.index)
 
-    def _frame_done(self, result, generation: int, lane: _Lane) -> None:
+    def _frame_done(self, result, generation: int, lane: Lane) -> None:
         if generation != self._generation:
             return  # a frame of a source that has stopped since
         lane.free()
@@ -562,12 +526,12 @@ class LiveFeed(QObject):
             self.latencies.append(time.perf_counter() - frame.captured)
             self.changed.emit()
 
-    def _frame_failed(self, sentence, lane: _Lane) -> None:
+    def _frame_failed(self, sentence, lane: Lane) -> None:
         lane.free()
         self.say(sentence, error=True)
         self._pump()
 
-    def _frame_cancelled(self, lane: _Lane) -> None:
+    def _frame_cancelled(self, lane: Lane) -> None:
         lane.free()
         # On the next turn of the event loop: a model load cancels the frames before it asks for
         # itself, and a frame sent in between went through the old model after the load.
@@ -583,6 +547,9 @@ class LiveFeed(QObject):
         if on != self._short_turns:
             self._short_turns = on
             (runtime.begin_short_turns if on else runtime.end_short_turns)()
+            # The views' jobs leave the drawing a core too (see JobRunner.threads); work on a
+            # frozen frame gets every core again.
+            self.runner.threads = leave_a_core() if on else None
 
     def _model_changed(self) -> None:
         """Frames going through the old model on the feed's own lane are dropped (the window

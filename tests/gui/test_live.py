@@ -588,12 +588,12 @@ def test_two_frames_go_through_the_model_at_once_and_are_shown_in_order(window, 
 
 
 def test_one_frame_at_a_time_below_four_cores(window, qtbot, monkeypatch):
-    from dlviz.gui import live as live_module
+    from dlviz.gui import lanes as lanes_module
 
-    monkeypatch.setattr(live_module.os, "cpu_count", lambda: 2)
-    assert live_module.default_lanes() == 1
-    monkeypatch.setattr(live_module.os, "cpu_count", lambda: 8)
-    assert live_module.default_lanes() == 2
+    monkeypatch.setattr(lanes_module.os, "cpu_count", lambda: 2)
+    assert lanes_module.default_lanes() == 1
+    monkeypatch.setattr(lanes_module.os, "cpu_count", lambda: 8)
+    assert lanes_module.default_lanes() == 2
     live = window.live
     live.max_lanes = 1
     window.findChild(QDockWidget, "dock-feature vis").raise_()  # nothing in front follows each frame with a job
@@ -626,6 +626,30 @@ def test_a_frame_waiting_behind_other_work_does_not_hold_the_free_lane_back(wind
     during = len(seen) - start
     live.stop()
     assert during >= 5, during  # the feed's own lane went on while the window's runner was busy
+
+
+def test_while_frames_play_the_windows_jobs_leave_a_core_for_drawing(window, qtbot):
+    """With torch on every core, a backprop view's backward pass took 0.9 s instead of 63 ms beside
+    one busy program: OpenMP's threads waited for each other, one of them always for a core."""
+    import torch
+
+    from dlviz.gui.lanes import leave_a_core
+
+    def threads_of_a_job():
+        got = []
+        window.runner.submit(kinds.FORWARD, lambda state: torch.get_num_threads(), done=got.append)
+        qtbot.waitUntil(lambda: bool(got), timeout=30_000)
+        return got[0]
+
+    at_rest = threads_of_a_job()
+    seen = frames_shown(window)
+    play_pattern(window, rate=30.0)
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=30_000)
+    assert threads_of_a_job() == leave_a_core()
+    window.actions["live-freeze"].trigger()  # seconds of work on a frozen frame get every core
+    assert threads_of_a_job() == at_rest
+    window.live.stop()
+    assert threads_of_a_job() == at_rest
 
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="a thread's own nice value is Linux's")

@@ -1,0 +1,47 @@
+"""How live frames go through the model: the lanes (workers) a frame may take, the threads a
+frame's pass gets, and the job that takes the newest frame (docs/decisions/0010)."""
+
+from __future__ import annotations
+
+import os
+
+from dlviz.core.frames import Frame
+from dlviz.work import toolbox
+
+
+def leave_a_core(lanes: int = 1) -> int:
+    """Threads for a live frame's forward pass: all cores but one, which the GUI thread needs to
+    draw the frame, shared among the `lanes` frames in flight. On 2 cores, one thread took the
+    window from 13 to 18 frames a second with the video offered faster than the model, and its
+    longest pause from 69-81 ms to 49-53 ms."""
+    return max(1, ((os.cpu_count() or 2) - 1) // lanes)
+
+
+def default_lanes() -> int:
+    """Frames in flight at most: two where the CPU keeps a core for the GUI thread besides two
+    passes (four cores or more), else one. On two cores, two frames in flight gave resnet18 20-50%
+    more frames but the bundled model none, and the window's pauses grew (GUI 38-40 ms -> 46-85
+    ms): the two passes and the drawing shared two cores (docs/decisions/0010)."""
+    return 2 if (os.cpu_count() or 1) >= 4 else 1
+
+
+class Lane:
+    """A worker a live frame goes through: whether a frame was sent to it, and the frame its job
+    took from the slot (None until the job starts)."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.sent = False
+        self.frame: Frame | None = None
+
+    def free(self) -> None:
+        self.sent, self.frame = False, None
+
+
+def newest_frame(state, take, loaded, threads=None, layer=None):
+    """The live job: the newest frame in the slot when the worker gets to it, through the model
+    (None if the slot is empty by then). Taken when the job was sent, a frame sent behind the
+    views' jobs (the backprop view's backward pass) waited out that pass and came on screen that
+    much older (docs/decisions/0010)."""
+    frame = take(state, loaded)
+    return None if frame is None else toolbox.live_frame(state, loaded, frame, threads, layer)
