@@ -92,8 +92,11 @@ def forward(state, loaded, rgb, traced=False, layer=None):
     from dlviz.core.activations import run, run_traced
 
     start = time.perf_counter()
-    crop = loaded.preprocess.crop_rgb(rgb)
-    x = loaded.preprocess.normalise(crop)
+    if traced:
+        crop, x = loaded.preprocess.prepare(rgb)  # traced too, for a frame size seen before
+    else:
+        crop = loaded.preprocess.crop_rgb(rgb)
+        x = loaded.preprocess.normalise(crop)
     result = run_traced(loaded, x) if traced else run(loaded, x, shown=layer)
     if layer in result.activations:
         result.activations[layer]  # to the CPU and to numpy here, not on the GUI thread
