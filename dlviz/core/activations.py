@@ -11,7 +11,7 @@ import warnings
 import weakref
 from contextlib import contextmanager
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -168,6 +168,8 @@ class Plan:
     kept: tuple[str, ...]
     copy: tuple[str, ...]
     recipes: dict
+    # The chains of recipes live frames read, traced (see Activations._run_chain): filled as read.
+    chains: dict = field(default_factory=dict, compare=False)
 
 
 def _build_plan(loaded, budget: int, shown: str | None = None) -> Plan:
@@ -261,6 +263,23 @@ def _run_planned(loaded, batch, chosen: Plan):
     return output, Activations(rec.outputs, chosen.recipes, loaded.layer_names)
 
 
+def _trace_chain(chain: list, base: torch.Tensor):
+    """`chain` (modules run in turn) as a TorchScript trace on `base`'s shape, checked against the
+    eager run on `base` and on noise (a trace keeps whatever Python computed from the values);
+    None (the chain stays eager) if it cannot be made or differs."""
+    sequence = nn.Sequential(*chain)
+    noise = torch.randn(base.shape, generator=torch.Generator().manual_seed(0)).to(base.device, base.dtype)
+    try:
+        with torch.inference_mode(), warnings.catch_warnings(), torch.jit.optimized_execution(False):
+            warnings.simplefilter("ignore")  # the tracer's notes, and its deprecation
+            graph = torch.jit.trace(sequence, base, check_trace=False)
+            same = all(torch.allclose(graph(x), sequence(x), rtol=1e-4, atol=1e-5) for x in (base, noise))
+    except Exception as exc:  # a module the tracer cannot follow stays eager
+        log.info("a recipe chain ending in %s not traced (%s: %s)", type(chain[-1]).__name__, type(exc).__name__, exc)
+        return None
+    return graph if same else None
+
+
 class Activations(Mapping):
     """Layer name -> float32 numpy array without the batch axis, converted when first read.
 
@@ -271,8 +290,10 @@ class Activations(Mapping):
     the network at most (docs/decisions/0014 has the times).
     """
 
-    def __init__(self, tensors: dict[str, torch.Tensor], recipes: dict | None = None, names=None):
+    def __init__(self, tensors: dict[str, torch.Tensor], recipes: dict | None = None, names=None,
+                 chains: dict | None = None):
         self._tensors = dict(tensors)
+        self._chains = chains  # a plan's traced chains, for a live pass (None: recipes run eagerly)
         self.kept = tuple(self._tensors)  # what the pass kept (the rest is computed when read)
         self._recipes = recipes or {}
         self._asked = list(tensors) if names is None else names
@@ -305,15 +326,41 @@ class Activations(Mapping):
     def _tensor(self, name: str) -> torch.Tensor:
         tensor = self._tensors.get(name)
         if tensor is None:
-            module, source = self._recipes[name]
-            base = self._tensor(source)
-            if module is None:
-                tensor = base
-            else:
-                with torch.inference_mode():
-                    tensor = module(base)
-            self._tensors[name] = tensor
+            chain, source = [], name  # the modules from the nearest layer in hand, last first
+            while source not in self._tensors:
+                module, source = self._recipes[source]
+                if module is not None:
+                    chain.append(module)
+            tensor = self._tensors[name] = self._run_chain(chain[::-1], source, name)
         return tensor
+
+    def _run_chain(self, chain: list, source: str, name: str) -> torch.Tensor:
+        """The modules of `chain` run in turn on layer `source`'s output, giving layer `name`'s.
+
+        For a live pass (`_chains` set), the chain is traced the second time a frame reads it
+        (the first goes eager), and the trace used from then on. Why: run eagerly, the modules go
+        back to Python between their operations, and each time wait for the interpreter lock while
+        the GUI thread draws. The bundled model's default layer is eight modules from the nearest
+        kept one: 1.6 ms alone, 10.9 ms beside a thread running Python, 2.0 ms traced
+        (docs/decisions/0010)."""
+        base = self._tensors[source]
+        if not chain:
+            return base
+        entry = None
+        if self._chains is not None and traced_allowed():
+            key = (name, source, tuple(base.shape), base.dtype, base.device)
+            entry = self._chains.get(key, _FIRST)
+            if entry is _FIRST:
+                self._chains[key] = _SECOND
+            elif entry is _SECOND:
+                entry = self._chains[key] = _trace_chain(chain, base)
+        with torch.inference_mode():
+            if isinstance(entry, torch.jit.ScriptModule):
+                with torch.jit.optimized_execution(False):
+                    return entry(base)
+            for module in chain:
+                base = module(base)
+            return base
 
     def on_cpu(self) -> "Activations":
         """Every layer computed and on the CPU: for a device that only one thread may use."""
@@ -493,7 +540,7 @@ def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
     with torch.inference_mode(), torch.jit.optimized_execution(False):
         outputs = graph(batch)
     forward_ms = (time.perf_counter() - start) * 1000
-    activations = Activations(dict(zip(names, outputs[1:])), chosen.recipes, loaded.layer_names)
+    activations = Activations(dict(zip(names, outputs[1:])), chosen.recipes, loaded.layer_names, chosen.chains)
     return Forward(_probabilities(outputs[0]), _for_any_thread(loaded, activations), forward_ms)
 
 

@@ -358,3 +358,49 @@ def test_the_plan_holds_for_other_architectures_and_gives_every_layer_as_recorde
     for layer, tensor in reference.items():
         assert torch.allclose(forward.activations.tensor(layer), tensor, rtol=1e-5, atol=1e-6), layer
     assert activations.plan(loaded).recipes and active_hooks(net) == 0
+
+
+def _chained_layer(plan) -> str:
+    """A layer the plan computes again through a module or more (not only another layer's tensor)."""
+    for name in plan.recipes:
+        modules, source = 0, name
+        while source in plan.recipes:
+            module, source = plan.recipes[source]
+            modules += module is not None
+        if modules:
+            return name
+    raise AssertionError("every layer is kept or another's tensor")
+
+
+def test_a_layer_live_frames_read_is_traced_from_the_second_frame_on(loaded, x):
+    """A layer computed again from a kept one: eager at the first frame that reads it, a trace
+    of its modules from the second, with the eager pass's values throughout."""
+    from dlviz.core.activations import run_traced
+
+    fresh = LoadedModel(loaded.name, loaded.model, loaded.preprocess, None, "test", layers=loaded.layers)
+    run_traced(fresh, x)
+    run_traced(fresh, x)  # the pass's trace is made
+    (_, _, plan), = fresh.traced.values()
+    name = _chained_layer(plan)
+    for seed in range(3):
+        frame = torch.randn(1, 3, 224, 224, generator=torch.Generator().manual_seed(seed))
+        traced = run_traced(fresh, frame)
+        np.testing.assert_allclose(traced.activations[name], run(fresh, frame).activations[name], rtol=1e-5, atol=1e-5)
+        chains = [entry for key, entry in plan.chains.items() if key[0] == name]
+        assert len(chains) == 1 and isinstance(chains[0], torch.jit.ScriptModule) == (seed > 0)
+    assert active_hooks(loaded.model) == 0
+
+
+class Rescaled(nn.Module):
+    """A module that leaves torch for NumPy: a trace would keep one input's scale for every input."""
+
+    def forward(self, x):
+        return x * float(np.abs(x.detach().numpy()).mean())
+
+
+def test_a_chain_a_trace_cannot_follow_stays_eager():
+    from dlviz.core.activations import _trace_chain
+
+    base = torch.randn(1, 4, 5, 5, generator=torch.Generator().manual_seed(3))
+    assert _trace_chain([nn.ReLU(), Rescaled()], base) is None
+    assert isinstance(_trace_chain([nn.ReLU(), nn.Conv2d(4, 2, 1)], base), torch.jit.ScriptModule)
