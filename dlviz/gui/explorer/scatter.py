@@ -29,6 +29,7 @@ from dlviz.gui.explorer.cards import Legend, Tip, draw_key
 from dlviz.gui.explorer.colours import DEFAULT_COLOUR, point_in_polygon
 from dlviz.gui.explorer.dots import Dots
 from dlviz.gui.widgets.images import png_bytes
+from dlviz.gui.widgets.pictures import ImageItem
 
 MAX_NAMED = 40  # text labels drawn next to points
 
@@ -116,7 +117,7 @@ class ScatterView(pg.GraphicsView):
         self.setCentralItem(self.box)
         self.box.setDefaultPadding(0.08)  # room for the names drawn beside points
 
-        self.density = pg.ImageItem()
+        self.density = ImageItem()
         self.density.setZValue(-10)
         lut = np.zeros((256, 4), np.uint8)
         lut[:, :3] = colormap_lut("ice")

@@ -15,6 +15,7 @@ from dlviz.core import catalogue
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, set_checked
+from dlviz.gui.widgets.pictures import ImageItem
 from dlviz.gui.widgets.steady import SteadyLabel
 from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
@@ -38,7 +39,7 @@ class BackpropPane(Pane):
         self.freeze.setToolTip("Keep showing this unit while the cursor moves on (key d)")
         self.canvas = pg.GraphicsLayoutWidget()
         self.view = style.image_view(self.canvas)
-        self.image = pg.ImageItem()
+        self.image = ImageItem()
         self.view.addItem(self.image)
         row = QHBoxLayout()
         row.addWidget(self.method)

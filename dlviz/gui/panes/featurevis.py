@@ -28,6 +28,7 @@ from dlviz.core import catalogue
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import choose, combo, dspin, set_number, spin
+from dlviz.gui.widgets.pictures import ImageItem
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.gui.widgets.scrolling import scroll_area
 from dlviz.gui.widgets.steady import SteadyLabel
@@ -48,7 +49,7 @@ class FeatureVisPane(Pane):
         self.canvas = pg.GraphicsLayoutWidget()
         self.view = style.image_view(self.canvas)
         self.canvas.setMinimumHeight(120)
-        self.image = pg.ImageItem()
+        self.image = ImageItem()
         self.view.addItem(self.image)
 
         self.kind = combo(catalogue.FEATUREVIS_OBJECTIVES)

@@ -32,6 +32,7 @@ from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import combo
 from dlviz.gui.widgets.images import qimage
+from dlviz.gui.widgets.pictures import ImageItem
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.gui.widgets.steady import SteadyLabel
 from dlviz.gui.widgets.text import duration, shape_text
@@ -77,7 +78,7 @@ class GridPane(Pane):
         # Maps: one image, one selection outline.
         self.map_canvas = pg.GraphicsLayoutWidget()
         self.map_view = style.image_view(self.map_canvas)
-        self.image = pg.ImageItem()
+        self.image = ImageItem()
         self.map_view.addItem(self.image)
         self.cursor = QGraphicsRectItem()
         self.cursor.setZValue(10)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout
 
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
+from dlviz.gui.widgets.pictures import ImageItem
 from dlviz.gui.widgets.transport import Transport
 
 
@@ -19,7 +20,7 @@ class InputPane(Pane):
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setMinimumSize(160, 120)
         self.view = style.image_view(self.canvas)
-        self.image = pg.ImageItem()
+        self.image = ImageItem()
         self.view.addItem(self.image)
         self.crop = QGraphicsRectItem()
         self.crop.setVisible(False)

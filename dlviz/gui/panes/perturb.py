@@ -39,7 +39,7 @@ from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.controls import Slider, choose, combo, set_checked, set_number
 from dlviz.gui.widgets.heat import MapKey, signed_heat_rgba
-from dlviz.gui.widgets.pictures import Canvas
+from dlviz.gui.widgets.pictures import Canvas, ImageItem
 from dlviz.gui.widgets.scrolling import scroll_area, scrolled
 from dlviz.gui.widgets.tiles import VerdictTile
 from dlviz.gui.widgets.toplist import Row, TopList
@@ -77,8 +77,8 @@ class PerturbPane(Pane):
         self.canvas = Canvas()
         self.view = style.image_view(self.canvas)
         self.canvas.setMinimumSize(100, 100)
-        self.image = pg.ImageItem()
-        self.overlay = pg.ImageItem()
+        self.image = ImageItem()
+        self.overlay = ImageItem()
         self.view.addItem(self.image)
         self.view.addItem(self.overlay)
         self.patch = pg.ROI((96, 96), (32, 32), pen=pg.mkPen(style.SELECT, width=2), movable=True,

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStackedWidget, QVBo
 from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.heat import heat_rgba, upsample
+from dlviz.gui.widgets.pictures import ImageItem
 from dlviz.gui.widgets.steady import SteadyLabel
 
 
@@ -28,7 +29,7 @@ class UnitPane(Pane):
         self.plot.setMouseEnabled(False, False)
         self.plot.setAspectLocked(True)
         self.plot.invertY(True)
-        self.map = pg.ImageItem()
+        self.map = ImageItem()
         self.plot.addItem(self.map)
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=style.colormap(session.cmap), interactive=False, width=14)
         self._bar_cmap = session.cmap
@@ -38,8 +39,8 @@ class UnitPane(Pane):
         # The map over the crop.
         self.overlay_canvas = pg.GraphicsLayoutWidget()
         self.overlay_view = style.image_view(self.overlay_canvas)
-        self.crop = pg.ImageItem()
-        self.heat = pg.ImageItem()
+        self.crop = ImageItem()
+        self.heat = ImageItem()
         self.overlay_view.addItem(self.crop)
         self.overlay_view.addItem(self.heat)
         self.opacity = QSlider(Qt.Horizontal)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsRectItem, QSizePoli
 from dlviz.gui import style
 from dlviz.gui.widgets.heat import heat_rgba
 from dlviz.gui.widgets.images import qimage
-from dlviz.gui.widgets.pictures import Picture
+from dlviz.gui.widgets.pictures import ImageItem, Picture
 from dlviz.gui.widgets.text import percent
 
 # One colour per glimpse: its box, its fixation point and its filmstrip frame.
@@ -23,7 +23,7 @@ def xywh(box):
     return x0, y0, x1 - x0, y1 - y0
 
 
-class DragImage(pg.ImageItem):
+class DragImage(ImageItem):
     """An image the fixation can be pressed and dragged on; reports positions in view coordinates."""
 
     def __init__(self, moved):
@@ -55,7 +55,7 @@ class SaccadeView(Picture):
         view = self.view
         self.photo = DragImage(moved)
         self.photo.setAutoDownsample(True)
-        self.heat = pg.ImageItem()
+        self.heat = ImageItem()
         self.heat.setZValue(1)
         view.addItem(self.photo)
         view.addItem(self.heat)
