@@ -355,3 +355,60 @@ def test_scorecam_hears_a_stop_inside_a_batch_of_masks(bundled, chelsea):
     assert result is None
     assert len(ran_after_stop) <= 1, f"{len(ran_after_stop)} modules ran after the stop"
     assert active_hooks(bundled.model) == 0
+
+
+# --------------------------------------------------------------------------- traced gradients
+
+
+@pytest.mark.parametrize("layer, unit", [("conv2", 2), (None, 1)])
+def test_the_gradient_goes_through_a_trace_from_the_second_ask_and_stays_exact(layer, unit):
+    model = _fixed(TinyCamNet())
+    before = _snapshot(model)
+    for seed in range(3):
+        x = torch.randn(1, 3, 8, 8, generator=torch.Generator().manual_seed(seed))
+        got = A.backprop(model, x, layer, unit)
+        x_in = x.clone().requires_grad_(True)
+        with torch.enable_grad():
+            out = model(x_in)[0, unit] if layer is None else model.conv2(model.relu(model.conv1(x_in)))[0, unit].sum()
+            (want,) = torch.autograd.grad(out, x_in)
+        np.testing.assert_allclose(got, want[0].numpy(), atol=1e-6)
+        made = [entry for key, entry in A._TO_LAYER[model].items() if key[0] == layer]
+        assert len(made) == 1 and isinstance(made[0], torch.jit.ScriptModule) == (seed > 0)
+    _assert_untouched(model, before)
+
+
+class ThroughNumpyNet(nn.Module):
+    """A pass that leaves torch for NumPy: a trace would keep one input's scale for every input."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.head = nn.Conv2d(4, 2, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return self.head(y * float(np.abs(y.detach().numpy()).mean()))
+
+
+def test_a_pass_a_trace_cannot_follow_keeps_the_eager_gradient(monkeypatch):
+    model = _fixed(ThroughNumpyNet())
+    xs = [torch.randn(1, 3, 6, 6, generator=torch.Generator().manual_seed(seed)) * (seed + 1) for seed in range(3)]
+    got = [A.backprop(model, x, "head", 1) for x in xs]
+    assert list(A._TO_LAYER[model].values()) == [None]  # found to differ on noise, not kept
+    monkeypatch.setenv("DLVIZ_TRACE", "0")  # the eager gradient, as a reference
+    for x, ours in zip(xs, got):
+        np.testing.assert_allclose(ours, A.backprop(model, x, "head", 1), atol=1e-6)
+
+
+def test_a_model_let_go_takes_its_traced_gradients_with_it():
+    import gc
+    import weakref
+
+    model = _fixed(TinyCamNet())
+    for seed in range(3):
+        A.backprop(model, torch.randn(1, 3, 8, 8, generator=torch.Generator().manual_seed(seed)), "conv2", 0)
+    assert model in A._TO_LAYER
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
