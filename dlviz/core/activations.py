@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -349,11 +350,7 @@ class Activations(Mapping):
         entry = None
         if self._chains is not None and traced_allowed():
             key = (name, source, tuple(base.shape), base.dtype, base.device)
-            entry = self._chains.get(key, _FIRST)
-            if entry is _FIRST:
-                self._chains[key] = _SECOND
-            elif entry is _SECOND:
-                entry = self._chains[key] = _trace_chain(chain, base)
+            entry = made_at_second_ask(self._chains, key, lambda: _trace_chain(chain, base))
         with torch.inference_mode():
             if isinstance(entry, torch.jit.ScriptModule):
                 with torch.jit.optimized_execution(False):
@@ -509,6 +506,21 @@ def _same(outputs, names: list[str], eager: Forward) -> bool:
 
 
 _FIRST, _SECOND = "first", "second"  # how far run_traced has come for an input shape
+
+
+def made_at_second_ask(cache: dict, key, make, lock=None):
+    """What `cache` keeps for `key`: None the first time it is asked for (the caller goes eager,
+    and a one-off pays nothing), `make()` the second time, kept for every time after (None too,
+    where `make` could not make it). `lock` guards the cache where threads share it; `make` runs
+    outside it."""
+    with lock or contextlib.nullcontext():
+        entry = cache.get(key, _FIRST)
+        cache[key] = _SECOND if entry is _FIRST else entry
+    if entry is _SECOND:
+        entry = make()
+        with lock or contextlib.nullcontext():
+            cache[key] = entry
+    return None if entry is _FIRST else entry
 
 
 def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:

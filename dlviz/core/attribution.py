@@ -32,7 +32,7 @@ from torch import nn
 
 from dlviz import runtime
 from dlviz.core import catalogue, devices
-from dlviz.core.activations import _FIRST, _SECOND, EndPass, OwnedHook, StopWithin, traced_allowed
+from dlviz.core.activations import EndPass, OwnedHook, StopWithin, made_at_second_ask, traced_allowed
 from dlviz.core.errors import Cancelled
 from dlviz.core.progress import Progress, given
 
@@ -232,16 +232,10 @@ def _traced_to_layer(model: nn.Module, x: torch.Tensor, layer: str | None):
     ones, so the gradient is the same to the last bit (docs/decisions/0010)."""
     if not traced_allowed():
         return None
-    key = (layer, tuple(x.shape), x.dtype, x.device, model.training)
     with _TO_LAYER_LOCK:
         made = _TO_LAYER.setdefault(model, {})
-        entry = made.get(key, _FIRST)
-        made[key] = _SECOND if entry is _FIRST else entry
-    if entry is _SECOND:
-        entry = _trace_to_layer(model, x, layer)
-        with _TO_LAYER_LOCK:
-            made[key] = entry
-    return entry if entry is not _FIRST else None
+    key = (layer, tuple(x.shape), x.dtype, x.device, model.training)
+    return made_at_second_ask(made, key, lambda: _trace_to_layer(model, x, layer), _TO_LAYER_LOCK)
 
 
 def _trace_to_layer(model, x, layer):
