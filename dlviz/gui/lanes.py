@@ -1,12 +1,17 @@
 """How live frames go through the model: the lanes (workers) a frame may take, the threads a
-frame's pass gets, and the job that takes the newest frame (docs/decisions/0010)."""
+frame's pass gets, the job that takes the newest frame (docs/decisions/0010), and how fast
+frames come and go."""
 
 from __future__ import annotations
 
 import os
+import time
+from collections import deque
 
 from dlviz.core.frames import Frame
 from dlviz.work import toolbox
+
+RATE_WINDOW_S = 2.0  # frame rates are counted over the last two seconds
 
 
 def leave_a_core(lanes: int = 1) -> int:
@@ -45,3 +50,31 @@ def newest_frame(state, take, loaded, threads=None, layer=None):
     much older (docs/decisions/0010)."""
     frame = take(state, loaded)
     return None if frame is None else toolbox.live_frame(state, loaded, frame, threads, layer)
+
+
+class Rate:
+    """Events per second over the last `window_s` seconds."""
+
+    def __init__(self, window_s: float = RATE_WINDOW_S, clock=time.perf_counter):
+        self.window_s, self.clock = window_s, clock
+        self._times: deque[float] = deque()
+
+    def tick(self) -> None:
+        now = self.clock()
+        self._times.append(now)
+        self._trim(now)
+
+    def _trim(self, now: float) -> None:
+        while self._times and self._times[0] < now - self.window_s:
+            self._times.popleft()
+
+    def per_second(self) -> float:
+        now = self.clock()
+        self._trim(now)
+        if len(self._times) < 2:
+            return 0.0
+        span = max(now - self._times[0], self._times[-1] - self._times[0])
+        return (len(self._times) - 1) / span if span > 0 else 0.0
+
+    def clear(self) -> None:
+        self._times.clear()

@@ -25,43 +25,14 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 from dlviz import runtime
 from dlviz.core.errors import DlvizError
 from dlviz.core.frames import VIDEO_FILTER, Frame, Player
-from dlviz.gui.lanes import Lane, default_lanes, leave_a_core, newest_frame
+from dlviz.gui.lanes import Lane, Rate, default_lanes, leave_a_core, newest_frame
 from dlviz.gui.widgets.saving import write_for_user
 from dlviz.session import InputSource
 from dlviz.work import kinds
 from dlviz.work import toolbox as jobs
 
 
-RATE_WINDOW_S = 2.0  # frame rates are counted over the last two seconds
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
-
-
-class Rate:
-    """Events per second over the last `window_s` seconds."""
-
-    def __init__(self, window_s: float = RATE_WINDOW_S, clock=time.perf_counter):
-        self.window_s, self.clock = window_s, clock
-        self._times: deque[float] = deque()
-
-    def tick(self) -> None:
-        now = self.clock()
-        self._times.append(now)
-        self._trim(now)
-
-    def _trim(self, now: float) -> None:
-        while self._times and self._times[0] < now - self.window_s:
-            self._times.popleft()
-
-    def per_second(self) -> float:
-        now = self.clock()
-        self._trim(now)
-        if len(self._times) < 2:
-            return 0.0
-        span = max(now - self._times[0], self._times[-1] - self._times[0])
-        return (len(self._times) - 1) / span if span > 0 else 0.0
-
-    def clear(self) -> None:
-        self._times.clear()
 
 
 class LiveFeed(QObject):
@@ -93,6 +64,13 @@ class LiveFeed(QObject):
         self._lanes = [Lane(runner)]
         self.max_lanes = default_lanes()
         self._views_follow = False  # the last frame shown set the window's runner work of its own (see _usable_lanes)
+        # While views follow, the next frame's pass runs on the feed's own lane beside them, and
+        # waits here, (result, generation), until they are done (see _frame_done).
+        self.overlap_views = True
+        self._held = None
+        # How long the views took after a frame landed, and a frame's pass, in ms (moving averages):
+        # the pass beside them starts late enough to end with them, on a fresher frame.
+        self._views_ms, self._pass_ms, self._landed_at = 0.0, 0.0, None
         self._asked = 0  # requests to the window's runner other than live frames, counted as they come
         self._short_turns = False  # runtime.begin_short_turns while frames play (see _sync_turns)
         self.changed.connect(self._sync_turns)  # every change of play state says so
@@ -110,6 +88,7 @@ class LiveFeed(QObject):
         runner.submitted.connect(self._job_submitted)
         runner.failed.connect(self._load_ended)
         runner.cancelled.connect(self._load_ended)
+        runner.busy_changed.connect(self._views_done)
         session.model_changed.connect(self._model_changed)
 
     # ---------------------------------------------------------------- state
@@ -211,7 +190,7 @@ class LiveFeed(QObject):
         self.frozen = False
         self._at_end = False
         self._step_target = None
-        self._views_follow = False  # the next source's first frame says again
+        self._views_follow, self._held = False, None  # the next source's first frame says again
         with self._lock:
             self._slot = None
             self.dropped = 0
@@ -333,6 +312,7 @@ class LiveFeed(QObject):
             self.say("Nothing is live to freeze: open a video or press C for the camera.", error=True)
             return
         self.frozen = not self.frozen
+        self._held = None
         with self._lock:
             self._slot = None
         if self.player is not None:
@@ -348,7 +328,7 @@ class LiveFeed(QObject):
         if self.player is None:
             self.say("Frame steps need a video or a slideshow.", error=True)
             return
-        self.frozen = False
+        self.frozen, self._held = False, None
         with self._lock:
             self._slot = None
         # From the frame a step already asked for, else the one on screen: two quick presses of
@@ -360,7 +340,7 @@ class LiveFeed(QObject):
 
     def seek(self, index: int) -> None:
         """Show frame `index` (the transport's seek bar); a frozen video stays paused there."""
-        self._step_target = None
+        self._step_target, self._held = None, None
         if self.player is not None:
             if self.frozen:
                 self.frozen = False
@@ -414,11 +394,13 @@ class LiveFeed(QObject):
                 lane.frame = frame
             return frame
 
-    def _take_for(self, lane: Lane, state, model) -> Frame | None:
+    def _take_for(self, lane: Lane, state, model, not_before: float = 0.0) -> Frame | None:
         """On the lane's worker, as its job starts: the slot's frame is the lane's. None, and the
         frame left for the next job, when the job is no longer wanted or its model is on its way
         out: a frame sent before a model load ran through the old model after it, and was thrown
-        away."""
+        away. Not before `not_before` (a frame whose pass would otherwise wait for the views)."""
+        while (left := not_before - time.perf_counter()) > 0 and not state.should_stop():
+            time.sleep(min(left, 0.01))
         if state.should_stop() or model is not self.session.model or self.runner.waiting(kinds.MODEL_LOAD):
             return None
         return self._take(lane)
@@ -441,7 +423,7 @@ class LiveFeed(QObject):
 
     def _pump(self) -> None:
         model = self.session.model
-        if model is None or not self.active or self.runner.waiting(kinds.MODEL_LOAD):
+        if model is None or not self.active or self.runner.waiting(kinds.MODEL_LOAD) or self._held is not None:
             return  # during a load, frames wait for the new model (_model_changed, _load_ended send them)
         lanes = self._usable_lanes(model)
         if not self._waiting() or any(lane.sent and lane.frame is None and lane.runner.running_kind() in (None, kinds.LIVE)
@@ -453,8 +435,13 @@ class LiveFeed(QObject):
             return
         lane.sent, lane.frame = True, None
         generation = self._generation
-        lane.runner.submit(kinds.LIVE, newest_frame, lambda state, loaded: self._take_for(lane, state, loaded), model,
-                           leave_a_core(len(lanes)), self.session.layer,
+        beside = self._views_follow and lane is not self._lanes[0]  # the views' jobs share the cores
+        if self._short_turns:
+            self.runner.threads = leave_a_core(2 if beside else 1)
+        wait_s = max(0.0, self._views_ms - self._pass_ms - 5.0) / 1000 if beside and self._landed_at else 0.0
+        not_before = time.perf_counter() + wait_s
+        lane.runner.submit(kinds.LIVE, newest_frame, lambda state, loaded: self._take_for(lane, state, loaded, not_before), model,
+                           leave_a_core(2 if beside else len(lanes)), self.session.layer,
                            done=lambda result: self._frame_done(result, generation, lane),
                            failed=lambda sentence: self._frame_failed(sentence, lane),
                            cancelled=lambda: self._frame_cancelled(lane))
@@ -471,17 +458,18 @@ class LiveFeed(QObject):
         pictures a second at 17-18 frames (docs/decisions/0010)."""
         from dlviz.core.activations import traced_ready
 
-        two = (self.max_lanes > 1 and not self._views_follow and (os.cpu_count() or 1) >= 2
-               and model.device.type == "cpu" and traced_ready(model))
-        if not two:
+        apart = (os.cpu_count() or 1) >= 2 and model.device.type == "cpu" and traced_ready(model)
+        if self._views_follow:  # the next frame's pass beside the views' jobs, or turns with them
+            return self._own_lanes(create=True) if apart and self.overlap_views else self._lanes[:1]
+        if not (apart and self.max_lanes > 1):
             return self._lanes[:1]  # the window's runner: eager passes and the making of a trace stay there
-        if len(self._lanes) == 1:
+        return self._own_lanes(create=True) + self._lanes[:1]  # the feed's own first
+
+    def _own_lanes(self, create: bool = False) -> list[Lane]:
+        if create and len(self._lanes) == 1:
             from dlviz.work.runner import JobRunner
 
             self._lanes.append(Lane(JobRunner({kinds.LIVE: self.runner.table[kinds.LIVE]}, parent=self)))
-        return self._lanes[::-1]  # the feed's own first
-
-    def _own_lanes(self) -> list[Lane]:
         return self._lanes[1:]
 
     def _source_of(self, frame: Frame) -> InputSource:
@@ -494,7 +482,12 @@ class LiveFeed(QObject):
         if result is None:  # nothing taken: the slot was emptied (a freeze, a step) or a model is on its way
             self._pump()
             return
+        took = result.forward.total_ms
+        self._pass_ms = took if not self._pass_ms else self._pass_ms + (took - self._pass_ms) / 4
         if self._views_follow:
+            if lane is not self._lanes[0] and self.runner.awaited(but=(kinds.LIVE,)):
+                self._held = (result, generation)  # the views still draw the frame on screen: see _views_done
+                return
             # The views' jobs for this frame go to the window's runner before the next frame does:
             # an idle worker took a frame sent first at once, and the views then followed every
             # other frame only.
@@ -505,6 +498,25 @@ class LiveFeed(QObject):
         else:
             self._pump()  # the next frame goes to the worker first, and through the model while this one is drawn
             self._land(result)
+
+    def _views_done(self, busy: bool = False) -> None:
+        """The window's runner has no answer to come but live frames': a frame held while the
+        views drew the one before lands, and the next goes in."""
+        if self.runner.awaited(but=(kinds.LIVE,)):
+            return
+        if self._landed_at is not None:
+            took = (time.perf_counter() - self._landed_at) * 1000
+            self._views_ms = took if not self._views_ms else self._views_ms + (took - self._views_ms) / 4
+            self._landed_at = None
+        if self._held is None:
+            return
+        (result, generation), self._held = self._held, None
+        if generation != self._generation:
+            return
+        try:
+            self._land(result)
+        finally:
+            self._pump()
 
     def _land(self, result) -> None:
         """A frame's pass is done: the frame goes on screen, unless it is outdated."""
@@ -519,6 +531,7 @@ class LiveFeed(QObject):
             # Whether the panes asked the window's runner for work at this frame: work it had
             # before (a job the Backprop tab asked for as it came up) does not make frames wait.
             self._views_follow = self._asked != asked
+            self._landed_at = time.perf_counter() if self._views_follow else None
             self.shown = frame
             if frame.index == self._step_target:
                 self._step_target = None
@@ -555,6 +568,7 @@ class LiveFeed(QObject):
         """Frames going through the old model on the feed's own lane are dropped (the window
         runner's were dropped when the load was asked for, and none was sent during the load), and
         the next frames go through the new one."""
+        self._held = None
         for lane in self._own_lanes():
             lane.runner.cancel(kinds.LIVE)
         self._pump()
