@@ -14,6 +14,7 @@ goes live again.
 from __future__ import annotations
 
 import os
+import statistics
 import threading
 import time
 from collections import deque
@@ -68,9 +69,10 @@ class LiveFeed(QObject):
         # waits here, (result, generation), until they are done (see _frame_done).
         self.overlap_views = True
         self._held = None
-        # How long the views took after a frame landed, and a frame's pass, in ms (moving averages):
-        # the pass beside them starts late enough to end with them, on a fresher frame.
-        self._views_ms, self._pass_ms, self._landed_at = 0.0, 0.0, None
+        # How long the views took after each of the last frames landed, and the last passes, in ms:
+        # the pass beside them starts late enough to end with them, on a fresher frame (medians:
+        # the views' first job of a layer, which makes a trace, took ten times the rest).
+        self._views_ms, self._pass_ms, self._landed_at = deque(maxlen=8), deque(maxlen=8), None
         self._asked = 0  # requests to the window's runner other than live frames, counted as they come
         self._short_turns = False  # runtime.begin_short_turns while frames play (see _sync_turns)
         self.changed.connect(self._sync_turns)  # every change of play state says so
@@ -438,7 +440,9 @@ class LiveFeed(QObject):
         beside = self._views_follow and lane is not self._lanes[0]  # the views' jobs share the cores
         if self._short_turns:
             self.runner.threads = leave_a_core(2 if beside else 1)
-        wait_s = max(0.0, self._views_ms - self._pass_ms - 5.0) / 1000 if beside and self._landed_at else 0.0
+        wait_s = 0.0
+        if beside and self._landed_at and len(self._views_ms) >= 3 and self._pass_ms:
+            wait_s = max(0.0, statistics.median(self._views_ms) - statistics.median(self._pass_ms) - 5.0) / 1000
         not_before = time.perf_counter() + wait_s
         lane.runner.submit(kinds.LIVE, newest_frame, lambda state, loaded: self._take_for(lane, state, loaded, not_before), model,
                            leave_a_core(2 if beside else len(lanes)), self.session.layer,
@@ -482,8 +486,7 @@ class LiveFeed(QObject):
         if result is None:  # nothing taken: the slot was emptied (a freeze, a step) or a model is on its way
             self._pump()
             return
-        took = result.forward.total_ms
-        self._pass_ms = took if not self._pass_ms else self._pass_ms + (took - self._pass_ms) / 4
+        self._pass_ms.append(result.forward.total_ms)
         if self._views_follow:
             if lane is not self._lanes[0] and self.runner.awaited(but=(kinds.LIVE,)):
                 self._held = (result, generation)  # the views still draw the frame on screen: see _views_done
@@ -505,8 +508,7 @@ class LiveFeed(QObject):
         if self.runner.awaited(but=(kinds.LIVE,)):
             return
         if self._landed_at is not None:
-            took = (time.perf_counter() - self._landed_at) * 1000
-            self._views_ms = took if not self._views_ms else self._views_ms + (took - self._views_ms) / 4
+            self._views_ms.append((time.perf_counter() - self._landed_at) * 1000)
             self._landed_at = None
         if self._held is None:
             return
