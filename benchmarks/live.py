@@ -20,7 +20,7 @@ unless QT_QPA_PLATFORM says otherwise) with the bundled EfficientNet-Lite0 and w
   it more than 1), and a live frame's median time there (against the bare pass: what sharing two
   cores with the drawing and the decoder costs it).
 
-`--lanes 1|2` sets how many frames may be in flight at once (the window's own choice: two on four
+`--lanes 1|2` sets how many frames may be in flight at once (the window's own choice: two on two
 cores or more, docs/decisions/0010).
 
 Two layouts are measured: "grid" (the grid, unit, predictions and input panes follow the frames;
@@ -201,7 +201,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds each run plays (default 8)")
     parser.add_argument("--soak", type=float, metavar="MINUTES", help="play this long and report memory growth instead")
     parser.add_argument("--lanes", type=int, choices=(1, 2),
-                        help="live frames in flight at most (default: the window's own, 2 on four cores or more)")
+                        help="live frames in flight at most (default: the window's own, 2 on two cores or more)")
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QSettings

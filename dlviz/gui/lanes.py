@@ -23,11 +23,13 @@ def leave_a_core(lanes: int = 1) -> int:
 
 
 def default_lanes() -> int:
-    """Frames in flight at most: two where the CPU keeps a core for the GUI thread besides two
-    passes (four cores or more), else one. On two cores, two frames in flight gave resnet18 20-50%
-    more frames but the bundled model none, and the window's pauses grew (GUI 38-40 ms -> 46-85
-    ms): the two passes and the drawing shared two cores (docs/decisions/0010)."""
-    return 2 if (os.cpu_count() or 1) >= 4 else 1
+    """Frames in flight at most: two on two cores or more, else one. On two cores, two frames
+    in flight at first gave the bundled model no more frames and the window pauses of 46-85 ms
+    (the two passes and the drawing share the cores), so they waited for four. Once a frame's
+    preparation, the layer on screen and the pictures stopped holding the interpreter lock, two
+    gave 15% more frames (bundled model) and 30% (resnet18), with pauses of 37-48 ms, under the
+    50 ms asked for (docs/decisions/0010)."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
 class Lane:
