@@ -68,10 +68,9 @@ class LiveFeed(QObject):
         # While views follow, the next frame's pass runs on the feed's own lane beside them, and
         # waits here, (result, generation), until they are done (see _frame_done).
         self.overlap_views = True
-        self._held = None
-        # How long the views took after each of the last frames landed, and the last passes, in ms:
-        # the pass beside them starts late enough to end with them, on a fresher frame (medians:
-        # the views' first job of a layer, which makes a trace, took ten times the rest).
+        self._held, self._landing = None, False
+        # The views' time after each of the last frames landed, and the last passes', in ms: the
+        # pass beside them starts late enough to end with them (medians: a first job tracing).
         self._views_ms, self._pass_ms, self._landed_at = deque(maxlen=8), deque(maxlen=8), None
         self._asked = 0  # requests to the window's runner other than live frames, counted as they come
         self._short_turns = False  # runtime.begin_short_turns while frames play (see _sync_turns)
@@ -348,6 +347,7 @@ class LiveFeed(QObject):
                 self.frozen = False
                 self.changed.emit()
             self.player.seek(index)
+            self._pump()
 
     def change_speed(self, step: int) -> None:
         if self.player is None:
@@ -425,7 +425,10 @@ class LiveFeed(QObject):
 
     def _pump(self) -> None:
         model = self.session.model
-        if model is None or not self.active or self.runner.waiting(kinds.MODEL_LOAD) or self._held is not None:
+        if self._held is not None:
+            self._views_done()  # it lands first, if the views are done, and sends the next
+            return
+        if model is None or not self.active or self.runner.waiting(kinds.MODEL_LOAD):
             return  # during a load, frames wait for the new model (_model_changed, _load_ended send them)
         lanes = self._usable_lanes(model)
         if not self._waiting() or any(lane.sent and lane.frame is None and lane.runner.running_kind() in (None, kinds.LIVE)
@@ -451,15 +454,13 @@ class LiveFeed(QObject):
                            cancelled=lambda: self._frame_cancelled(lane))
 
     def _usable_lanes(self, model) -> list[Lane]:
-        """The lanes a frame may take now, the live feed's own first (the window's runner has other
-        work too). Two only when `max_lanes` allows, on a CPU with two cores or more, once the
-        model's live pass is traced: two traced passes share nothing, and alone on two cores they
-        gave 1.16-1.18 times the passes of one pass on both (benchmarks/parallel_frames.py).
-        Only the window's runner while the last frame shown set that runner work of its own (the
-        backprop view's backward pass, the attention maps): frames and those views take turns
-        there, so each frame's views are done before the next frame lands. Landed from a lane of
-        their own, frames came faster than the views could follow: the Backprop tab drew 2.2-2.8
-        pictures a second at 17-18 frames (docs/decisions/0010)."""
+        """The lanes a frame may take now, the feed's own first. Two when `max_lanes` allows, on
+        two cores or more, once the model's live pass is traced (two traced passes share
+        nothing). While the last frame shown set the window's runner work of its own (views that
+        follow), one: the feed's own, its frame held until the views are done (`_frame_done`),
+        or with `overlap_views` off the window's runner, taking turns with them. Landed as soon
+        as their pass was done, frames came faster than the views could follow (the Backprop tab
+        drew 2.2-2.8 pictures a second at 17-18 frames; docs/decisions/0010)."""
         from dlviz.core.activations import traced_ready
 
         apart = (os.cpu_count() or 1) >= 2 and model.device.type == "cpu" and traced_ready(model)
@@ -488,7 +489,7 @@ class LiveFeed(QObject):
             return
         self._pass_ms.append(result.forward.total_ms)
         if self._views_follow:
-            if lane is not self._lanes[0] and self.runner.awaited(but=(kinds.LIVE,)):
+            if lane is not self._lanes[0] and self._views_awaited():
                 self._held = (result, generation)  # the views still draw the frame on screen: see _views_done
                 return
             # The views' jobs for this frame go to the window's runner before the next frame does:
@@ -502,15 +503,21 @@ class LiveFeed(QObject):
             self._pump()  # the next frame goes to the worker first, and through the model while this one is drawn
             self._land(result)
 
+    def _views_awaited(self) -> bool:
+        """An answer to come from the window's runner, but live frames' and the background's."""
+        return self.runner.awaited(but=(kinds.LIVE, *kinds.background_kinds(self.runner.table)))
+
     def _views_done(self, busy: bool = False) -> None:
         """The window's runner has no answer to come but live frames': a frame held while the
-        views drew the one before lands, and the next goes in."""
-        if self.runner.awaited(but=(kinds.LIVE,)):
+        views drew the one before lands, and the next goes in. Not while a frame lands (a pane
+        that cancels its job as the frame comes makes the runner say so): it would land inside."""
+        if self._landing or self._views_awaited():
             return
         if self._landed_at is not None:
             self._views_ms.append((time.perf_counter() - self._landed_at) * 1000)
             self._landed_at = None
         if self._held is None:
+            self._pump()  # (a held frame let go by a seek: the next goes in)
             return
         (result, generation), self._held = self._held, None
         if generation != self._generation:
@@ -522,6 +529,13 @@ class LiveFeed(QObject):
 
     def _land(self, result) -> None:
         """A frame's pass is done: the frame goes on screen, unless it is outdated."""
+        self._landing = True
+        try:
+            self._show(result)
+        finally:
+            self._landing = False
+
+    def _show(self, result) -> None:
         if result.loaded is self.session.model and self.active and not self.frozen:
             frame = result.frame
             if self.shown is not None and frame.captured < self.shown.captured:
@@ -553,11 +567,8 @@ class LiveFeed(QObject):
         QTimer.singleShot(0, self._pump)
 
     def _sync_turns(self) -> None:
-        """Short turns of the GIL while frames play (not while paused, frozen or ended, when the
-        user steps through layers, which short turns slow): the workers and the GUI thread all
-        take it many times a frame, and at Python's 5 ms the window waited for it (two frames in
-        flight: GUI pauses 48-73 ms at 5 ms, 46-85 ms and p99 32-43 ms at 0.5 ms;
-        docs/decisions/0010)."""
+        """Short turns of the GIL while frames play, not while paused, frozen or ended (stepping
+        through layers is slower with them): docs/decisions/0010."""
         on = self.active and self.playing and not self._at_end
         if on != self._short_turns:
             self._short_turns = on
@@ -568,8 +579,7 @@ class LiveFeed(QObject):
 
     def _model_changed(self) -> None:
         """Frames going through the old model on the feed's own lane are dropped (the window
-        runner's were dropped when the load was asked for, and none was sent during the load), and
-        the next frames go through the new one."""
+        runner's were, when the load was asked for); the next go through the new one."""
         self._held = None
         for lane in self._own_lanes():
             lane.runner.cancel(kinds.LIVE)
