@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
@@ -29,6 +28,7 @@ from dlviz.core import devices
 from dlviz.core.errors import Cancelled
 from dlviz.core.models import LoadedModel
 from dlviz.core.progress import Progress
+from dlviz.core.second_ask import made_at_second_ask
 
 
 log = logging.getLogger("dlviz")
@@ -505,24 +505,6 @@ def _same(outputs, names: list[str], eager: Forward) -> bool:
         for name, tensor in zip(names, outputs[1:]))
 
 
-_FIRST, _SECOND = "first", "second"  # how far run_traced has come for an input shape
-
-
-def made_at_second_ask(cache: dict, key, make, lock=None):
-    """What `cache` keeps for `key`: None the first time it is asked for (the caller goes eager,
-    and a one-off pays nothing), `make()` the second time, kept for every time after (None too,
-    where `make` could not make it). `lock` guards the cache where threads share it; `make` runs
-    outside it."""
-    with lock or contextlib.nullcontext():
-        entry = cache.get(key, _FIRST)
-        cache[key] = _SECOND if entry is _FIRST else entry
-    if entry is _SECOND:
-        entry = make()
-        with lock or contextlib.nullcontext():
-            cache[key] = entry
-    return None if entry is _FIRST else entry
-
-
 def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
     """`run` with every layer recorded, through a TorchScript trace of the pass kept with the
     model. The trace is made at the second call for an input shape (the first stays eager, so a
@@ -537,12 +519,8 @@ def run_traced(loaded: LoadedModel, batch: torch.Tensor) -> Forward:
         return run(loaded, batch)
     batch = loaded.put(batch)
     key = (tuple(batch.shape), batch.dtype, tuple(loaded.layer_names))
-    entry = loaded.traced.get(key, _FIRST)
-    if entry is _FIRST:  # the first frame goes eager, to be on screen at once; the second is traced
-        loaded.traced[key] = _SECOND
-        return run(loaded, batch)
-    if entry is _SECOND:
-        entry = loaded.traced[key] = _trace(loaded, batch)
+    # The first frame goes eager, to be on screen at once; the second is traced.
+    entry = made_at_second_ask(loaded.traced, key, lambda: _trace(loaded, batch))
     if entry is None:
         return run(loaded, batch)
     graph, names, chosen = entry

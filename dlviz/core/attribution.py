@@ -32,9 +32,10 @@ from torch import nn
 
 from dlviz import runtime
 from dlviz.core import catalogue, devices
-from dlviz.core.activations import EndPass, OwnedHook, StopWithin, made_at_second_ask, traced_allowed
+from dlviz.core.activations import EndPass, OwnedHook, StopWithin, traced_allowed
 from dlviz.core.errors import Cancelled
 from dlviz.core.progress import Progress, given
+from dlviz.core.second_ask import made_at_second_ask
 
 METHODS = tuple(catalogue.BACKPROP_METHODS)
 FILTERS = tuple(catalogue.FILTERS)

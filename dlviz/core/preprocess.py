@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from dlviz.core.second_ask import made_at_second_ask
+
 RESAMPLE = {
     "nearest": Image.Resampling.NEAREST,
     "bilinear": Image.Resampling.BILINEAR,
@@ -124,7 +126,6 @@ class Preprocess:
         return out
 
 
-_FIRST, _SECOND = "first", "second"
 _PREPARED: "OrderedDict[tuple, object]" = OrderedDict()  # (preprocess, shape) -> graph, None or a marker
 _PREPARED_SIZES = 16  # the sizes kept (a slideshow of photos of every size makes one each)
 _PREPARED_LOCK = threading.Lock()
@@ -137,17 +138,13 @@ def _prepared(preprocess: Preprocess, shape) -> object | None:
     if size is None:
         return None
     key = (preprocess, tuple(shape))
+    entry = made_at_second_ask(_PREPARED, key, lambda: _trace_prepare(preprocess, shape, size), _PREPARED_LOCK)
     with _PREPARED_LOCK:
-        entry = _PREPARED.get(key, _FIRST)
-        _PREPARED[key] = _SECOND if entry is _FIRST else entry
-        _PREPARED.move_to_end(key)
+        if key in _PREPARED:
+            _PREPARED.move_to_end(key)
         while len(_PREPARED) > _PREPARED_SIZES:
             _PREPARED.popitem(last=False)
-    if entry is _SECOND:
-        entry = _trace_prepare(preprocess, shape, size)
-        with _PREPARED_LOCK:
-            _PREPARED[key] = entry
-    return entry if entry is not _FIRST else None
+    return entry
 
 
 def _trace_prepare(preprocess: Preprocess, shape, size):
