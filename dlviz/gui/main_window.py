@@ -40,6 +40,7 @@ from dlviz.gui.status import StatusBar
 from dlviz.gui.widgets.controls import guard_wheels
 from dlviz.gui.widgets.help_overlay import HelpOverlay
 from dlviz.gui.widgets.notice import notice
+from dlviz.gui.widgets.screens import open_within_screen
 from dlviz.session import ModelSpec, Session
 from dlviz.work import kinds
 from dlviz.work.runner import JobRunner
@@ -120,7 +121,7 @@ class MainWindow(SessionFiles, QMainWindow):
             self.live.changed.connect(lambda a=self.actions[name], on=on: a.setChecked(on()))
             self.actions[name].setChecked(on())
         s.model_changed.connect(lambda: self.actions["bundled"].setChecked(s.model_spec == ModelSpec()))
-        self.resize(1400, 880)
+        open_within_screen(self, 1400, 880)
         self._restore_layout()
         self.presenter.apply()  # the remembered presenter scale and theme
 

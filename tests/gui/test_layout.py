@@ -40,3 +40,23 @@ def test_no_tab_label_is_cut_and_no_pane_collapses(window, qtbot, size):
         qtbot.wait(50)
         assert window.views.currentWidget().width() > size[0] * 0.4
         assert cut_tabs(window) == []
+
+
+@pytest.mark.parametrize("screen", [(1280, 720), (1600, 1000)])
+def test_the_window_opens_within_its_screen(make_window, monkeypatch, screen):
+    """On a screen smaller than its default size the window opens inside the screen's free area:
+    on a 1280×720 screen it opened at 1400×880 before, its right-hand panes past the edge."""
+    from PySide6.QtCore import QRect
+
+    from dlviz.gui.main_window import MainWindow
+
+    room = QRect(0, 0, *screen)
+
+    class Screen:  # (offscreen's own screen is 800×800, too small for any layout of the window)
+        def availableGeometry(self):
+            return room
+
+    monkeypatch.setattr(MainWindow, "screen", lambda self: Screen())
+    window = make_window(size=None, wait=False)
+    assert room.contains(window.frameGeometry()), (window.frameGeometry(), room)
+    assert window.width() >= min(1400, 0.9 * room.width())  # no smaller than it must be

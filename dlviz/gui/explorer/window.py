@@ -38,6 +38,7 @@ from dlviz.gui.explorer.scatter import ScatterView
 from dlviz.gui.widgets.controls import choose, guard_wheels
 from dlviz.gui.widgets.notice import tell
 from dlviz.gui.widgets.scrolling import scroll_area
+from dlviz.gui.widgets.screens import open_within_screen
 from dlviz.work import embed as jobs_embed
 from dlviz.work import kinds
 from dlviz.work.runner import JobRunner
@@ -109,9 +110,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         layout.addWidget(right, 1)
         self.setCentralWidget(body)
         guard_wheels(column)  # scrolling the column never changes a setting it passes over
-        screen = self.screen().availableGeometry() if self.screen() is not None else None
-        self.resize(min(1400, int(screen.width() * 0.9)) if screen else 1400,
-                    min(900, int(screen.height() * 0.9)) if screen else 900)  # all of it on a small screen
+        open_within_screen(self, 1400, 900, share=0.9)  # all of it on a small screen
 
         self.runner.failed.connect(self._failed)
         self.view.clicked.connect(self.show_neighbours)
