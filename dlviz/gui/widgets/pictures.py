@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage
@@ -21,9 +22,30 @@ class ImageItem(pg.ImageItem):
     once, when it changes, takes 0.05 ms (docs/decisions/0010)."""
 
     def render(self):
+        if self._render_photo():
+            return
         super().render()
         if self.qimage is not None and self.qimage.format() != QImage.Format_ARGB32_Premultiplied:
             self.qimage = self.qimage.convertToFormat(QImage.Format_ARGB32_Premultiplied)
+
+    def _render_photo(self) -> bool:
+        """An 8-bit RGB or RGBA picture shown as it is (levels 0-255, no lookup table) goes
+        straight into a QImage: pyqtgraph's own way rescales it to the same values first (0.16 ms
+        for the 224×224 crop, about 1.2 ms of the GUI thread's time at each live frame for the
+        five pictures that follow the frames). False: pyqtgraph renders it."""
+        image, levels = self.image, self.levels
+        if (image is None or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4)
+                or self.axisOrder != "row-major" or self.autoDownsample or self.lut is not None
+                or (levels is not None and (np.ndim(levels) != 1 or not np.array_equal(levels, (0, 255))))):
+            return False
+        data = np.ascontiguousarray(image)
+        height, width, channels = data.shape
+        wrapped = QImage(data.data, width, height, data.strides[0],
+                         QImage.Format_RGB888 if channels == 3 else QImage.Format_RGBA8888)
+        self.qimage = wrapped.convertToFormat(QImage.Format_ARGB32_Premultiplied)  # a copy: `data` may go
+        self._processingBuffer = self._displayBuffer = None
+        self._renderRequired = self._unrenderable = False
+        return True
 
 
 class Canvas(pg.GraphicsLayoutWidget):
