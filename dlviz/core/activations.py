@@ -396,7 +396,9 @@ class Forward:
 
     def top(self, k: int = 5) -> list[tuple[int, float]]:
         k = min(k, len(self.probs))
-        index = np.argsort(self.probs)[::-1][:k]
+        # (Live, the predictions ask at every frame: a full sort of a thousand classes took 0.25 ms.)
+        index = np.argpartition(self.probs, len(self.probs) - k)[len(self.probs) - k:] if k else np.arange(0)
+        index = index[np.argsort(-self.probs[index], kind="stable")]
         return [(int(i), float(self.probs[i])) for i in index]
 
 

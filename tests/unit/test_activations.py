@@ -404,3 +404,13 @@ def test_a_chain_a_trace_cannot_follow_stays_eager():
     base = torch.randn(1, 4, 5, 5, generator=torch.Generator().manual_seed(3))
     assert _trace_chain([nn.ReLU(), Rescaled()], base) is None
     assert isinstance(_trace_chain([nn.ReLU(), nn.Conv2d(4, 2, 1)], base), torch.jit.ScriptModule)
+
+
+@pytest.mark.parametrize("k", [0, 1, 5, 1000, 2000])
+def test_top_gives_the_most_probable_classes_in_order(k):
+    probs = np.random.default_rng(k).random(1000).astype(np.float32)
+    probs /= probs.sum()
+    top = Forward(probs, None, 0.0).top(k)
+    expected = np.argsort(-probs, kind="stable")[:k]
+    assert [index for index, _ in top] == expected.tolist()
+    assert [p for _, p in top] == [float(probs[i]) for i in expected]

@@ -17,6 +17,7 @@ class PredictionsPane(Pane):
         super().__init__(session, runner, parent)
         self.top = top
         self.rows: list[tuple[int, str, float]] = []
+        self._shown = None  # (result, model, its labels, top) the rows were made for
         self.setToolTip("Click a class to see its output unit")
         session.forward_changed.connect(self.refresh)
         session.model_changed.connect(self.refresh)
@@ -32,6 +33,10 @@ class PredictionsPane(Pane):
 
     def refresh(self):
         result, model = self.session.result, self.session.model
+        shown = (result, model, getattr(model, "labels", None), self.top)
+        if result is not None and self._shown is not None and all(a is b for a, b in zip(shown, self._shown)):
+            return  # (a live frame says so twice: a new image, and its pass)
+        self._shown = shown
         if result is None or model is None:
             self.rows = []
         else:
