@@ -152,7 +152,7 @@ class BackpropPane(Pane):
         picture = display(self.grad, self.filter.currentData())
         self.image.setImage((np.clip(picture, 0, 1) * 255).astype(np.uint8), levels=(0, 255))
         h, w = picture.shape[:2]
-        self.view.setRange(xRange=(0, w), yRange=(0, h), padding=0.01)
+        style.fit(self.view, w, h)
         self._update_caption()
 
     def _update_caption(self):

@@ -167,7 +167,7 @@ class FeatureVisPane(Pane):
     def show_image(self, image, caption=None):
         self.image_data = image
         self.image.setImage(image, levels=(0, 255))
-        self.view.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0.01)
+        style.fit(self.view, image.shape[1], image.shape[0])
         if caption:
             self.caption.setText(caption)
 

@@ -228,7 +228,7 @@ class GridPane(Pane):
             self.pattern_shown = True
             self.header.setText(self.header.text() + "  ·  " + self._pattern_title(act.shape[0]))
             self.image.setImage(rgb, levels=(0, 255), lut=None, autoLevels=False)
-            self.map_view.setRange(QRectF(0, 0, rgb.shape[1], rgb.shape[0]), padding=0.01)
+            style.fit(self.map_view, rgb.shape[1], rgb.shape[0])
             self.stack.setCurrentWidget(self.map_canvas)
         else:
             self.pattern_shown = False
@@ -237,7 +237,7 @@ class GridPane(Pane):
             index, self.layout_ = mosaic_index(act, session.contrast, session.gamma, aspect=self._aspect())
             self.image.setImage(index, levels=(0, 255), lut=padded_lut(session.cmap), autoLevels=False)
             height, width = index.shape
-            self.map_view.setRange(QRectF(0, 0, width, height), padding=0.01)
+            style.fit(self.map_view, width, height)
             self.stack.setCurrentWidget(self.map_canvas)
         if act.ndim != 1:
             self._draw_borders(self.layout_)

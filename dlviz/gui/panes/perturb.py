@@ -541,7 +541,7 @@ class PerturbPane(Pane):
     # ---------------------------------------------------------------- drawing
     def _set_picture(self, image):
         self.image.setImage(image, levels=(0, 255))
-        self.view.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0.01)
+        style.fit(self.view, image.shape[1], image.shape[0])
 
     def _draw_picture(self):
         s = self.session
