@@ -495,3 +495,32 @@ def test_model_device_menu_lists_where_it_runs_and_remembers_the_choice(window, 
     assert window.session.result is not None
     device_menu.aboutToShow.emit()
     assert [action.isChecked() for action in device_menu.actions()][-1]
+
+
+def test_the_unit_maps_colour_range_is_kept_briefly_between_quick_frames(window, monkeypatch):
+    """Frames in quick succession keep the map's colour range (and the bar's) while theirs lies
+    within it and fills most of it: the bar's numbers are not drawn again at every live frame.
+    Anything else, or a quarter of a second later, gets the frame's own range."""
+    from dlviz.gui.panes import unit as unit_pane
+
+    pane, now = window.unit, [100.0]
+    monkeypatch.setattr(unit_pane.time, "monotonic", lambda: now[0])
+    base = np.array([[0.0, 1.0], [2.0, 4.0]], dtype=np.float32)
+    assert pane._levels(base) == (0.0, 4.0)
+    now[0] += 0.05
+    assert pane._levels(base * 0.9 + 0.1) == (0.0, 4.0)  # within, filling 90%: kept
+    now[0] += 0.05
+    assert pane._levels(base * 0.5) == (0.0, 2.0)  # fills half: its own
+    now[0] += 0.05
+    assert pane._levels(base * 1.01) == pytest.approx((0.0, 4.04))  # beyond the range: its own
+    now[0] += 0.3
+    assert pane._levels(base) == (0.0, 4.0)  # later than HOLD_S: its own
+    now[0] += 0.01
+    window.session.set_unit(window.session.unit + 1)
+    assert pane._levels(base * 0.95) == pytest.approx((0.0, 3.8))  # another unit: its own
+    # What the pane shows: the map and the bar on one range, holding the map's values.
+    pane.refresh()
+    lo, hi = pane.bar.levels()
+    assert tuple(pane.map.levels) == (lo, hi)
+    channel = window.session.activation()[window.session.unit]
+    assert lo <= channel.min() and channel.max() <= hi

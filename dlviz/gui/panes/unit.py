@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -14,9 +16,14 @@ from dlviz.gui.widgets.pictures import ImageItem
 from dlviz.gui.widgets.steady import SteadyLabel
 
 
+HOLD_S = 0.25  # how long the map's colour range may be kept from one frame to the next
+HOLD_FILL = 0.8  # of the kept range, what a frame's own range must fill for it to be kept
+
+
 class UnitPane(Pane):
     def __init__(self, session, runner, parent=None):
         super().__init__(session, runner, parent)
+        self._held = None  # (model, layer, unit), least, greatest, when: the colour range kept
         self.title = SteadyLabel("No unit selected")
         style.set_font(self.title, 11)
 
@@ -77,6 +84,25 @@ class UnitPane(Pane):
         for signal in (session.forward_changed, session.layer_changed, session.unit_changed, session.view_changed):
             signal.connect(self.refresh)
 
+    def _levels(self, channel) -> tuple[float, float]:
+        """The map's colour range (the bar's too): the channel's least and greatest value. While
+        frames follow each other quickly (a live video) the range of a frame before is kept, for
+        HOLD_S at most, when this frame's lies within it and fills most of it (HOLD_FILL).
+
+        Why: the bar's axis drew its numbers again at every new range, 2.2 ms of the GUI thread
+        at each live frame (its share, with the other panes', is what keeps the frame rate under
+        the model's). The map and the bar still show the same range; the map's colours stand
+        steadier too."""
+        lo, hi = float(channel.min()), float(channel.max())
+        hi = max(hi, lo + 1e-6)
+        key, now = (id(self.session.model), self.session.layer, self.session.unit), time.monotonic()
+        held = self._held
+        if (held is not None and held[0] == key and now - held[3] < HOLD_S and held[1] <= lo and hi <= held[2]
+                and hi - lo >= HOLD_FILL * (held[2] - held[1])):
+            return held[1], held[2]
+        self._held = (key, lo, hi, now)
+        return lo, hi
+
     def refresh(self):
         session = self.session
         if self.opacity.value() != round(session.opacity * 100):
@@ -99,15 +125,14 @@ class UnitPane(Pane):
             self.stack.setCurrentWidget(self.scalar)
             return
         channel = act[unit] if act.ndim == 3 else act
-        lo, hi = float(channel.min()), float(channel.max())
-        if hi <= lo:
-            hi = lo + 1e-6
+        lo, hi = self._levels(channel)
         self.title.setText(f"Unit {unit} of {session.layer} · {channel.shape[0]}×{channel.shape[1]} · max {channel.max():.3g}")
         self.map.setImage(np.ascontiguousarray(channel, dtype=np.float32), levels=(lo, hi))
         if self._bar_cmap != session.cmap:  # building a colour map costs ~4 ms: live frames come 30 a second
             self.bar.setColorMap(style.colormap(session.cmap))
             self._bar_cmap = session.cmap
-        self.bar.setLevels((lo, hi))
+        if tuple(self.bar.levels()) != (lo, hi):
+            self.bar.setLevels((lo, hi))
         style.fit(self.plot, channel.shape[1], channel.shape[0], padding=0.02)
         result = session.result
         size = result.crop.shape[0]
