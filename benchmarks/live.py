@@ -103,7 +103,7 @@ def bare_fps(window, loaded, repeats: int = 40, threads: int | None = None) -> f
 def resnet18_random():
     import torchvision
 
-    from dlviz.core.models import LoadedModel, default_layer, discover_layers
+    from dlviz.core.models import LoadedModel, default_layer, discover_layers, move
     from dlviz.core.preprocess import Preprocess
     from dlviz.paths import imagenet_classes
 
@@ -111,6 +111,7 @@ def resnet18_random():
     loaded = LoadedModel("resnet18", net, Preprocess(), imagenet_classes(), "random weights")
     loaded.layers = discover_layers(net, 224)
     loaded.start_layer = default_layer(loaded.layers)
+    move(loaded, "cpu")  # as the window loads a model (its weights' layout: devices.lay_out)
     return loaded
 
 

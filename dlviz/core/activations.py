@@ -368,7 +368,7 @@ class Activations(Mapping):
         array = self._arrays.get(name)
         if array is None:  # from the model's device to the CPU only now, when a view reads it
             with self._lock, devices.reading(self._device):
-                array = self._arrays[name] = self._tensor(name)[0].float().cpu().numpy()
+                array = self._arrays[name] = self._tensor(name)[0].float().cpu().contiguous().numpy()  # (channels-last: see devices.lay_out)
         return array
 
     def _present(self) -> list[str]:

@@ -66,6 +66,7 @@ class LoadedModel:
     traced: dict = field(default_factory=dict, repr=False, compare=False)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))  # where the weights are
     device_note: str | None = None  # the sentence when it is not the device asked for
+    channels_last: bool = False  # its convolution weights laid out channels-last (devices.lay_out)
     # How a pass records every layer (activations.plan): the layer list it was made for, whether
     # the plan held when checked, and the plans by layer shown.
     plan: tuple | None = field(default=None, repr=False, compare=False)
@@ -211,6 +212,12 @@ def move(loaded: LoadedModel, device: str | None, progress: Progress | None = No
             first = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
             chosen, note = torch.device("cpu"), f"{loaded.name} could not run on {devices.title(chosen)} ({first}), so it runs on the CPU"
         loaded.traced.clear()  # a trace holds the device it was made on
+    if loaded.hookable and isinstance(loaded.model, nn.Module) and not isinstance(loaded.model, torch.jit.ScriptModule):
+        was = loaded.channels_last
+        loaded.channels_last = devices.lay_out(loaded.model, chosen, loaded.preprocess.crop)
+        if loaded.channels_last != was:
+            loaded.traced.clear()  # (a trace holds the weights' layout too)
+            loaded.plan = None
     loaded.device, loaded.device_note = chosen, note
     runtime.one_thread_on_the_device(chosen.type == "mps")
 
