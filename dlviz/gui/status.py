@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QToolButton
 from dlviz.core.catalogue import DEVICES
 from dlviz.gui import style
 from dlviz.gui.widgets.notice import tell
-from dlviz.gui.widgets.steady import SteadyLabel
+from dlviz.gui.widgets.steady import Quiet, SteadyLabel
 from dlviz.gui.widgets.text import duration
 from dlviz.work import kinds
 
@@ -54,14 +54,14 @@ class StatusBar(QObject):
         self.cancel_button.setText("Cancel")
         self.cancel_button.setToolTip("Stop the long work in progress; what is on screen stays")
         self.cancel_button.clicked.connect(self.cancel)
-        self.live_info = QLabel()
+        self.live_info = SteadyLabel(wrap=False)
         self.live_info.setToolTip("Live input: frames a second through the model and on screen, the "
                                   "source's rate, frames dropped because a newer one came, capture to screen")
         self.live_info.hide()
-        bar.addPermanentWidget(self.live_info)
+        bar.addPermanentWidget(Quiet(self.live_info))  # both change at every live frame
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.cancel_button)
-        bar.addPermanentWidget(self.info)
+        bar.addPermanentWidget(Quiet(self.info))
         bar.messageChanged.connect(lambda text: text or bar.setStyleSheet(""))
         self.show_progress(False)
         self._soon = QTimer(self)

@@ -66,3 +66,54 @@ def test_a_new_font_gives_back_the_room_kept_for_the_old_one(qtbot):
     small.setPointSizeF(big.pointSizeF() / 2)
     title.setFont(small)
     qtbot.waitUntil(lambda: title.height() == normal)
+
+
+def _laid_out_again(qtbot, outer, change) -> int:
+    """How many times `outer`'s own layout was asked for again while `change()` ran and settled."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Count(QObject):
+        seen = 0
+
+        def eventFilter(self, watched, event):
+            if watched is outer and event.type() == QEvent.LayoutRequest:
+                Count.seen += 1
+            return False
+
+    counter = Count()
+    outer.installEventFilter(counter)
+    qtbot.wait(50)
+    Count.seen = 0
+    change()
+    qtbot.wait(50)
+    outer.removeEventFilter(counter)
+    return Count.seen
+
+
+def test_a_quiet_label_changes_text_without_laying_out_what_holds_it(qtbot):
+    """A box of a box: a label's new text laid out the outer one again (each layout done asks the
+    one above it), up to the main window at every live frame. In a Quiet box it does not, unless
+    the label then needs more room; it shows and hides with its label."""
+    from dlviz.gui.widgets.steady import Quiet
+
+    outer = QWidget()
+    inner = QWidget()
+    QVBoxLayout(outer).addWidget(inner)
+    column = QVBoxLayout(inner)
+    plain, quiet = SteadyLabel("max 1.25", wrap=False), SteadyLabel("max 1.25", wrap=False)
+    column.addWidget(plain)
+    column.addWidget(Quiet(quiet))
+    qtbot.addWidget(outer)
+    outer.resize(300, 200)
+    outer.show()
+    qtbot.waitExposed(outer)
+    assert _laid_out_again(qtbot, outer, lambda: plain.setText("max 1.26")) > 0  # (what the box is for)
+    assert _laid_out_again(qtbot, outer, lambda: quiet.setText("max 1.26")) == 0
+    assert quiet.text() == "max 1.26" and quiet.width() >= quiet.sizeHint().width()
+    wider = "max 1.26 · mean 0.25 · and a good deal more"
+    assert _laid_out_again(qtbot, outer, lambda: quiet.setText(wider)) > 0  # it needs more room: passed on
+    qtbot.waitUntil(lambda: quiet.width() >= quiet.sizeHint().width())
+    quiet.hide()
+    assert not quiet.parentWidget().isVisible()
+    quiet.show()
+    assert quiet.isVisible() and quiet.parentWidget().isVisible()

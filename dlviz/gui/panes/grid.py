@@ -34,7 +34,7 @@ from dlviz.gui.widgets.controls import combo
 from dlviz.gui.widgets.images import qimage
 from dlviz.gui.widgets.pictures import ImageItem
 from dlviz.gui.widgets.saving import write_for_user
-from dlviz.gui.widgets.steady import SteadyLabel
+from dlviz.gui.widgets.steady import Quiet, SteadyLabel
 from dlviz.gui.widgets.text import duration, shape_text
 from dlviz.work import estimates, kinds
 from dlviz.work import toolbox as jobs
@@ -61,7 +61,7 @@ class GridPane(Pane):
         style.set_font(self.header, 11)
         self.header.setMinimumWidth(40)  # a long layer name wraps, and never widens the window
         self.header.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
-        self.readout = QLabel("Hover over a unit to read it; click to select it")
+        self.readout = SteadyLabel("Hover over a unit to read it; click to select it", wrap=False)
         style.set_sheet(self.readout, "color: {muted}")
         self.readout.setMinimumWidth(40)
         self.contrast = combo(
@@ -122,7 +122,7 @@ class GridPane(Pane):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
-        layout.addWidget(self.readout)
+        layout.addWidget(Quiet(self.readout))  # its figures change at every live frame
         controls.addStretch(1)
         layout.addLayout(controls)
 

@@ -13,7 +13,7 @@ from dlviz.gui import style
 from dlviz.gui.pane import Pane
 from dlviz.gui.widgets.heat import heat_rgba, upsample
 from dlviz.gui.widgets.pictures import ImageItem
-from dlviz.gui.widgets.steady import SteadyLabel
+from dlviz.gui.widgets.steady import Quiet, SteadyLabel
 
 
 HOLD_S = 0.25  # how long the map's colour range may be kept from one frame to the next
@@ -79,7 +79,7 @@ class UnitPane(Pane):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.title)
+        layout.addWidget(Quiet(self.title))  # its figures change at every live frame
         layout.addWidget(self.stack, 1)
         for signal in (session.forward_changed, session.layer_changed, session.unit_changed, session.view_changed):
             signal.connect(self.refresh)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
 
 
 class SteadyLabel(QLabel):
@@ -49,3 +49,59 @@ class SteadyLabel(QLabel):
         """Give back the width texts no longer need (the text's own is used from now on)."""
         self._widest = 0
         self.updateGeometry()
+
+
+class Quiet(QWidget):
+    """A box for a label whose text changes many times a second: a new text does not lay the
+    window out again unless the label then needs other room.
+
+    Why: QLabel.setText asks the layout it is in to be done again, and every layout done asks the
+    one above it, up to the main window, whether anything changed or not. The grid's readout, the
+    unit pane's title, the video's clock and the status bar change at every live frame, and the
+    window was laid out again at each: about 1 ms of the GUI thread a frame (docs/decisions/0010).
+    Here the label has no layout above it. The box hears of a new text (a LayoutRequest) and passes
+    it on only when the label's size hints changed. It shows and hides with the label."""
+
+    def __init__(self, label: QLabel, parent=None):
+        super().__init__(parent)
+        self.label = label
+        label.setParent(self)
+        self.setSizePolicy(label.sizePolicy())
+        self.setVisible(not label.isHidden())
+        label.installEventFilter(self)
+        self._hints = self._now()
+
+    def _now(self) -> tuple:
+        label = self.label
+        return (label.sizeHint(), label.minimumSizeHint(),
+                label.heightForWidth(self.width()) if label.hasHeightForWidth() else -1)
+
+    def sizeHint(self) -> QSize:
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        return self.label.minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return self.label.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        return self.label.heightForWidth(width)
+
+    def resizeEvent(self, event) -> None:
+        self.label.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.LayoutRequest:  # the label's text, font or size changed
+            hints = self._now()
+            if hints != self._hints:
+                self._hints = hints
+                self.updateGeometry()
+            return True
+        return super().event(event)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.label and event.type() in (QEvent.ShowToParent, QEvent.HideToParent):
+            self.setVisible(event.type() == QEvent.ShowToParent)
+        return False

@@ -4,7 +4,9 @@ seek bar and where the video is. It only shows and asks; the window connects it 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSlider, QToolButton, QWidget
+
+from dlviz.gui.widgets.steady import Quiet, SteadyLabel
 
 
 def clock(seconds: float) -> str:
@@ -27,13 +29,13 @@ class Transport(QWidget):
         self.bar.setFocusPolicy(Qt.NoFocus)  # Space and the arrows stay with the window
         self.bar.sliderMoved.connect(self.seek)
         self.bar.sliderReleased.connect(lambda: self.seek.emit(self.bar.value()))
-        self.where = QLabel()
+        self.where = SteadyLabel(wrap=False)
         self.where.setMinimumWidth(40)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.play)
         layout.addWidget(self.bar, 1)
-        layout.addWidget(self.where)
+        layout.addWidget(Quiet(self.where))  # the clock changes at every frame
         self.show_state(False, 0, 0, 1.0, 1.0)
 
     def show_state(self, playing: bool, frame: int, count: int, rate: float, speed: float) -> None:
