@@ -574,7 +574,10 @@ def randomised(model: nn.Module, upto: int, *, seed: int = 0) -> nn.Module:
     device = devices.of(model)
     # Re-initialised on the CPU, whose random numbers the seed fixes the same way everywhere
     # (and fork_rng puts back), then moved to the model's device.
-    clone = copy.deepcopy(model).cpu()
+    # In the default layout: the random numbers fill a tensor in memory order, and a channels-last
+    # weight (devices.lay_out) would get other values from the same seed.
+    layout = devices.layout_of(model)
+    clone = copy.deepcopy(model).cpu().to(memory_format=torch.contiguous_format)
     names = parameterised_layers(clone)
     chosen = names[len(names) - max(0, min(int(upto), len(names))):] if upto > 0 else []
     with torch.random.fork_rng(devices=[]), torch.no_grad():
@@ -592,4 +595,4 @@ def randomised(model: nn.Module, upto: int, *, seed: int = 0) -> nn.Module:
                     else:
                         nn.init.normal_(parameter, std=0.02)
     clone.train(model.training)
-    return clone.to(device)
+    return clone.to(device, memory_format=layout)

@@ -164,6 +164,15 @@ def channels_last_allowed() -> bool:
     return os.environ.get("DLVIZ_CHANNELS_LAST", "1") != "0"
 
 
+def layout_of(model: torch.nn.Module) -> torch.memory_format:
+    """How the model's convolution weights are laid out (the first one's; the default if none)."""
+    weight = next((module.weight for module in model.modules() if isinstance(module, torch.nn.Conv2d)), None)
+    if weight is not None and weight.dim() == 4 and not weight.is_contiguous() and weight.is_contiguous(
+            memory_format=torch.channels_last):
+        return torch.channels_last
+    return torch.contiguous_format
+
+
 def lay_out(model: torch.nn.Module, device: torch.device, size: int) -> bool:
     """Store the model's convolution weights channels-last on the CPU (the default layout on any
     other device, or where that fails or changes the output); whether they are channels-last.

@@ -3,6 +3,8 @@ guided/deconv ReLU rules, a photo pasted into one quadrant, and the randomisatio
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -291,6 +293,16 @@ def test_randomised_reinitialises_from_the_top_only():
     assert not torch.equal(copy.fc.weight, model.fc.weight)
     assert torch.equal(A.randomised(model, 2).fc.weight, copy.fc.weight)  # seeded
     assert torch.equal(A.randomised(model, 0).fc.weight, model.fc.weight)
+
+
+def test_randomised_weights_do_not_depend_on_the_layout():
+    """The same seed gives the same re-initialised weights whether the model's convolutions are
+    channels-last (the CPU's layout, devices.lay_out) or not, and the copy keeps the model's layout."""
+    plain = _fixed(TinyCamNet())
+    laid_out = copy.deepcopy(plain).to(memory_format=torch.channels_last)
+    a, b = A.randomised(plain, 3), A.randomised(laid_out, 3)
+    assert torch.equal(a.conv1.weight, b.conv1.weight) and torch.equal(a.conv2.weight, b.conv2.weight)
+    assert b.conv2.weight.is_contiguous(memory_format=torch.channels_last) and a.conv2.weight.is_contiguous()
 
 
 def test_default_cam_layer_of_resnet18():
