@@ -117,3 +117,30 @@ def test_a_quiet_label_changes_text_without_laying_out_what_holds_it(qtbot):
     assert not quiet.parentWidget().isVisible()
     quiet.show()
     assert quiet.isVisible() and quiet.parentWidget().isVisible()
+
+
+def test_a_quiet_box_keeps_its_labels_minimum_never_flashes_and_hears_of_texts_set_while_hidden(qtbot):
+    from dlviz.gui.widgets.steady import Quiet
+
+    long_text = "live 31.2 fps · video 20 fps · 412 dropped · 81 ms behind · and more figures"
+    label = SteadyLabel(long_text, wrap=False)
+    label.setMinimumWidth(40)  # clipped on a narrow window rather than widening it
+    box = Quiet(label)
+    assert not box.isVisible()  # (a box made without a parent is not shown as a window of its own)
+    assert box.minimumSizeHint().width() == 40 < label.sizeHint().width()
+    # A wrapped title given a longer text while its pane is out of sight grows once it is back.
+    outer = QWidget()
+    title = SteadyLabel("Unit 0 of bn1")
+    column = QVBoxLayout(outer)
+    column.addWidget(Quiet(title))
+    column.addWidget(QLabel("the map"), 1)
+    qtbot.addWidget(outer)
+    outer.resize(200, 300)
+    outer.show()
+    qtbot.waitExposed(outer)
+    one_line = title.height()
+    outer.hide()
+    title.setText(LONG)
+    outer.show()
+    qtbot.waitUntil(lambda: title.height() > one_line)
+    assert title.height() >= title.heightForWidth(title.width())

@@ -67,26 +67,43 @@ class Quiet(QWidget):
         self.label = label
         label.setParent(self)
         self.setSizePolicy(label.sizePolicy())
-        self.setVisible(not label.isHidden())
+        if label.isHidden():  # (not shown at once otherwise: without a parent yet it would be a window)
+            self.hide()
         label.installEventFilter(self)
         self._hints = self._now()
 
     def _now(self) -> tuple:
         label = self.label
-        return (label.sizeHint(), label.minimumSizeHint(),
+        return (label.sizeHint(), self.minimumSizeHint(),
                 label.heightForWidth(self.width()) if label.hasHeightForWidth() else -1)
 
     def sizeHint(self) -> QSize:
         return self.label.sizeHint()
 
     def minimumSizeHint(self) -> QSize:
-        return self.label.minimumSizeHint()
+        """The label's, or the minimum size set on it where one is (as a layout would take it): a
+        status bar's figures are clipped on a narrow window rather than widening it."""
+        hint, least = self.label.minimumSizeHint(), self.label.minimumSize()
+        if least.width() > 0:
+            hint.setWidth(least.width())
+        if least.height() > 0:
+            hint.setHeight(least.height())
+        return hint
 
     def hasHeightForWidth(self) -> bool:
         return self.label.hasHeightForWidth()
 
     def heightForWidth(self, width: int) -> int:
         return self.label.heightForWidth(width)
+
+    def showEvent(self, event) -> None:
+        """A text or font the label was given while the box could not be seen reached no layout
+        (Qt tells only a visible parent): told now."""
+        hints = self._now()
+        if hints != self._hints:
+            self._hints = hints
+            self.updateGeometry()
+        super().showEvent(event)
 
     def resizeEvent(self, event) -> None:
         self.label.setGeometry(self.rect())
