@@ -497,7 +497,7 @@ def test_model_device_menu_lists_where_it_runs_and_remembers_the_choice(window, 
     assert [action.isChecked() for action in device_menu.actions()][-1]
 
 
-def test_the_unit_maps_colour_range_is_kept_briefly_between_quick_frames(window, monkeypatch):
+def test_the_unit_maps_colour_range_is_kept_briefly_between_quick_frames(window, monkeypatch, qtbot):
     """Frames in quick succession keep the map's colour range (and the bar's) while theirs lies
     within it and fills most of it: the bar's numbers are not drawn again at every live frame.
     Anything else, or a quarter of a second later, gets the frame's own range."""
@@ -516,11 +516,20 @@ def test_the_unit_maps_colour_range_is_kept_briefly_between_quick_frames(window,
     now[0] += 0.3
     assert pane._levels(base) == (0.0, 4.0)  # later than HOLD_S: its own
     now[0] += 0.01
-    window.session.set_unit(window.session.unit + 1)
+    window.session.unit += 1  # (no signal: the pane does not draw in between)
     assert pane._levels(base * 0.95) == pytest.approx((0.0, 3.8))  # another unit: its own
-    # What the pane shows: the map and the bar on one range, holding the map's values.
+    window.session.unit -= 1
+    # What the pane shows: the map and the bar on one range, holding the map's values; once the
+    # frames stop, the last one gets its own range.
+    now[0] += 1.0
     pane.refresh()
-    lo, hi = pane.bar.levels()
-    assert tuple(pane.map.levels) == (lo, hi)
     channel = window.session.activation()[window.session.unit]
-    assert lo <= channel.min() and channel.max() <= hi
+    exact = (float(channel.min()), float(channel.max()))
+    assert tuple(pane.bar.levels()) == tuple(pane.map.levels) == exact
+    wide = (exact[0], exact[0] + (exact[1] - exact[0]) * 1.1)
+    pane._held = (pane._held[0], *wide, now[0])  # as if the frame before had a 10% wider range
+    pane.refresh()
+    assert tuple(pane.bar.levels()) == tuple(pane.map.levels) == wide
+    now[0] += 0.3
+    qtbot.waitUntil(lambda: tuple(pane.map.levels) == exact, timeout=2000)
+    assert tuple(pane.bar.levels()) == exact

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStackedWidget, QVBoxLayout, QWidget
 
 from dlviz.gui import style
@@ -24,6 +24,10 @@ class UnitPane(Pane):
     def __init__(self, session, runner, parent=None):
         super().__init__(session, runner, parent)
         self._held = None  # (model, layer, unit), least, greatest, when: the colour range kept
+        self._exact = QTimer(self)  # once frames stop (a pause, a freeze): the last one's own range
+        self._exact.setSingleShot(True)
+        self._exact.setInterval(int(HOLD_S * 1000) + 50)
+        self._exact.timeout.connect(self.refresh)
         self.title = SteadyLabel("No unit selected")
         style.set_font(self.title, 11)
 
@@ -99,6 +103,7 @@ class UnitPane(Pane):
         held = self._held
         if (held is not None and held[0] == key and now - held[3] < HOLD_S and held[1] <= lo and hi <= held[2]
                 and hi - lo >= HOLD_FILL * (held[2] - held[1])):
+            self._exact.start()
             return held[1], held[2]
         self._held = (key, lo, hi, now)
         return lo, hi
