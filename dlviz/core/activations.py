@@ -395,10 +395,10 @@ class Forward:
     forward_ms: float
 
     def top(self, k: int = 5) -> list[tuple[int, float]]:
-        k = min(k, len(self.probs))
+        k = max(0, min(k, len(self.probs)))
         # (Live, the predictions ask at every frame: a full sort of a thousand classes took 0.25 ms.)
-        index = np.argpartition(self.probs, len(self.probs) - k)[len(self.probs) - k:] if k else np.arange(0)
-        index = index[np.argsort(-self.probs[index], kind="stable")]
+        index = np.sort(np.argpartition(self.probs, len(self.probs) - k)[len(self.probs) - k:]) if k else np.arange(0)
+        index = index[np.argsort(-self.probs[index], kind="stable")]  # equal ones by class index
         return [(int(i), float(self.probs[i])) for i in index]
 
 

@@ -110,7 +110,7 @@ class EmbeddingWindow(ControlColumn, Exports, QMainWindow):
         layout.addWidget(right, 1)
         self.setCentralWidget(body)
         guard_wheels(column)  # scrolling the column never changes a setting it passes over
-        open_within_screen(self, 1400, 900, share=0.9)  # all of it on a small screen
+        open_within_screen(self, 1400, 900, share=0.9, place=False)  # all of it on a small screen
 
         self.runner.failed.connect(self._failed)
         self.view.clicked.connect(self.show_neighbours)

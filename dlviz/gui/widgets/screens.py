@@ -13,8 +13,10 @@ def within(room: QRect, width: int, height: int, share: float = 0.95) -> QRect:
     return QRect(room.x() + (room.width() - width) // 2, room.y() + (room.height() - height) // 2, width, height)
 
 
-def open_within_screen(window, width: int, height: int, share: float = 0.95) -> None:
-    """Give `window` its first size, (width, height) or less, and a place on its screen's free area.
+def open_within_screen(window, width: int, height: int, share: float = 0.95, place: bool = True) -> None:
+    """Give `window` its first size, (width, height) or less, and (`place`) a place on its screen's
+    free area. A second window (the explorer) leaves its place to the window manager: before it is
+    shown, its screen is the first one, and the main window may be on another.
 
     Why: a window larger than its screen opened with its right-hand panes past the screen's edge
     (a 1400×880 window on a 1280×720 screen), and with no window manager to move it nothing
@@ -23,6 +25,7 @@ def open_within_screen(window, width: int, height: int, share: float = 0.95) -> 
     if screen is None:
         window.resize(width, height)
         return
-    place = within(screen.availableGeometry(), width, height, share)
-    window.resize(place.size())
-    window.move(place.topLeft())
+    spot = within(screen.availableGeometry(), width, height, share)
+    window.resize(spot.size())
+    if place:
+        window.move(spot.topLeft())
