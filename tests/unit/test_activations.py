@@ -414,3 +414,9 @@ def test_top_gives_the_most_probable_classes_in_order(k):
     expected = np.argsort(-probs, kind="stable")[:k]
     assert [index for index, _ in top] == expected.tolist()
     assert [p for _, p in top] == [float(probs[i]) for i in expected]
+
+
+def test_top_orders_equal_probabilities_by_class_and_gives_nothing_for_no_k():
+    probs = np.array([0.1, 0.3, 0.1, 0.3, 0.2], dtype=np.float32)
+    assert [index for index, _ in Forward(probs, None, 0.0).top(4)] == [1, 3, 4, 0]
+    assert Forward(probs, None, 0.0).top(0) == [] and Forward(probs, None, 0.0).top(-2) == []
