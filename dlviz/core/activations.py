@@ -395,10 +395,14 @@ class Forward:
     forward_ms: float
 
     def top(self, k: int = 5) -> list[tuple[int, float]]:
-        k = max(0, min(k, len(self.probs)))
+        probs, k = self.probs, max(0, min(k, len(self.probs)))
+        if k == 0:
+            return []
         # (Live, the predictions ask at every frame: a full sort of a thousand classes took 0.25 ms.)
-        index = np.sort(np.argpartition(self.probs, len(self.probs) - k)[len(self.probs) - k:]) if k else np.arange(0)
-        index = index[np.argsort(-self.probs[index], kind="stable")]  # equal ones by class index
+        least = probs[np.argpartition(probs, len(probs) - k)[len(probs) - k]]  # the k-th greatest
+        above = np.flatnonzero(probs > least)
+        index = np.concatenate([above, np.flatnonzero(probs == least)[:k - len(above)]])
+        index = index[np.argsort(-probs[index], kind="stable")]  # equal ones by class index
         return [(int(i), float(self.probs[i])) for i in index]
 
 
