@@ -10,16 +10,26 @@ SHORT = "Unit 0 of bn1 · 7×7 · max 1"
 LONG = "Unit 0 of blocks.4.2.conv_pw_with_a_long_name · 14×14 · max 3.21 · and more words to wrap"
 
 
-def test_a_title_that_needs_fewer_lines_keeps_its_height_and_the_view_below_stays(qtbot):
+def _above_a_map(qtbot, title, width: int, height: int, fixed: bool = False):
+    """`title` over a stretching view in a shown box: (box, view)."""
     box = QWidget()
     layout = QVBoxLayout(box)
-    title, view = SteadyLabel(SHORT), QLabel("the map")
+    view = QLabel("the map")
     layout.addWidget(title)
     layout.addWidget(view, 1)
     qtbot.addWidget(box)
-    box.resize(300, 400)
+    if fixed:
+        box.setFixedSize(width, height)
+    else:
+        box.resize(width, height)
     box.show()
     qtbot.waitExposed(box)
+    return box, view
+
+
+def test_a_title_that_needs_fewer_lines_keeps_its_height_and_the_view_below_stays(qtbot):
+    title = SteadyLabel(SHORT)
+    box, view = _above_a_map(qtbot, title, 300, 400)
     one_line = title.height()
     title.setText(LONG)
     qtbot.waitUntil(lambda: title.height() > one_line)  # it grows when a text needs more
@@ -48,15 +58,8 @@ def test_a_new_font_gives_back_the_room_kept_for_the_old_one(qtbot):
     """The presenter scale sets a larger font and back: the title is as tall as its text again."""
     from PySide6.QtGui import QFont
 
-    box = QWidget()
-    layout = QVBoxLayout(box)
     title = SteadyLabel("short words that wrap at any size: one two three four five six seven eight nine ten")
-    layout.addWidget(title)
-    layout.addWidget(QLabel("the map"), 1)
-    qtbot.addWidget(box)
-    box.setFixedSize(300, 400)
-    box.show()
-    qtbot.waitExposed(box)
+    box, _ = _above_a_map(qtbot, title, 300, 400, fixed=True)  # (held, or the box goes)
     normal = title.height()
     big = QFont(title.font())
     big.setPointSizeF(big.pointSizeF() * 2)
@@ -129,15 +132,8 @@ def test_a_quiet_box_keeps_its_labels_minimum_never_flashes_and_hears_of_texts_s
     assert not box.isVisible()  # (a box made without a parent is not shown as a window of its own)
     assert box.minimumSizeHint().width() == 40 < label.sizeHint().width()
     # A wrapped title given a longer text while its pane is out of sight grows once it is back.
-    outer = QWidget()
     title = SteadyLabel("Unit 0 of bn1")
-    column = QVBoxLayout(outer)
-    column.addWidget(Quiet(title))
-    column.addWidget(QLabel("the map"), 1)
-    qtbot.addWidget(outer)
-    outer.resize(200, 300)
-    outer.show()
-    qtbot.waitExposed(outer)
+    outer, _ = _above_a_map(qtbot, Quiet(title), 200, 300)
     one_line = title.height()
     outer.hide()
     title.setText(LONG)
