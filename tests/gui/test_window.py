@@ -498,9 +498,10 @@ def test_model_device_menu_lists_where_it_runs_and_remembers_the_choice(window, 
 
 
 def test_the_unit_maps_colour_range_is_kept_briefly_between_quick_frames(window, monkeypatch, qtbot):
-    """Frames in quick succession keep the map's colour range (and the bar's) while theirs lies
-    within it and fills most of it: the bar's numbers are not drawn again at every live frame.
-    Anything else, or a quarter of a second later, gets the frame's own range."""
+    """Frames in quick succession keep the map's colour range (and the bar's) while theirs fills
+    at least half of it and reaches beyond it by at most a quarter of its span: the bar's numbers
+    are not drawn again at every live frame. Anything else, or a quarter of a second after the
+    range was set, gets the frame's own range."""
     from dlviz.gui.panes import unit as unit_pane
 
     pane, now = window.unit, [100.0]
@@ -509,10 +510,16 @@ def test_the_unit_maps_colour_range_is_kept_briefly_between_quick_frames(window,
     assert pane._levels(base) == (0.0, 4.0)
     now[0] += 0.05
     assert pane._levels(base * 0.9 + 0.1) == (0.0, 4.0)  # within, filling 90%: kept
-    now[0] += 0.05
-    assert pane._levels(base * 0.5) == (0.0, 2.0)  # fills half: its own
-    now[0] += 0.05
-    assert pane._levels(base * 1.01) == pytest.approx((0.0, 4.04))  # beyond the range: its own
+    now[0] += 0.02
+    assert pane._levels(base * 1.2) == (0.0, 4.0)  # 20% beyond: kept (its top takes the top colour)
+    now[0] += 0.02
+    assert pane._levels(base * 0.55) == (0.0, 4.0)  # fills 55%: kept
+    now[0] += 0.02
+    assert pane._levels(base * 0.45) == pytest.approx((0.0, 1.8))  # fills less than half: its own
+    now[0] += 0.02
+    assert pane._levels(base * 0.45 * 1.3) == pytest.approx((0.0, 2.34))  # 30% beyond: its own
+    now[0] += 0.02
+    assert pane._levels(base * 0.45 * 1.3 - 1.0) == pytest.approx((-1.0, 1.34))  # 43% below: its own
     now[0] += 0.3
     assert pane._levels(base) == (0.0, 4.0)  # later than HOLD_S: its own
     now[0] += 0.01
