@@ -3,6 +3,8 @@ where a map is weak."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
@@ -17,14 +19,32 @@ def heat_rgba(values: np.ndarray, cmap: str, opacity: float) -> np.ndarray:
 
     Only positive activation tints the photo: where the unit is silent (zero, or negative before
     a ReLU) the photo shows through untouched, so a signed layer does not wash the crop over.
+
+    Each of the 256 strength levels has its colour and transparency in one 32-bit word
+    (`_heat_table`), so a pixel is one lookup: the unit pane draws a 224×224 overlay at every live
+    frame, 0.45 ms as three steps (colour, then transparency from the unrounded strength), 0.17 ms
+    so (the transparency differs by at most 8 of 255, at the faintest levels).
     """
     top = float(values.max())
-    strength = np.clip(values / top, 0.0, 1.0) if top > 0 else np.zeros_like(values)
-    index = (strength * 255.0 + 0.5).astype(np.uint8)
-    rgba = np.empty(values.shape + (4,), dtype=np.uint8)
-    rgba[..., :3] = np.take(colormap_lut(cmap), index, axis=0)  # a third of the time of lut[index]
-    rgba[..., 3] = (np.sqrt(strength) * 255.0 * opacity + 0.5).astype(np.uint8)
-    return rgba
+    if top > 0:
+        index = np.multiply(values, np.float32(255.0 / top), dtype=np.float32)
+        np.clip(index, 0.0, 255.0, out=index)
+        index += 0.5
+        index = index.astype(np.uint8)
+    else:
+        index = np.zeros(values.shape, dtype=np.uint8)
+    return np.take(_heat_table(cmap, float(opacity)), index).view(np.uint8).reshape(values.shape + (4,))
+
+
+@lru_cache(maxsize=64)
+def _heat_table(cmap: str, opacity: float) -> np.ndarray:
+    """(256,) words whose bytes are R, G, B, A of each strength level of `heat_rgba`."""
+    rgba = np.empty((256, 4), dtype=np.uint8)
+    rgba[:, :3] = colormap_lut(cmap)
+    rgba[:, 3] = (np.sqrt(np.arange(256) / 255.0) * 255.0 * opacity + 0.5).astype(np.uint8)
+    table = rgba.view(np.uint32)[:, 0].copy()
+    table.flags.writeable = False  # shared by every call
+    return table
 
 
 def signed_heat_rgba(values: np.ndarray, opacity: float = 0.7) -> np.ndarray:
