@@ -145,3 +145,22 @@ def test_enter_on_a_typed_part_of_a_class_name_maps_that_class(window, qtbot):
     with qtbot.waitSignal(window.message, timeout=10_000) as said:
         qtbot.keyClick(pane.target.lineEdit(), Qt.Key_Return)
     assert "matches several classes" in said.args[0] and pane.result.class_index == 207
+
+
+def test_class_attention_hidden_follows_the_top_class_once_seen_and_in_what_it_saves(window, qtbot, samples):
+    """Out of sight, the pane does not move its class box at every new result (a live frame); in
+    sight again, and in a saved session, the box holds the newest result's top class."""
+    pane = window.attention
+    window.findChild(QDockWidget, "dock-backprop").raise_()
+    qtbot.waitUntil(lambda: not pane.on_screen(), timeout=10_000)
+    before = pane.target.currentIndex()
+    with qtbot.waitSignal(window.ready, timeout=120_000):
+        window.loader.open_image(samples / "coffee.png")
+    top = int(np.argmax(window.session.result.forward.probs))
+    assert top != before and pane.target.currentIndex() == before  # hidden: left as it was
+    assert pane.state()["class"] == pane.target.itemText(top)  # what a session saves is current
+    pane.target.setCurrentIndex(before)  # (as if a frame had come since)
+    pane._deferred["_follow_top"] = pane._follow_top
+    with qtbot.waitSignal(window.runner.finished, timeout=120_000, check_params_cb=lambda k, r: k == "cam"):
+        window.findChild(QDockWidget, "dock-attention").raise_()
+    assert pane.target.currentIndex() == top and pane.result.class_index == top
