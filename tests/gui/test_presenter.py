@@ -48,6 +48,10 @@ def test_at_twice_the_scale_no_text_is_under_18_px_and_no_label_is_cut(make_wind
     # What panes paint themselves (predictions, lists, the glimpse captions) uses these.
     assert QFontInfo(style.title_font(9)).pixelSize() >= MIN_PX
     assert QFontInfo(window.predictions.font()).pixelSize() >= MIN_PX
+    predictions = window.predictions  # its texts, laid out once at the first scale, are laid out again
+    predictions.repaint()
+    figure = predictions._text(f"{predictions.rows[0][2]:.1%}", -1)
+    assert figure.size().height() >= predictions.fontMetrics().height() - 1 >= MIN_PX
     assert cut_tabs(window) == []
     for bar in window.findChildren(QTabBar):  # every title whole: Qt shortens one a single pixel short
         if bar.isVisible():
