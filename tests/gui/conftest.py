@@ -6,6 +6,25 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def garbage_collected_between_tests():
+    """After each test (its windows closed), its Qt objects are deleted and its garbage collected
+    here, where no Qt call is under way.
+
+    Why: left to the collector, a closed window's menus were freed at whatever allocation came
+    next. Once that was inside a disconnect of the next test's window (pyqtgraph moving an item
+    to its view), which holds one of Qt's signal locks; a QAction's destructor asked for the
+    same lock, and the suite hung for good."""
+    yield
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def back_to_normal():
     """The look (presenter scale, theme) is the application's: a test that changes it leaves it
     as it found it for the tests after."""
