@@ -155,7 +155,23 @@ class _WhileAny:
                 self._off(self._before)
 
 
-_quiet = _WhileAny(gc.disable, lambda _: gc.enable())
+_by_hand = False  # automatic collection is off for good: the window collects between its events
+
+
+def collect_by_hand(on: bool) -> None:
+    """Turn the interpreter's own (automatic) garbage collection off for good, or back on: with it
+    off, only explicit collections run (`dlviz.gui.collector`, on the GUI thread)."""
+    global _by_hand
+    _by_hand = on
+    gc.disable() if on or settling_now() else gc.enable()
+
+
+def settling_now() -> bool:
+    """Whether a start-up stage (`settling`) is under way: no collection meanwhile."""
+    return _quiet._depth > 0
+
+
+_quiet = _WhileAny(gc.disable, lambda _: None if _by_hand else gc.enable())
 
 
 @contextmanager

@@ -167,7 +167,10 @@ def run(argv, commands=()) -> int:
         return 2
     app = application()
     install_excepthook()
+    from dlviz.gui.collector import Collector
     from dlviz.gui.main_window import MainWindow
+
+    Collector(app).start()  # garbage collected between events only (a collection inside a Qt call can hang)
 
     if args.device:
         from PySide6.QtCore import QSettings
