@@ -223,7 +223,9 @@ def main(argv=None) -> int:
     from dlviz.gui.main_window import MainWindow
     from dlviz.work import kinds
 
-    launch.application()
+    from dlviz.gui.collector import Collector
+
+    Collector(launch.application()).start()  # as the app does (launch.run): collections between events
     folder = tempfile.mkdtemp()
     window = MainWindow(settings=QSettings(str(Path(folder) / "bench.ini"), QSettings.IniFormat))
     window.resize(1600, 1000)

@@ -347,7 +347,10 @@ def main() -> int:
 
     from dlviz.gui.launch import application
 
+    from dlviz.gui.collector import Collector
+
     app = application()
+    Collector(app).start()  # as the app does (launch.run): collections between events
     print(f"each job {args.seconds:g} s, then Cancel/Stop; {os.cpu_count()} CPUs, Qt platform {app.platformName()}")
     report = Report()
     window = toolbox(args, args.data, report, only)
