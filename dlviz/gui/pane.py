@@ -95,6 +95,12 @@ class Pane(QWidget):
         else:
             self._deferred[draw.__name__] = draw
 
+    def settle(self, draw, run: bool = True) -> None:
+        """`draw`, if `when_seen` put it off: called now (`run`: what the pane saves must be
+        current though it cannot be seen) or dropped (what it was to do was done otherwise)."""
+        if self._deferred.pop(draw.__name__, None) is not None and run:
+            draw()
+
     # ---------------------------------------------------------------- jobs
     def submit(self, kind: str, fn, *args) -> int:
         """Run `fn(state, *args)` on the worker; the answer comes to this pane's job_* methods."""

@@ -160,7 +160,7 @@ def test_class_attention_hidden_follows_the_top_class_once_seen_and_in_what_it_s
     assert top != before and pane.target.currentIndex() == before  # hidden: left as it was
     assert pane.state()["class"] == pane.target.itemText(top)  # what a session saves is current
     pane.target.setCurrentIndex(before)  # (as if a frame had come since)
-    pane._deferred["_follow_top"] = pane._follow_top
+    pane.when_seen(pane._follow_top)  # (out of sight: put off again)
     with qtbot.waitSignal(window.runner.finished, timeout=120_000, check_params_cb=lambda k, r: k == "cam"):
         window.findChild(QDockWidget, "dock-attention").raise_()
     assert pane.target.currentIndex() == top and pane.result.class_index == top

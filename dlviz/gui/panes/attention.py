@@ -257,8 +257,7 @@ class AttentionPane(Pane):
 
     # ---------------------------------------------------------------- options
     def state(self) -> dict:
-        if self._deferred.pop("_follow_top", None):  # a hidden tab's box not yet on the new top class
-            self._follow_top()
+        self.settle(self._follow_top)  # a hidden tab's box not yet on the new top class
         return {"method": self.method.currentData(), "class": self.target.currentText(), "layer": self.layer.currentText(),
                 "compare": self.compare.isChecked(), "randomise": self.randomise.value(), "opacity": self.opacity.value()}
 
@@ -270,7 +269,7 @@ class AttentionPane(Pane):
         if isinstance(state.get("layer"), str) and self.layer.findText(state["layer"]) >= 0:
             self.layer.setCurrentText(state["layer"])
         if isinstance(state.get("class"), str) and self.target.findText(state["class"], Qt.MatchFixedString) >= 0:
-            self._deferred.pop("_follow_top", None)  # the class restored, not the top one, once in view
+            self.settle(self._follow_top, run=False)  # the class restored, not the top one, once in view
             self.target.setCurrentIndex(self.target.findText(state["class"], Qt.MatchFixedString))
         set_checked(self.compare, state.get("compare"))
         set_number(self.randomise, state.get("randomise"))
