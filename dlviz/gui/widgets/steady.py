@@ -96,13 +96,17 @@ class Quiet(QWidget):
     def heightForWidth(self, width: int) -> int:
         return self.label.heightForWidth(width)
 
-    def showEvent(self, event) -> None:
-        """A text or font the label was given while the box could not be seen reached no layout
-        (Qt tells only a visible parent): told now."""
+    def _pass_on(self) -> None:
+        """Tell the layout above only if the label's size hints changed."""
         hints = self._now()
         if hints != self._hints:
             self._hints = hints
             self.updateGeometry()
+
+    def showEvent(self, event) -> None:
+        """A text or font the label was given while the box could not be seen reached no layout
+        (Qt tells only a visible parent): told now."""
+        self._pass_on()
         super().showEvent(event)
 
     def resizeEvent(self, event) -> None:
@@ -111,10 +115,7 @@ class Quiet(QWidget):
 
     def event(self, event) -> bool:
         if event.type() == QEvent.LayoutRequest:  # the label's text, font or size changed
-            hints = self._now()
-            if hints != self._hints:
-                self._hints = hints
-                self.updateGeometry()
+            self._pass_on()
             return True
         return super().event(event)
 
