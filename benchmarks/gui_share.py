@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -77,35 +76,17 @@ def main(argv=None) -> int:
         print("error: this benchmark reads the threads' CPU time from /proc (Linux only)", file=sys.stderr)
         return 2
 
-    from PySide6.QtCore import QSettings
-
     from dlviz import paths
     from dlviz.core.frames import VideoFile
-    from dlviz.gui import launch
-    from dlviz.gui.main_window import MainWindow
-    from dlviz.work import kinds
 
-    from dlviz.gui.collector import Collector
-
-    Collector(launch.application()).start()  # as the app does (launch.run): collections between events
-    window = MainWindow(settings=QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.IniFormat))
-    window.resize(1600, 1000)
-    window.show()
-    if not wait(lambda: window.session.result is not None, 180):
-        print("error: the window did not get ready", file=sys.stderr)
+    window = live.open_window()
+    if window is None:
         return 1
     live.layout(window, "grid")
     rate = VideoFile(paths.sample_video()).rate
-    made = []
-    window.runner.submit(kinds.FORWARD, lambda state: live.resnet18_random(), done=made.append)
-    wait(lambda: bool(made), 120)
     print(f"{'model':<20} {'shown fps':>9} {'GUI ms':>7} {'all ms':>7} {'pass 1t ms':>10}  (CPU a frame shown)")
     ratios = []
-    for loaded in (window.session.model, made[0]):
-        if loaded is not window.session.model:
-            window.session.set_model(loaded)
-            wait(lambda: False, 0.5)
-        wait(lambda: not window.runner.is_busy(), 60)
+    for loaded in live.each_model(window):
         one_thread = 1000 / live.bare_fps(window, loaded, threads=1)
         speed = live.speed_up(live.bare_fps(window, loaded), rate)
         gui = []

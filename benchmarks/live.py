@@ -206,6 +206,40 @@ def layout(window, name: str) -> None:
             dock.raise_()
 
 
+def open_window():
+    """The toolbox window as the app makes it (with its collector), 1600×1000, shown, on the
+    bundled model and the sample photo; None (and a line on stderr) if it did not get ready."""
+    from PySide6.QtCore import QSettings
+
+    from dlviz.gui import launch
+    from dlviz.gui.collector import Collector
+    from dlviz.gui.main_window import MainWindow
+
+    Collector(launch.application()).start()  # as the app does (launch.run): collections between events
+    window = MainWindow(settings=QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.IniFormat))
+    window.resize(1600, 1000)
+    window.show()
+    if not wait(lambda: window.session.result is not None, 180):
+        print("error: the window did not get ready", file=sys.stderr)
+        return None
+    return window
+
+
+def each_model(window):
+    """The bundled model, then resnet18 (random weights), each in the window and the worker idle."""
+    from dlviz.work import kinds
+
+    made = []
+    window.runner.submit(kinds.FORWARD, lambda state: resnet18_random(), done=made.append)  # torch stays on the worker
+    wait(lambda: bool(made), 120)
+    for loaded in (window.session.model, made[0]):
+        if loaded is not window.session.model:
+            window.session.set_model(loaded)
+            wait(lambda: False, 0.5)
+        wait(lambda: not window.runner.is_busy(), 60)
+        yield loaded
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds each run plays (default 8)")
@@ -214,24 +248,13 @@ def main(argv=None) -> int:
                         help="live frames in flight at most (default: the window's own, 2 on two cores or more)")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from dlviz.core.frames import VideoFile
     from dlviz import paths
-    from dlviz.gui import launch
-    from dlviz.gui.main_window import MainWindow
-    from dlviz.work import kinds
 
-    from dlviz.gui.collector import Collector
-
-    Collector(launch.application()).start()  # as the app does (launch.run): collections between events
-    folder = tempfile.mkdtemp()
-    window = MainWindow(settings=QSettings(str(Path(folder) / "bench.ini"), QSettings.IniFormat))
-    window.resize(1600, 1000)
-    window.show()
-    if not wait(lambda: window.session.result is not None, 180):
-        print("error: the window did not get ready", file=sys.stderr)
+    window = open_window()
+    if window is None:
         return 1
     if args.lanes:
         window.live.max_lanes = args.lanes
@@ -247,14 +270,7 @@ def main(argv=None) -> int:
           f"{f'bare {leave_a_core()}t':>8} {'ratio':>6} {'dropped':>8} "
           f"{'latency (1×)':>13} {'frames':>7} {'GUI stall':>10} {'p99':>6} {'backprop/s':>10} {'worker busy':>11} {'frame ms':>8}")
     ratios = []
-    made = []
-    window.runner.submit(kinds.FORWARD, lambda state: resnet18_random(), done=made.append)  # torch stays on the worker
-    wait(lambda: bool(made), 120)
-    for loaded in (window.session.model, made[0]):
-        if loaded is not window.session.model:
-            window.session.set_model(loaded)
-            wait(lambda: False, 0.5)
-        wait(lambda: not window.runner.is_busy(), 60)
+    for loaded in each_model(window):
         bare = bare_fps(window, loaded)
         bare_live = bare_fps(window, loaded, threads=leave_a_core())
         for name in ("grid", "default"):
